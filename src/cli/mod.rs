@@ -1,0 +1,82 @@
+//! The command line: arguments (clap) and one module per subcommand.
+//! Each `run` returns the process exit status.
+
+pub mod audit;
+pub mod demo;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "huitoukan", version, about = "防止返贫监测“回头看”信息采集（终端版）", long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args, Default)]
+pub struct Global {
+    /// 数据库目录（默认：环境变量 HUITOUKAN_DB，否则数据目录下的 store）
+    #[arg(long, global = true, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// 使用演示数据库（与正式数据分开存放，首次使用时自动生成）
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// 记录为操作人的姓名（默认：登录用户名）
+    #[arg(long, global = true, value_name = "NAME")]
+    pub operator: Option<String>,
+    /// 键位文件，按键覆盖默认键位
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keymap: Option<PathBuf>,
+    /// 用 +-| 画边框（适合把制表符显示成双宽的终端）
+    #[arg(long, global = true)]
+    pub ascii: bool,
+}
+
+impl Global {
+    /// The store this invocation works on.
+    pub fn store_path(&self) -> PathBuf {
+        match (&self.db, self.demo) {
+            (Some(p), _) => p.clone(),
+            (None, true) => crate::paths::demo_store(),
+            (None, false) => crate::paths::default_store(),
+        }
+    }
+
+    pub fn operator(&self) -> String {
+        self.operator.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(crate::model::login_user)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 生成演示数据库
+    Demo(demo::DemoArgs),
+    /// 审计日志
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
+}
+
+/// Opens the store for a command-line tool, with the Chinese message on failure.
+pub fn open_store(global: &Global, program: &str) -> anyhow::Result<crate::store::Store> {
+    let path = global.store_path();
+    if global.demo && global.db.is_none() && !path.exists() {
+        let store = crate::store::Store::open_as(&path, program)?;
+        demo::fill_default(&store)?;
+        return Ok(store);
+    }
+    Ok(crate::store::Store::open_as(&path, program)?)
+}
+
+/// Prints an error the way every command does: Chinese, on stderr.
+pub fn print_error(e: &anyhow::Error) {
+    eprintln!("错误：{e}");
+    for cause in e.chain().skip(1) {
+        eprintln!("  原因：{cause}");
+    }
+}

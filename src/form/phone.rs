@@ -1,0 +1,101 @@
+//! D2 phone numbers: mobile `1[3-9]` + 9 digits, or landline with area code.
+
+use super::value::normalize_ascii;
+
+/// Normalises (full-width, spaces, `+86`) and validates a phone number.
+/// Returns the normalised form or a Chinese message saying what to enter.
+pub fn validate(raw: &str) -> Result<String, String> {
+    let mut n: String = normalize_ascii(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if n.is_empty() {
+        return Err("电话为空，请填写手机号（11位）或带区号的固定电话（如023-78865441）".into());
+    }
+    if let Some(rest) = n.strip_prefix("+86").or_else(|| n.strip_prefix("0086")) {
+        n = rest.trim_start_matches('-').to_string();
+    }
+    if n.bytes().all(|b| b.is_ascii_digit()) {
+        let b = n.as_bytes();
+        if n.len() == 11 && b[0] == b'1' {
+            if (b'3'..=b'9').contains(&b[1]) {
+                return Ok(n);
+            }
+            return Err(format!("手机号“{n}”第二位应为3–9，请核对"));
+        }
+        // Landline without a dash: 0 + area code (2–3 digits) + 7–8 digits.
+        if b[0] == b'0' && (10..=12).contains(&n.len()) {
+            return Ok(n);
+        }
+        if n.len() == 7 || n.len() == 8 {
+            return Err(format!("固定电话“{n}”缺少区号，请写成如023-{n}"));
+        }
+        return Err(format!("电话“{n}”有{}位，手机号应为11位，固定电话应带区号（如023-78865441）", n.len()));
+    }
+    // Landline with a dash, optionally with an extension: 023-78865441[-123].
+    let parts: Vec<&str> = n.split('-').collect();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if (2..=3).contains(&parts.len()) && parts.iter().all(|p| digits(p)) {
+        let area = parts[0];
+        let local = parts[1];
+        if area.starts_with('0') && (3..=4).contains(&area.len()) && (7..=8).contains(&local.len()) {
+            return Ok(n);
+        }
+    }
+    Err(format!("电话“{raw}”格式不对，请填写11位手机号或带区号的固定电话（如023-78865441）", raw = raw.trim()))
+}
+
+/// Masks a phone for display: `138****5678`, landlines keep area code and last 2.
+pub fn mask(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() == 11 && !phone.contains('-') {
+        let mut s: String = chars[..3].iter().collect();
+        s.push_str("****");
+        s.extend(&chars[7..]);
+        return s;
+    }
+    match phone.split_once('-') {
+        Some((area, local)) if local.len() > 2 => {
+            format!("{area}-{}{}", "*".repeat(local.len() - 2), &local[local.len() - 2..])
+        }
+        _ if chars.len() > 4 => {
+            let mut s = "*".repeat(chars.len() - 4);
+            s.extend(&chars[chars.len() - 4..]);
+            s
+        }
+        _ => "*".repeat(chars.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mobiles() {
+        assert_eq!(validate("13812345678").as_deref(), Ok("13812345678"));
+        assert_eq!(validate(" 138 1234 5678 ").as_deref(), Ok("13812345678"));
+        assert_eq!(validate("+86 13812345678").as_deref(), Ok("13812345678"));
+        assert_eq!(validate("１３８１２３４５６７８").as_deref(), Ok("13812345678"));
+        assert!(validate("12812345678").is_err());
+        assert!(validate("1381234567").is_err());
+    }
+
+    #[test]
+    fn landlines() {
+        assert_eq!(validate("023-78865441").as_deref(), Ok("023-78865441"));
+        assert_eq!(validate("02378865441").as_deref(), Ok("02378865441"));
+        assert_eq!(validate("0851-1234567").as_deref(), Ok("0851-1234567"));
+        let e = validate("78865441").unwrap_err();
+        assert!(e.contains("区号"), "{e}");
+        assert!(validate("23-78865441").is_err());
+        assert!(validate("abc").is_err());
+        assert!(validate("").is_err());
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask("13812345678"), "138****5678");
+        assert_eq!(mask("023-78865441"), "023-******41");
+    }
+}

@@ -1,0 +1,73 @@
+//! A survey round (统计调查时点/时期): data, not constants.
+
+use super::value::YearMonth;
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Round {
+    /// Human name of the round, e.g. `2021年回头看`.
+    pub name: String,
+    /// 统计调查时点 (2021-04-20 24:00 is stored as 2021-04-21 00:00).
+    pub reference: NaiveDateTime,
+    /// 统计调查时期, inclusive dates.
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// Income lines in 元 per person per year: monitoring floor, low-income line, lifted-household average.
+    pub income_lines: [u32; 3],
+    /// Year the C2 income estimate is about.
+    pub income_year: u16,
+    /// A planned elimination month more than this many months after the
+    /// reference month is flagged.
+    pub plan_warn_months: i32,
+}
+
+impl Round {
+    /// The 2021 look-back round of the notice.
+    pub fn default_2021() -> Self {
+        Self {
+            name: "2021年防止返贫监测回头看".into(),
+            reference: NaiveDate::from_ymd_opt(2021, 4, 21)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .expect("valid constant date"),
+            period_start: NaiveDate::from_ymd_opt(2020, 4, 21).expect("valid constant date"),
+            period_end: NaiveDate::from_ymd_opt(2021, 4, 20).expect("valid constant date"),
+            income_lines: [6000, 9000, 13500],
+            income_year: 2021,
+            plan_warn_months: 36,
+        }
+    }
+
+    /// The month the reference moment falls in (20 April 24:00 is still April).
+    pub fn reference_month(&self) -> YearMonth {
+        let last_day = self.period_end;
+        use chrono::Datelike;
+        YearMonth::new(last_day.year() as u16, last_day.month() as u8).expect("valid round date")
+    }
+
+    /// `2021年4月20日24时`, as the notice writes the reference moment.
+    pub fn reference_label(&self) -> String {
+        use chrono::Datelike;
+        let e = self.period_end;
+        format!("{}年{}月{}日24时", e.year(), e.month(), e.day())
+    }
+}
+
+impl Default for Round {
+    fn default() -> Self {
+        Self::default_2021()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_month_is_april_2021() {
+        let r = Round::default();
+        assert_eq!(r.reference_month(), YearMonth::new(2021, 4).unwrap());
+        assert_eq!(r.reference_label(), "2021年4月20日24时");
+        assert_eq!(r.income_lines, [6000, 9000, 13500]);
+    }
+}

@@ -1,0 +1,396 @@
+//! Validation: a record in, a list of findings out.
+//!
+//! Per-field checks follow the field's kind and month rules in the schema;
+//! cross-field warnings are the table [`CROSS_RULES`]. Messages are Chinese
+//! and say what is wrong and what to enter instead.
+
+use super::idnum;
+use super::options::{self, OptionList};
+use super::phone;
+use super::round::Round;
+use super::schema::{self, Branch, Field, Kind, MonthRule, FIELDS};
+use super::value::{char_count, Value, YearMonth};
+
+/// Read access to every field of one household's form (section A included).
+pub trait Record {
+    /// The answer to `code`, or `None` when unanswered.
+    fn value(&self, code: &str) -> Option<Value>;
+}
+
+impl Record for std::collections::BTreeMap<String, Value> {
+    fn value(&self, code: &str) -> Option<Value> {
+        self.get(code).cloned()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Severity {
+    /// 错误: blocks submitting, not saving.
+    Error,
+    /// 提示: allowed, confirmed one by one at submit.
+    Warning,
+}
+
+impl Severity {
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Error => "错误",
+            Severity::Warning => "提示",
+        }
+    }
+}
+
+/// One thing validation found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// The field it is about (where the editor shows it).
+    pub code: &'static str,
+    pub severity: Severity,
+    /// Stable id of the rule, for counting in reports.
+    pub rule: &'static str,
+    pub message: String,
+}
+
+impl Finding {
+    fn error(code: &'static str, rule: &'static str, message: impl Into<String>) -> Self {
+        Self { code, severity: Severity::Error, rule, message: message.into() }
+    }
+    fn warning(code: &'static str, rule: &'static str, message: impl Into<String>) -> Self {
+        Self { code, severity: Severity::Warning, rule, message: message.into() }
+    }
+}
+
+/// Whether A8 marks the risk as eliminated.
+pub fn risk_eliminated(rec: &impl Record) -> bool {
+    matches!(rec.value(schema::BRANCH_FIELD), Some(v) if !v.is_blank())
+}
+
+/// Whether a field is part of the form as the record stands (its branch is taken).
+pub fn is_active(field: &Field, rec: &impl Record) -> bool {
+    match field.branch {
+        Branch::Always => true,
+        Branch::Eliminated => risk_eliminated(rec),
+        Branch::NotEliminated => !risk_eliminated(rec),
+    }
+}
+
+/// All findings for the record: every active field, then the cross-field rules.
+pub fn validate(rec: &impl Record, round: &Round) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for f in FIELDS {
+        if is_active(f, rec) {
+            check_field(f, rec, round, &mut out);
+        }
+    }
+    for rule in CROSS_RULES {
+        if (rule.applies)(rec, round) {
+            out.push(Finding::warning(rule.field, rule.id, rule.message));
+        }
+    }
+    out
+}
+
+/// Findings shown beside one field (its own checks and cross rules anchored on it).
+pub fn validate_field(code: &str, rec: &impl Record, round: &Round) -> Vec<Finding> {
+    validate(rec, round).into_iter().filter(|f| f.code == code).collect()
+}
+
+/// Counts of (errors, warnings).
+pub fn counts(findings: &[Finding]) -> (usize, usize) {
+    let e = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    (e, findings.len() - e)
+}
+
+fn check_field(f: &'static Field, rec: &impl Record, round: &Round, out: &mut Vec<Finding>) {
+    let value = rec.value(f.code).filter(|v| !v.is_blank());
+    let Some(value) = value else {
+        if f.required {
+            out.push(Finding::error(f.code, "required", format!("{}未填写：{}", f.label, f.hint)));
+        }
+        return;
+    };
+    let wrong_kind = || Finding::error(f.code, "kind", format!("{}的值类型不对，请重新填写", f.label));
+    match (f.kind, &value) {
+        (Kind::Text { min, max }, Value::Text(s)) => {
+            let n = char_count(s);
+            if n < min || n > max {
+                out.push(Finding::error(f.code, "length", format!("{}应为{min}–{max}个字，现有{n}个字", f.label)));
+            }
+        }
+        (Kind::LongText { min, max }, Value::Text(s)) => {
+            let n = char_count(s);
+            if n < min {
+                out.push(Finding::error(f.code, "length", format!("{}至少{min}个字，现有{n}个字，请再补充{}个字以上", f.label, min - n)));
+            } else if n > max {
+                out.push(Finding::error(f.code, "length", format!("{}最多{max}个字，现有{n}个字，请删减{}个字", f.label, n - max)));
+            }
+            if s.contains("***") || s.contains("??") || s.contains("？？") {
+                out.push(Finding::warning(f.code, "placeholder", format!("{}中还有“***”或“??”占位符，请换成实际情况", f.label)));
+            }
+        }
+        (Kind::IdNumber, Value::Text(s)) => {
+            if let Err(e) = idnum::validate(s) {
+                out.push(Finding::error(f.code, "id_number", e.to_string()));
+            }
+        }
+        (Kind::Integer { min, max, warn_above }, Value::Int(n)) => {
+            if *n < min || *n > max {
+                out.push(Finding::error(f.code, "range", format!("{}应在{min}–{max}之间，现为{n}", f.label)));
+            } else if let Some(w) = warn_above.filter(|w| n > w) {
+                out.push(Finding::warning(f.code, "large", format!("{}为{n}人，超过{w}人，请核实是否为共同生活、共同开支的人数", f.label)));
+            }
+        }
+        (Kind::YesNo, Value::Bool(_)) => {}
+        (Kind::Single(opts), Value::Choice(i)) => {
+            if opts.label(*i).is_none() {
+                out.push(bad_option(f, opts));
+            }
+        }
+        (Kind::Multi { options: opts, main }, Value::Multi(items)) => {
+            if items.iter().any(|i| opts.label(*i).is_none()) {
+                out.push(bad_option(f, opts));
+            }
+            let mut seen = std::collections::HashSet::new();
+            if !items.iter().all(|i| seen.insert(*i)) {
+                out.push(Finding::error(f.code, "repeat", format!("{}中有重复的选项，请去掉重复的", f.label)));
+            }
+            if let Some(Value::Choice(m)) = rec.value(main) {
+                if items.contains(&m) {
+                    let main_field = schema::field(main).map(|f| f.label).unwrap_or(main);
+                    out.push(Finding::error(
+                        f.code,
+                        "repeats_main",
+                        format!("{}不能再选“{}”，它已是{main}{main_field}的答案", f.label, opts.label(m).unwrap_or("?")),
+                    ));
+                }
+            }
+        }
+        (Kind::Month, Value::Month(ym)) => check_month(f, *ym, rec, round, out),
+        (Kind::Names { max }, Value::List(names)) => {
+            let names: Vec<&String> = names.iter().filter(|n| !n.trim().is_empty()).collect();
+            if names.len() > max {
+                out.push(Finding::error(f.code, "count", format!("{}最多{max}名，现有{}名", f.label, names.len())));
+            }
+            for n in names {
+                let c = char_count(n);
+                if c > 20 {
+                    out.push(Finding::error(f.code, "length", format!("责任人姓名“{n}”超过20个字")));
+                }
+            }
+        }
+        (Kind::Phones { names }, Value::List(phones)) => check_phones(f, names, phones, rec, out),
+        _ => out.push(wrong_kind()),
+    }
+}
+
+fn bad_option(f: &Field, opts: &OptionList) -> Finding {
+    Finding::error(f.code, "option", format!("{}的选项无效，可选：{}", f.label, opts.accepted()))
+}
+
+fn check_month(f: &'static Field, ym: YearMonth, rec: &impl Record, round: &Round, out: &mut Vec<Finding>) {
+    let refm = round.reference_month();
+    for rule in f.month_rules {
+        match *rule {
+            MonthRule::NotAfterReference if ym > refm => out.push(Finding::error(
+                f.code,
+                "after_reference",
+                format!("{}{ym}晚于统计时点（{}），请核对年月", f.label, round.reference_label()),
+            )),
+            MonthRule::NotBeforeReference if ym < refm => out.push(Finding::error(
+                f.code,
+                "before_reference",
+                format!("{}{ym}早于统计时点所在月{refm}，应为{refm}或以后", f.label),
+            )),
+            MonthRule::NotBefore(other) => {
+                if let Some(Value::Month(o)) = rec.value(other) {
+                    if ym < o {
+                        let ol = schema::field(other).map(|f| f.label).unwrap_or(other);
+                        out.push(Finding::error(
+                            f.code,
+                            "before_other",
+                            format!("{}{ym}早于{other}{ol}{o}，请核对", f.label),
+                        ));
+                    }
+                }
+            }
+            MonthRule::WarnFarAfterReference if refm.months_until(ym) > round.plan_warn_months => {
+                out.push(Finding::warning(
+                    f.code,
+                    "far_plan",
+                    format!("{}{ym}距统计时点超过{}个月，请核实计划是否过于遥远", f.label, round.plan_warn_months),
+                ))
+            }
+            _ => {}
+        }
+    }
+}
+
+fn check_phones(f: &'static Field, names_code: &str, phones: &[String], rec: &impl Record, out: &mut Vec<Finding>) {
+    let names = match rec.value(names_code) {
+        Some(Value::List(n)) => n,
+        _ => Vec::new(),
+    };
+    let count = names.len().max(phones.len());
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..count {
+        let name = names.get(i).map(|s| s.trim()).unwrap_or("");
+        let phone = phones.get(i).map(|s| s.trim()).unwrap_or("");
+        match (name.is_empty(), phone.is_empty()) {
+            (true, true) => {}
+            (false, true) => out.push(Finding::error(f.code, "paired", format!("第{}名责任人“{name}”缺少联系电话", i + 1))),
+            (true, false) => out.push(Finding::error(f.code, "paired", format!("第{}个电话{phone}没有对应的责任人姓名，请在D1补上姓名", i + 1))),
+            (false, false) => match phone::validate(phone) {
+                Err(msg) => out.push(Finding::error(f.code, "phone", format!("第{}个电话：{msg}", i + 1))),
+                Ok(p) => {
+                    if !seen.insert(p.clone()) {
+                        out.push(Finding::warning(f.code, "phone_repeat", format!("第{}个电话{p}与前面的重复，请核实", i + 1)));
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// A cross-field warning: the predicate, the field it is shown at, and its message.
+pub struct CrossRule {
+    pub id: &'static str,
+    pub field: &'static str,
+    pub message: &'static str,
+    pub applies: fn(&dyn RecordDyn, &Round) -> bool,
+}
+
+/// Object-safe view of [`Record`] for the rule table.
+pub trait RecordDyn {
+    fn get(&self, code: &str) -> Option<Value>;
+}
+
+impl<T: Record> RecordDyn for T {
+    fn get(&self, code: &str) -> Option<Value> {
+        self.value(code)
+    }
+}
+
+fn is_yes(r: &dyn RecordDyn, code: &str) -> bool {
+    matches!(r.get(code), Some(Value::Bool(true)))
+}
+fn is_no(r: &dyn RecordDyn, code: &str) -> bool {
+    matches!(r.get(code), Some(Value::Bool(false)))
+}
+fn is_choice(r: &dyn RecordDyn, code: &str, idx: u16) -> bool {
+    matches!(r.get(code), Some(Value::Choice(i)) if i == idx)
+}
+fn eliminated(r: &dyn RecordDyn) -> bool {
+    matches!(r.get(schema::BRANCH_FIELD), Some(v) if !v.is_blank())
+}
+
+/// Cross-field warnings (提示), each confirmed by the clerk at submit.
+pub static CROSS_RULES: &[CrossRule] = &[
+    CrossRule {
+        id: "eliminated_guarantees_unmet",
+        field: "A8",
+        message: "已标注风险消除，但三保障或饮水安全未达标（B1–B3有“是”或B4为“否”），请核实风险是否真正消除",
+        applies: |r, _| eliminated(r) && (is_yes(r, "B1") || is_yes(r, "B2") || is_yes(r, "B3") || is_no(r, "B4")),
+    },
+    CrossRule {
+        id: "eliminated_low_income",
+        field: "C2",
+        message: "已标注风险消除，但估计人均收入在6000元以下（低于监测底线），请核实",
+        applies: |r, _| eliminated(r) && is_choice(r, "C2", options::INCOME_BELOW_LINE),
+    },
+    CrossRule {
+        id: "eliminated_hardship",
+        field: "C4",
+        message: "已标注风险消除，但该户为收入骤减、支出骤增的严重困难户，请核实",
+        applies: |r, _| eliminated(r) && is_yes(r, "C4"),
+    },
+    CrossRule {
+        id: "new_four_kinds",
+        field: "C1",
+        message: "该户为“新四类人员”家庭，明显高于农村居民生活水平、可能不需要帮扶，请核实并报乡镇复核",
+        applies: |r, _| is_yes(r, "C1"),
+    },
+    CrossRule {
+        id: "new_four_kinds_hardship",
+        field: "C4",
+        message: "“新四类人员”家庭同时标为严重困难户，两者矛盾，请核实",
+        applies: |r, _| is_yes(r, "C1") && is_yes(r, "C4"),
+    },
+    CrossRule {
+        id: "not_eliminated_high_income",
+        field: "C2",
+        message: "风险未消除，但估计人均收入在13500元以上且不是严重困难户，请核实是否应标注风险消除",
+        applies: |r, _| !eliminated(r) && is_choice(r, "C2", 3) && is_no(r, "C4"),
+    },
+];
+
+/// Parses clerk-typed text into the value a field of this kind stores.
+/// Used by the editor and by the roster import alike.
+pub fn parse_input(f: &Field, text: &str) -> Result<Option<Value>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match f.kind {
+        Kind::Text { .. } | Kind::LongText { .. } => Ok(Some(Value::Text(t.to_string()))),
+        Kind::IdNumber => idnum::validate(t).map(|n| Some(Value::Text(n))).map_err(|e| e.to_string()),
+        Kind::Integer { .. } => {
+            let n = super::value::normalize_ascii(t);
+            let n = n.trim().trim_end_matches('人');
+            match n.parse::<i64>() {
+                Ok(v) => Ok(Some(Value::Int(v))),
+                Err(_) => match n.parse::<f64>() {
+                    Ok(x) if x.fract() == 0.0 && x.abs() < 1e9 => Ok(Some(Value::Int(x as i64))),
+                    _ => Err(format!("{}应为整数，“{t}”不是整数", f.label)),
+                },
+            }
+        }
+        Kind::YesNo => match options::YES_NO.parse(t) {
+            Some(i) => Ok(Some(Value::Bool(i == 0))),
+            None => Err(format!("{}请填“是”或“否”", f.label)),
+        },
+        Kind::Single(opts) => opts
+            .parse(t)
+            .map(|i| Some(Value::Choice(i)))
+            .ok_or_else(|| format!("{}“{t}”不是可选项，可选：{}", f.label, opts.accepted())),
+        Kind::Multi { options: opts, .. } => {
+            let mut items = Vec::new();
+            for part in t.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|p| !p.is_empty()) {
+                let i = opts
+                    .parse(part)
+                    .ok_or_else(|| format!("{}“{part}”不是可选项，可选：{}", f.label, opts.accepted()))?;
+                if !items.contains(&i) {
+                    items.push(i);
+                }
+            }
+            Ok(Some(Value::Multi(items)))
+        }
+        Kind::Month => YearMonth::parse(t)
+            .map(|m| Some(Value::Month(m)))
+            .ok_or_else(|| format!("{}“{t}”不是年月，请写成如202104、2021-04或2021年4月", f.label)),
+        Kind::Names { .. } | Kind::Phones { .. } => Ok(Some(Value::List(
+            t.split(['、', ',', '，', ';', '；']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        ))),
+    }
+}
+
+/// The value as the clerk reads it (export cells, the card, the show command).
+pub fn display_value(f: &Field, v: &Value) -> String {
+    match (f.kind, v) {
+        (_, Value::Text(s)) => s.clone(),
+        (_, Value::Int(n)) => n.to_string(),
+        (_, Value::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
+        (_, Value::Month(m)) => m.to_string(),
+        (_, Value::List(items)) => items.join("、"),
+        (k, Value::Choice(i)) => match k {
+            Kind::Single(o) => o.label(*i).unwrap_or("?").to_string(),
+            _ => i.to_string(),
+        },
+        (k, Value::Multi(items)) => match k {
+            Kind::Multi { options: o, .. } => items.iter().map(|i| o.label(*i).unwrap_or("?")).collect::<Vec<_>>().join("、"),
+            _ => String::new(),
+        },
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

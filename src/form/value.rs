@@ -1,0 +1,170 @@
+//! Answer values and the small value types the form uses.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A calendar month (年月). Ordered chronologically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct YearMonth {
+    pub year: u16,
+    pub month: u8,
+}
+
+impl YearMonth {
+    pub fn new(year: u16, month: u8) -> Option<Self> {
+        if (1900..=2200).contains(&year) && (1..=12).contains(&month) {
+            Some(Self { year, month })
+        } else {
+            None
+        }
+    }
+
+    /// Months since year 0, for differences.
+    pub fn index(self) -> i32 {
+        self.year as i32 * 12 + (self.month as i32 - 1)
+    }
+
+    pub fn months_until(self, later: YearMonth) -> i32 {
+        later.index() - self.index()
+    }
+
+    /// Quarter label such as `2021Q2`.
+    pub fn quarter(self) -> String {
+        format!("{}Q{}", self.year, (self.month - 1) / 3 + 1)
+    }
+
+    /// Parses what clerks and roster files write: `202104`, `2021-04`,
+    /// `2021/4`, `2021.4`, `2021年4月`, `2021-04-01` (day ignored), with
+    /// full-width digits. Returns `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = normalize_ascii(text);
+        let t = t.trim();
+        if t.is_empty() {
+            return None;
+        }
+        if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
+            let y = t[..4].parse().ok()?;
+            let m = t[4..].parse().ok()?;
+            return Self::new(y, m);
+        }
+        if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+            // 20210401: a full date; keep the month.
+            let y = t[..4].parse().ok()?;
+            let m = t[4..6].parse().ok()?;
+            let d: u32 = t[6..].parse().ok()?;
+            chrono::NaiveDate::from_ymd_opt(y as i32, m as u32, d)?;
+            return Self::new(y, m);
+        }
+        let parts: Vec<&str> = t
+            .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月' | '日'))
+            .filter(|p| !p.is_empty())
+            .collect();
+        if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+            return None;
+        }
+        if parts[0].len() != 4 || parts[1].len() > 2 {
+            return None;
+        }
+        let y = parts[0].parse().ok()?;
+        let m = parts[1].parse().ok()?;
+        if parts.len() == 3 {
+            let d: u32 = parts[2].parse().ok()?;
+            chrono::NaiveDate::from_ymd_opt(y as i32, m as u32, d)?;
+        }
+        Self::new(y, m)
+    }
+
+    /// The month of an Excel serial date (days since 1899-12-30).
+    pub fn from_excel_serial(serial: f64) -> Option<Self> {
+        if !(1.0..2_958_466.0).contains(&serial) {
+            return None;
+        }
+        let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?;
+        let d = base.checked_add_signed(chrono::Duration::days(serial.floor() as i64))?;
+        use chrono::Datelike;
+        Self::new(d.year() as u16, d.month() as u8)
+    }
+}
+
+impl fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+/// An answer to one field. Choices are indexes into the field's option list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Value {
+    Text(String),
+    Int(i64),
+    /// 是 = true, 否 = false.
+    Bool(bool),
+    Choice(u16),
+    Multi(Vec<u16>),
+    Month(YearMonth),
+    /// Up to three short texts (D1 names, D2 phones; the i-th phone belongs to the i-th name).
+    List(Vec<String>),
+}
+
+impl Value {
+    /// True when the value carries no answer (empty text, no choices, empty list).
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Value::Text(s) => s.trim().is_empty(),
+            Value::Multi(v) => v.is_empty(),
+            Value::List(v) => v.iter().all(|s| s.trim().is_empty()),
+            _ => false,
+        }
+    }
+}
+
+/// Full-width ASCII (U+FF01..U+FF5E) and the ideographic space to ASCII.
+pub fn normalize_ascii(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Counts characters as the notice does: one per Unicode scalar, surrounding
+/// whitespace not counted.
+pub fn char_count(text: &str) -> usize {
+    text.trim().chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_month_forms() {
+        let ym = YearMonth::new(2021, 3).unwrap();
+        for s in ["202103", "2021-03", "2021/3", "2021年3月", "2021.3", "２０２１年３月", " 2021-3 ", "2021-03-15", "20210315"] {
+            assert_eq!(YearMonth::parse(s), Some(ym), "{s}");
+        }
+        for s in ["", "2021", "202113", "2021-00", "21-03", "2021-02-30", "三月", "2021年", "abc"] {
+            assert_eq!(YearMonth::parse(s), None, "{s}");
+        }
+        assert_eq!(ym.to_string(), "2021-03");
+        assert!(YearMonth::new(2021, 4).unwrap() > ym);
+        assert_eq!(ym.quarter(), "2021Q1");
+    }
+
+    #[test]
+    fn excel_serial_dates() {
+        // 44287 = 2021-04-01 in Excel's 1900 system.
+        assert_eq!(YearMonth::from_excel_serial(44287.0), YearMonth::new(2021, 4));
+        assert_eq!(YearMonth::from_excel_serial(-3.0), None);
+    }
+
+    #[test]
+    fn counting_and_normalising() {
+        assert_eq!(char_count("  张三家 \n"), 3);
+        assert_eq!(normalize_ascii("５００２４３ｘ"), "500243x");
+        assert!(Value::Text("  ".into()).is_blank());
+        assert!(!Value::Bool(false).is_blank());
+    }
+}

@@ -1,0 +1,16 @@
+//! huitoukan: the look-back (回头看) review of households monitored to
+//! prevent a return to poverty, as a keyboard-only terminal app.
+//!
+//! Layers, bottom up:
+//! - [`form`]: the form's schema, option lists, value types and rules.
+//! - [`model`]: households, form records, audit entries, summaries.
+//! - [`store`]: the sled store behind a typed API (no sled type leaves it).
+//! - [`demo`]: deterministic demo data.
+
+pub mod demo;
+pub mod form;
+pub mod model;
+pub mod paths;
+pub mod store;
+pub mod cli;
+pub mod ui;

@@ -1,0 +1,354 @@
+//! The domain records: a household (place + section A) and its look-back
+//! form record, plus the audit entry and the summary the lists show.
+
+use crate::form::rules::{self, Finding, Record};
+use crate::form::value::{Value, YearMonth};
+use crate::form::{options, schema, Round};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Milliseconds since the Unix epoch; shown in local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Timestamp(chrono::Utc::now().timestamp_millis())
+    }
+
+    pub fn local(self) -> chrono::DateTime<chrono::Local> {
+        chrono::DateTime::from_timestamp_millis(self.0)
+            .unwrap_or_default()
+            .with_timezone(&chrono::Local)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.local().format("%Y-%m-%d %H:%M:%S"))
+    }
+}
+
+/// Where a household is: township (乡镇/街道) and village (村/社区).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub struct Place {
+    pub township: String,
+    pub village: String,
+}
+
+/// Section A as imported from the roster (过录指标).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionA {
+    /// A1 家庭地址
+    pub address: String,
+    /// A2 户主姓名
+    pub head: String,
+    /// A3 户主证件号码, normalised.
+    pub id_number: String,
+    /// A4 家庭人口数
+    pub size: i64,
+    /// A5 对象类别: index into [`options::CATEGORY`].
+    pub category: u16,
+    /// A6 主要的返致贫风险点: index into [`options::ENROL_RISK`].
+    pub enrol_risk: u16,
+    /// A7 纳入系统时间
+    pub enrolled: YearMonth,
+    /// A8 标注风险消除年月; `None` = risk not eliminated.
+    pub eliminated: Option<YearMonth>,
+}
+
+impl SectionA {
+    /// The value of one A field, as the schema sees it.
+    pub fn value(&self, code: &str) -> Option<Value> {
+        Some(match code {
+            "A1" => Value::Text(self.address.clone()),
+            "A2" => Value::Text(self.head.clone()),
+            "A3" => Value::Text(self.id_number.clone()),
+            "A4" => Value::Int(self.size),
+            "A5" => Value::Choice(self.category),
+            "A6" => Value::Choice(self.enrol_risk),
+            "A7" => Value::Month(self.enrolled),
+            "A8" => Value::Month(self.eliminated?),
+            _ => return None,
+        })
+    }
+
+    /// Sets one A field from a schema value; `None` clears (only A8 may be empty).
+    pub fn set(&mut self, code: &str, value: Option<Value>) -> Result<(), String> {
+        let field = schema::field(code).ok_or_else(|| format!("没有字段{code}"))?;
+        match (code, value) {
+            ("A8", None) => self.eliminated = None,
+            (_, None) => return Err(format!("{}不能为空", field.label)),
+            ("A1", Some(Value::Text(s))) => self.address = s,
+            ("A2", Some(Value::Text(s))) => self.head = s,
+            ("A3", Some(Value::Text(s))) => self.id_number = s,
+            ("A4", Some(Value::Int(n))) => self.size = n,
+            ("A5", Some(Value::Choice(i))) if options::CATEGORY.label(i).is_some() => self.category = i,
+            ("A6", Some(Value::Choice(i))) if options::ENROL_RISK.label(i).is_some() => self.enrol_risk = i,
+            ("A7", Some(Value::Month(m))) => self.enrolled = m,
+            ("A8", Some(Value::Month(m))) => self.eliminated = Some(m),
+            _ => return Err(format!("{}的值类型不对", field.label)),
+        }
+        Ok(())
+    }
+
+    /// 监测户 / 边缘户.
+    pub fn category_short(&self) -> &'static str {
+        options::CATEGORY.short_label(self.category).unwrap_or("?")
+    }
+}
+
+/// A monitored household (监测对象).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Household {
+    pub place: Place,
+    pub a: SectionA,
+    /// Section A checked by the clerk (已核实).
+    pub verified: bool,
+    pub imported_at: Timestamp,
+}
+
+/// 未填 → 草稿 → 已提交.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub enum FormState {
+    #[default]
+    Empty,
+    Draft,
+    Submitted,
+}
+
+impl FormState {
+    pub const ALL: [FormState; 3] = [FormState::Empty, FormState::Draft, FormState::Submitted];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FormState::Empty => "未填",
+            FormState::Draft => "草稿",
+            FormState::Submitted => "已提交",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "未填" | "empty" => Some(FormState::Empty),
+            "草稿" | "draft" => Some(FormState::Draft),
+            "已提交" | "submitted" => Some(FormState::Submitted),
+            _ => None,
+        }
+    }
+}
+
+/// Answers to sections B–D, by field code.
+pub type Answers = BTreeMap<String, Value>;
+
+/// One household's look-back form record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FormRecord {
+    pub answers: Answers,
+    pub state: FormState,
+    pub saved_by: Option<String>,
+    pub saved_at: Option<Timestamp>,
+    /// Rule ids of the warnings the clerk confirmed at submit.
+    pub confirmed: Vec<String>,
+}
+
+/// A household with its form: what validation, the editor and exports read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookBack {
+    pub household: Household,
+    pub form: FormRecord,
+}
+
+/// Borrowed view of a household's section A and a set of answers.
+pub struct View<'a> {
+    pub a: &'a SectionA,
+    pub answers: &'a Answers,
+}
+
+impl Record for View<'_> {
+    fn value(&self, code: &str) -> Option<Value> {
+        if code.starts_with('A') {
+            self.a.value(code)
+        } else {
+            self.answers.get(code).cloned()
+        }
+    }
+}
+
+impl Record for LookBack {
+    fn value(&self, code: &str) -> Option<Value> {
+        self.view().value(code)
+    }
+}
+
+impl LookBack {
+    pub fn view(&self) -> View<'_> {
+        View { a: &self.household.a, answers: &self.form.answers }
+    }
+
+    pub fn findings(&self, round: &Round) -> Vec<Finding> {
+        rules::validate(&self.view(), round)
+    }
+
+    /// The answer to `code` if its branch is taken (what exports and reports read).
+    pub fn active_value(&self, code: &str) -> Option<Value> {
+        let f = schema::field(code)?;
+        if rules::is_active(f, &self.view()) {
+            self.value(code).filter(|v| !v.is_blank())
+        } else {
+            None
+        }
+    }
+}
+
+/// What lists, search and counts need of a household, kept small so a
+/// million of them fit in memory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub key: u64,
+    pub place: Place,
+    pub head: String,
+    pub id_number: String,
+    pub address: String,
+    pub category: u16,
+    pub eliminated: Option<YearMonth>,
+    pub verified: bool,
+    pub state: FormState,
+    pub errors: u16,
+    pub warnings: u16,
+    pub saved_by: Option<String>,
+    pub saved_at: Option<Timestamp>,
+}
+
+impl Summary {
+    pub fn of(key: u64, lb: &LookBack, round: &Round) -> Self {
+        let (errors, warnings) = if lb.form.state == FormState::Empty {
+            (0, 0)
+        } else {
+            rules::counts(&lb.findings(round))
+        };
+        let h = &lb.household;
+        Summary {
+            key,
+            place: h.place.clone(),
+            head: h.a.head.clone(),
+            id_number: h.a.id_number.clone(),
+            address: h.a.address.clone(),
+            category: h.a.category,
+            eliminated: h.a.eliminated,
+            verified: h.verified,
+            state: lb.form.state,
+            errors: errors.min(u16::MAX as usize) as u16,
+            warnings: warnings.min(u16::MAX as usize) as u16,
+            saved_by: lb.form.saved_by.clone(),
+            saved_at: lb.form.saved_at,
+        }
+    }
+
+    /// 监测户 / 边缘户.
+    pub fn category_short(&self) -> &'static str {
+        options::CATEGORY.short_label(self.category).unwrap_or("?")
+    }
+
+    /// `已消除 2021-03` or `未消除`.
+    pub fn risk_label(&self) -> String {
+        match self.eliminated {
+            Some(m) => format!("已消除 {m}"),
+            None => "未消除".to_string(),
+        }
+    }
+}
+
+/// One line of the audit log: who changed what, when; chained by hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub who: String,
+    /// The household's store key.
+    pub household: u64,
+    /// Field code (A1…D10) or one of `state`, `verified`, `import`.
+    pub field: String,
+    pub old: String,
+    pub new: String,
+    /// SHA-256 of the previous entry's encoding (zeros for the first).
+    pub prev_hash: [u8; 32],
+}
+
+/// Counts by form state for a set of households.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Counts {
+    pub households: usize,
+    pub empty: usize,
+    pub draft: usize,
+    pub submitted: usize,
+    pub verified: usize,
+    pub with_errors: usize,
+}
+
+impl Counts {
+    pub fn add(&mut self, s: &Summary) {
+        self.households += 1;
+        match s.state {
+            FormState::Empty => self.empty += 1,
+            FormState::Draft => self.draft += 1,
+            FormState::Submitted => self.submitted += 1,
+        }
+        if s.verified {
+            self.verified += 1;
+        }
+        if s.errors > 0 {
+            self.with_errors += 1;
+        }
+    }
+}
+
+/// A village with its counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VillageCounts {
+    pub name: String,
+    pub counts: Counts,
+}
+
+/// A township with its villages (sorted by name) and totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TownshipCounts {
+    pub name: String,
+    pub counts: Counts,
+    pub villages: Vec<VillageCounts>,
+}
+
+/// Groups summaries into townships and villages, sorted by name.
+pub fn places(summaries: &[Summary]) -> Vec<TownshipCounts> {
+    let mut map: BTreeMap<&str, BTreeMap<&str, Counts>> = BTreeMap::new();
+    for s in summaries {
+        map.entry(&s.place.township).or_default().entry(&s.place.village).or_default().add(s);
+    }
+    map.into_iter()
+        .map(|(t, villages)| {
+            let mut total = Counts::default();
+            let villages = villages
+                .into_iter()
+                .map(|(v, c)| {
+                    total.households += c.households;
+                    total.empty += c.empty;
+                    total.draft += c.draft;
+                    total.submitted += c.submitted;
+                    total.verified += c.verified;
+                    total.with_errors += c.with_errors;
+                    VillageCounts { name: v.to_string(), counts: c }
+                })
+                .collect();
+            TownshipCounts { name: t.to_string(), counts: total, villages }
+        })
+        .collect()
+}
+
+/// The operator recorded with every save: `--operator`, else the login user.
+pub fn login_user() -> String {
+    ["HUITOUKAN_OPERATOR", "USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}

@@ -1,0 +1,40 @@
+//! The envelope around every stored value: magic, format version, postcard body.
+//!
+//! `HK` + version byte + postcard. A later release keeps a decoder for every
+//! version it has ever written, so it can read an older store.
+
+use serde::{de::DeserializeOwned, Serialize};
+
+const MAGIC: &[u8; 2] = b"HK";
+/// The record format this release writes.
+pub const FORMAT_VERSION: u8 = 1;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("不是huitoukan的记录（开头标记不对）")]
+    NotARecord,
+    #[error("记录格式版本{0}比本程序新，请升级huitoukan后再打开")]
+    Newer(u8),
+    #[error("记录内容损坏：{0}")]
+    Corrupt(String),
+}
+
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(MAGIC);
+    out.push(FORMAT_VERSION);
+    // postcard only fails on writer errors or unsupported types; Vec writers
+    // and our plain data types cannot fail.
+    postcard::to_extend(value, out).expect("postcard encoding into a Vec cannot fail")
+}
+
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    if bytes.len() < 3 || &bytes[..2] != MAGIC {
+        return Err(DecodeError::NotARecord);
+    }
+    match bytes[2] {
+        1 => postcard::from_bytes(&bytes[3..]).map_err(|e| DecodeError::Corrupt(e.to_string())),
+        v if v > FORMAT_VERSION => Err(DecodeError::Newer(v)),
+        v => Err(DecodeError::Corrupt(format!("未知的格式版本{v}"))),
+    }
+}

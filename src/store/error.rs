@@ -1,0 +1,73 @@
+//! Store errors, with Chinese messages that say what happened and what to do.
+
+use super::codec::DecodeError;
+use super::lock::Holder;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库 {path} 正被另一个程序使用{}。同一个数据库一次只能由一个huitoukan打开：请先退出那个程序（或关闭那个窗口）再试。", holder_text(.holder))]
+    Locked { path: PathBuf, holder: Option<Holder> },
+    #[error("数据库 {path} 的文件已损坏，无法打开（{detail}）。")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("磁盘已满，数据没有保存（{path}）。请清理磁盘空间后再保存；已录入的内容仍在屏幕上，不会丢失。")]
+    DiskFull { path: PathBuf },
+    #[error("没有写入权限，数据没有保存（{path}）。请检查目录权限或换一个可写的位置；已录入的内容仍在屏幕上。")]
+    ReadOnly { path: PathBuf },
+    #[error("读写数据库 {path} 时出错：{source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("数据库中的一条记录（{what}）无法读取：{source}")]
+    Decode { what: String, source: DecodeError },
+    #[error("数据库中没有这一户（内部编号{0}），可能已被删除，请刷新列表")]
+    NotFound(u64),
+    #[error("{0}")]
+    Refused(String),
+    #[error("数据库内部错误：{0}")]
+    Internal(String),
+}
+
+fn holder_text(h: &Option<Holder>) -> String {
+    match h {
+        Some(h) => format!("：{}", h.describe()),
+        None => String::new(),
+    }
+}
+
+impl StoreError {
+    pub(crate) fn from_io(path: &std::path::Path, e: std::io::Error) -> Self {
+        match e.raw_os_error() {
+            Some(28) => StoreError::DiskFull { path: path.to_path_buf() },
+            Some(30) | Some(13) | Some(1) => StoreError::ReadOnly { path: path.to_path_buf() },
+            _ if e.kind() == std::io::ErrorKind::PermissionDenied => StoreError::ReadOnly { path: path.to_path_buf() },
+            _ => StoreError::Io { path: path.to_path_buf(), source: e },
+        }
+    }
+
+    pub(crate) fn from_sled(path: &std::path::Path, e: sled::Error) -> Self {
+        match e {
+            sled::Error::Io(io) => {
+                if io.to_string().contains("could not acquire lock") {
+                    StoreError::Locked { path: path.to_path_buf(), holder: super::lock::read(path) }
+                } else {
+                    Self::from_io(path, io)
+                }
+            }
+            sled::Error::Corruption { at, bt: _ } => StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: match at {
+                    Some(at) => format!("损坏位置 {at:?}"),
+                    None => "日志校验失败".to_string(),
+                },
+            },
+            sled::Error::Unsupported(s) => StoreError::Corrupt { path: path.to_path_buf(), detail: s },
+            other => StoreError::Internal(other.to_string()),
+        }
+    }
+
+    /// True when the failure is the disk or permissions: the caller keeps its data for a retry.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::DiskFull { .. } | StoreError::ReadOnly { .. } | StoreError::Io { .. })
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;

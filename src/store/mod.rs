@@ -1,0 +1,646 @@
+//! The store: sled 0.34 behind typed operations.
+//!
+//! No sled type leaves this module. Every value is wrapped by [`codec`]
+//! (magic + format version + postcard). Every operation that returns `Ok`
+//! has been flushed to disk. Every change to a household or a form appends
+//! a hash-chained audit entry in the same atomic batch.
+//!
+//! Key layout (one sled tree, so one `Batch` is atomic across all of it):
+//! - `m/format`, `m/round`, `m/next_key`, `m/audit_head`: metadata
+//! - `h/` key → [`Household`]; `f/` key → [`FormRecord`]; `s/` key → [`Summary`]
+//! - `i/` id_number → key; `v/` township 0 village 0 key → ()
+//! - `a/` seq → [`AuditEntry`]; `x/` key seq → ()
+
+pub mod codec;
+mod error;
+pub mod lock;
+
+pub use error::{Result, StoreError};
+pub use lock::Holder;
+
+use crate::form::rules::{self, Severity};
+use crate::form::{schema, Round, Value};
+use crate::model::{
+    AuditEntry, Answers, FormRecord, FormState, Household, LookBack, Place, SectionA, Summary, Timestamp,
+    TownshipCounts,
+};
+use sha2::{Digest, Sha256};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The store layout this release writes (key scheme, not record encoding).
+pub const STORE_FORMAT: u32 = 1;
+
+const K_FORMAT: &[u8] = b"m/format";
+const K_ROUND: &[u8] = b"m/round";
+const K_NEXT_KEY: &[u8] = b"m/next_key";
+const K_AUDIT_HEAD: &[u8] = b"m/audit_head";
+
+fn k(prefix: &[u8], key: u64) -> Vec<u8> {
+    let mut v = Vec::with_capacity(prefix.len() + 8);
+    v.extend_from_slice(prefix);
+    v.extend_from_slice(&key.to_be_bytes());
+    v
+}
+fn household_key(key: u64) -> Vec<u8> {
+    k(b"h/", key)
+}
+fn form_key(key: u64) -> Vec<u8> {
+    k(b"f/", key)
+}
+fn summary_key(key: u64) -> Vec<u8> {
+    k(b"s/", key)
+}
+fn audit_key(seq: u64) -> Vec<u8> {
+    k(b"a/", seq)
+}
+fn audit_index_key(key: u64, seq: u64) -> Vec<u8> {
+    let mut v = k(b"x/", key);
+    v.extend_from_slice(&seq.to_be_bytes());
+    v
+}
+fn id_key(id_number: &str) -> Vec<u8> {
+    let mut v = b"i/".to_vec();
+    v.extend_from_slice(id_number.as_bytes());
+    v
+}
+fn village_prefix(place: &Place) -> Vec<u8> {
+    let mut v = b"v/".to_vec();
+    v.extend_from_slice(place.township.as_bytes());
+    v.push(0);
+    v.extend_from_slice(place.village.as_bytes());
+    v.push(0);
+    v
+}
+fn village_key(place: &Place, key: u64) -> Vec<u8> {
+    let mut v = village_prefix(place);
+    v.extend_from_slice(&key.to_be_bytes());
+    v
+}
+fn be_u64(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct AuditHead {
+    next_seq: u64,
+    last_hash: [u8; 32],
+}
+
+/// What an import or re-import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UpsertOutcome {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// The result of checking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCheck {
+    pub entries: u64,
+    /// Sequence number of the first entry whose link is broken.
+    pub first_broken: Option<u64>,
+}
+
+/// Writes queued for one atomic, flushed commit, with their audit entries.
+struct Tx<'a> {
+    store: &'a Store,
+    batch: sled::Batch,
+    head: AuditHead,
+    who: String,
+    at: Timestamp,
+}
+
+impl Tx<'_> {
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.batch.insert(key, value);
+    }
+    fn del(&mut self, key: Vec<u8>) {
+        self.batch.remove(key);
+    }
+    fn audit(&mut self, household: u64, field: &str, old: String, new: String) {
+        let entry = AuditEntry {
+            seq: self.head.next_seq,
+            at: self.at,
+            who: self.who.clone(),
+            household,
+            field: field.to_string(),
+            old,
+            new,
+            prev_hash: self.head.last_hash,
+        };
+        let bytes = codec::encode(&entry);
+        self.head = AuditHead { next_seq: entry.seq + 1, last_hash: Sha256::digest(&bytes).into() };
+        self.batch.insert(audit_index_key(household, entry.seq), Vec::new());
+        self.batch.insert(audit_key(entry.seq), bytes);
+    }
+    /// Writes household, form and summary for `key`, and keeps the indexes in step.
+    fn put_record(&mut self, key: u64, lb: &LookBack, previous: Option<&Household>) {
+        let round = &self.store.round;
+        if let Some(prev) = previous {
+            if prev.place != lb.household.place {
+                self.del(village_key(&prev.place, key));
+            }
+            if prev.a.id_number != lb.household.a.id_number {
+                self.del(id_key(&prev.a.id_number));
+            }
+        }
+        self.put(household_key(key), codec::encode(&lb.household));
+        self.put(form_key(key), codec::encode(&lb.form));
+        self.put(summary_key(key), codec::encode(&Summary::of(key, lb, round)));
+        self.put(id_key(&lb.household.a.id_number), key.to_be_bytes().to_vec());
+        self.put(village_key(&lb.household.place, key), Vec::new());
+    }
+    fn commit(mut self) -> Result<()> {
+        self.batch.insert(K_AUDIT_HEAD, codec::encode(&self.head));
+        let s = self.store;
+        s.db.apply_batch(self.batch).map_err(|e| StoreError::from_sled(&s.path, e))?;
+        s.db.flush().map_err(|e| StoreError::from_sled(&s.path, e))?;
+        *s.head.lock().unwrap_or_else(|p| p.into_inner()) = self.head;
+        Ok(())
+    }
+}
+
+/// An open store. Dropping it flushes and releases the lock.
+pub struct Store {
+    db: sled::Db,
+    path: PathBuf,
+    round: Round,
+    /// The committed audit head; also serialises writers within the process.
+    head: Mutex<AuditHead>,
+    writer: Mutex<()>,
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`, owner-only.
+    pub fn open(path: &Path) -> Result<Store> {
+        Self::open_as(path, "huitoukan")
+    }
+
+    /// Opens the store, recording `program` as the holder for other processes to see.
+    pub fn open_as(path: &Path, program: &str) -> Result<Store> {
+        std::fs::create_dir_all(path).map_err(|e| StoreError::from_io(path, e))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| StoreError::from_io(path, e))?;
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(64 * 1024 * 1024)
+            .flush_every_ms(Some(500))
+            .open()
+            .map_err(|e| StoreError::from_sled(path, e))?;
+        let mut store = Store {
+            db,
+            path: path.to_path_buf(),
+            round: Round::default(),
+            head: Mutex::new(AuditHead { next_seq: 0, last_hash: [0; 32] }),
+            writer: Mutex::new(()),
+        };
+        store.init()?;
+        // Not fatal: the lock itself is sled's; this only names the holder.
+        let _ = lock::write(path, &Holder::current(program));
+        Ok(store)
+    }
+
+    fn init(&mut self) -> Result<()> {
+        let p = self.path.clone();
+        let sled_err = |e| StoreError::from_sled(&p, e);
+        match self.db.get(K_FORMAT).map_err(sled_err)? {
+            None => {
+                let mut b = sled::Batch::default();
+                b.insert(K_FORMAT, STORE_FORMAT.to_be_bytes().to_vec());
+                b.insert(K_ROUND, codec::encode(&self.round));
+                b.insert(K_NEXT_KEY, 1u64.to_be_bytes().to_vec());
+                b.insert(K_AUDIT_HEAD, codec::encode(&*self.head.lock().unwrap_or_else(|p| p.into_inner())));
+                self.db.apply_batch(b).map_err(sled_err)?;
+                self.db.flush().map_err(sled_err)?;
+            }
+            Some(v) => {
+                let format = u32::from_be_bytes(v.as_ref().try_into().unwrap_or([0xff; 4]));
+                if format > STORE_FORMAT {
+                    return Err(StoreError::Refused(format!(
+                        "数据库 {} 由更新版本的huitoukan创建（格式{format}），请升级本程序后再打开",
+                        self.path.display()
+                    )));
+                }
+                self.round = self.get_decoded(K_ROUND, "调查轮次设置")?.unwrap_or_default();
+                let head: AuditHead = self.get_decoded(K_AUDIT_HEAD, "审计日志头")?.unwrap_or(AuditHead {
+                    next_seq: 0,
+                    last_hash: [0; 32],
+                });
+                *self.head.lock().unwrap_or_else(|p| p.into_inner()) = head;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn round(&self) -> &Round {
+        &self.round
+    }
+
+    fn sled_err(&self, e: sled::Error) -> StoreError {
+        StoreError::from_sled(&self.path, e)
+    }
+
+    fn get_decoded<T: serde::de::DeserializeOwned>(&self, key: &[u8], what: &str) -> Result<Option<T>> {
+        match self.db.get(key).map_err(|e| self.sled_err(e))? {
+            None => Ok(None),
+            Some(bytes) => codec::decode(&bytes)
+                .map(Some)
+                .map_err(|source| StoreError::Decode { what: what.to_string(), source }),
+        }
+    }
+
+    fn begin(&self, who: &str) -> (std::sync::MutexGuard<'_, ()>, Tx<'_>) {
+        let guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = Tx { store: self, batch: sled::Batch::default(), head, who: who.to_string(), at: Timestamp::now() };
+        (guard, tx)
+    }
+
+    fn next_keys(&self, n: u64) -> Result<u64> {
+        // Only called under the writer lock; the counter is bumped in its own
+        // flushed write so that a key is never handed out twice.
+        let cur = self.db.get(K_NEXT_KEY).map_err(|e| self.sled_err(e))?.and_then(|v| be_u64(&v)).unwrap_or(1);
+        self.db.insert(K_NEXT_KEY, (cur + n).to_be_bytes().to_vec()).map_err(|e| self.sled_err(e))?;
+        Ok(cur)
+    }
+
+    /// Replaces the round settings (audited against household 0).
+    pub fn set_round(&mut self, round: Round, who: &str) -> Result<()> {
+        {
+            let (_g, mut tx) = self.begin(who);
+            tx.audit(0, "round", format!("{:?}", self.round), format!("{round:?}"));
+            tx.put(K_ROUND.to_vec(), codec::encode(&round));
+            tx.commit()?;
+        }
+        self.round = round;
+        Ok(())
+    }
+
+    // ----- reads -----
+
+    /// Number of households in the store.
+    pub fn household_count(&self) -> usize {
+        self.db.scan_prefix(b"s/").count()
+    }
+
+    /// Every household's summary, in key order.
+    pub fn summaries(&self) -> Result<Vec<Summary>> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(b"s/") {
+            let (_, v) = item.map_err(|e| self.sled_err(e))?;
+            out.push(codec::decode(&v).map_err(|source| StoreError::Decode { what: "户摘要".into(), source })?);
+        }
+        Ok(out)
+    }
+
+    /// Townships and their villages with counts, sorted by name.
+    pub fn places(&self) -> Result<Vec<TownshipCounts>> {
+        Ok(crate::model::places(&self.summaries()?))
+    }
+
+    /// Summaries of one village's households, ordered by head's name.
+    pub fn village(&self, place: &Place) -> Result<Vec<Summary>> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(village_prefix(place)) {
+            let (key, _) = item.map_err(|e| self.sled_err(e))?;
+            let Some(hk) = key.len().checked_sub(8).and_then(|i| be_u64(&key[i..])) else { continue };
+            if let Some(s) = self.get_decoded::<Summary>(&summary_key(hk), "户摘要")? {
+                out.push(s);
+            }
+        }
+        out.sort_by(|a, b| a.head.cmp(&b.head).then(a.key.cmp(&b.key)));
+        Ok(out)
+    }
+
+    /// One household with its form.
+    pub fn get(&self, key: u64) -> Result<Option<LookBack>> {
+        let Some(household) = self.get_decoded::<Household>(&household_key(key), "户信息")? else {
+            return Ok(None);
+        };
+        let form = self.get_decoded::<FormRecord>(&form_key(key), "采集表")?.unwrap_or_default();
+        Ok(Some(LookBack { household, form }))
+    }
+
+    fn must_get(&self, key: u64) -> Result<LookBack> {
+        self.get(key)?.ok_or(StoreError::NotFound(key))
+    }
+
+    /// The key of the household whose head has this (normalised) ID number.
+    pub fn key_of(&self, id_number: &str) -> Result<Option<u64>> {
+        Ok(self.db.get(id_key(id_number)).map_err(|e| self.sled_err(e))?.and_then(|v| be_u64(&v)))
+    }
+
+    /// The summary of one household.
+    pub fn summary(&self, key: u64) -> Result<Option<Summary>> {
+        self.get_decoded(&summary_key(key), "户摘要")
+    }
+
+    /// The audit history of one household, oldest first.
+    pub fn history(&self, key: u64) -> Result<Vec<AuditEntry>> {
+        let mut out = Vec::new();
+        for item in self.db.scan_prefix(k(b"x/", key)) {
+            let (ik, _) = item.map_err(|e| self.sled_err(e))?;
+            let Some(seq) = be_u64(&ik[10..]) else { continue };
+            if let Some(e) = self.get_decoded::<AuditEntry>(&audit_key(seq), "审计记录")? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Walks the whole audit chain and reports the first broken link.
+    pub fn verify_audit(&self) -> Result<AuditCheck> {
+        let mut prev = [0u8; 32];
+        let mut expected_seq = 0u64;
+        let mut entries = 0;
+        for item in self.db.scan_prefix(b"a/") {
+            let (key, bytes) = item.map_err(|e| self.sled_err(e))?;
+            let seq = be_u64(&key[2..]).unwrap_or(u64::MAX);
+            let broken = match codec::decode::<AuditEntry>(&bytes) {
+                Ok(e) => e.seq != seq || e.seq != expected_seq || e.prev_hash != prev,
+                Err(_) => true,
+            };
+            if broken {
+                return Ok(AuditCheck { entries, first_broken: Some(seq.min(expected_seq)) });
+            }
+            prev = Sha256::digest(&bytes).into();
+            expected_seq = seq + 1;
+            entries += 1;
+        }
+        let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
+        if head.next_seq != expected_seq || head.last_hash != prev {
+            return Ok(AuditCheck { entries, first_broken: Some(expected_seq) });
+        }
+        Ok(AuditCheck { entries, first_broken: None })
+    }
+
+    // ----- writes -----
+
+    /// Adds new households and updates section A of known ones (matched by
+    /// ID number), keeping every answer. All rows commit together or not at all.
+    pub fn upsert_households(&self, rows: &[(Place, SectionA)], who: &str) -> Result<UpsertOutcome> {
+        let (_g, mut tx) = self.begin(who);
+        let mut out = UpsertOutcome::default();
+        let mut new_rows = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (place, a) in rows {
+            if !seen.insert(a.id_number.as_str()) {
+                return Err(StoreError::Refused(format!("同一批数据中证件号码{}出现了两次", a.id_number)));
+            }
+            match self.key_of(&a.id_number)? {
+                None => new_rows.push((place, a)),
+                Some(key) => {
+                    let old = self.must_get(key)?;
+                    let mut lb = old.clone();
+                    lb.household.place = place.clone();
+                    lb.household.a = a.clone();
+                    let changes = section_a_changes(&old.household, &lb.household);
+                    if changes.is_empty() {
+                        out.unchanged += 1;
+                        continue;
+                    }
+                    for (field, o, n) in changes {
+                        tx.audit(key, field, o, n);
+                    }
+                    if old.household.verified {
+                        lb.household.verified = false;
+                        tx.audit(key, "verified", "已核实".into(), "未核实（名单更新）".into());
+                    }
+                    tx.put_record(key, &lb, Some(&old.household));
+                    out.updated += 1;
+                }
+            }
+        }
+        if !new_rows.is_empty() {
+            let first = self.next_keys(new_rows.len() as u64)?;
+            for (i, (place, a)) in new_rows.into_iter().enumerate() {
+                let key = first + i as u64;
+                let lb = LookBack {
+                    household: Household { place: place.clone(), a: a.clone(), verified: false, imported_at: tx.at },
+                    form: FormRecord::default(),
+                };
+                tx.audit(key, "import", String::new(), format!("{} {}", a.head, crate::form::idnum::mask(&a.id_number)));
+                tx.put_record(key, &lb, None);
+                out.added += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Inserts complete records (demo data, snapshot tools); one audit entry each.
+    /// All records commit together or not at all.
+    pub fn insert_records(&self, records: &[LookBack], who: &str, note: &str) -> Result<Vec<u64>> {
+        let (_g, mut tx) = self.begin(who);
+        let first = self.next_keys(records.len() as u64)?;
+        let mut keys = Vec::with_capacity(records.len());
+        for (i, lb) in records.iter().enumerate() {
+            if self.key_of(&lb.household.a.id_number)?.is_some() {
+                return Err(StoreError::Refused(format!("证件号码{}已在数据库中", lb.household.a.id_number)));
+            }
+            let key = first + i as u64;
+            tx.audit(key, "import", String::new(), note.to_string());
+            tx.put_record(key, lb, None);
+            keys.push(key);
+        }
+        tx.commit()?;
+        Ok(keys)
+    }
+
+    /// Saves the answers as a draft; audits each changed field. A submitted
+    /// record must be reopened first.
+    pub fn save_draft(&self, key: u64, answers: &Answers, who: &str) -> Result<usize> {
+        let (_g, mut tx) = self.begin(who);
+        let old = self.must_get(key)?;
+        if old.form.state == FormState::Submitted {
+            return Err(StoreError::Refused("该户的采集表已提交，修改前请先“重新打开”".into()));
+        }
+        let changes = answer_changes(&old, answers);
+        if changes.is_empty() && old.form.state == FormState::Draft {
+            return Ok(0);
+        }
+        let mut lb = old.clone();
+        lb.form.answers = clean_answers(answers);
+        lb.form.state = FormState::Draft;
+        lb.form.saved_by = Some(who.to_string());
+        lb.form.saved_at = Some(tx.at);
+        lb.form.confirmed.clear();
+        let n = changes.len();
+        for (field, o, v) in changes {
+            tx.audit(key, field, o, v);
+        }
+        if old.form.state != FormState::Draft {
+            tx.audit(key, "state", old.form.state.label().into(), FormState::Draft.label().into());
+        }
+        tx.put_record(key, &lb, Some(&old.household));
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Submits: saves the answers and marks the record 已提交. Refused while
+    /// any error stands or any warning is not in `confirmed` (rule ids).
+    pub fn submit(&self, key: u64, answers: &Answers, confirmed: &[String], who: &str) -> Result<()> {
+        let (_g, mut tx) = self.begin(who);
+        let old = self.must_get(key)?;
+        if old.form.state == FormState::Submitted {
+            return Err(StoreError::Refused("该户的采集表已经提交过了".into()));
+        }
+        let mut lb = old.clone();
+        lb.form.answers = clean_answers(answers);
+        let findings = lb.findings(&self.round);
+        if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
+            let n = findings.iter().filter(|f| f.severity == Severity::Error).count();
+            return Err(StoreError::Refused(format!("还有{n}处错误，不能提交；第一处：{} {}", e.code, e.message)));
+        }
+        if let Some(w) = findings.iter().find(|f| !confirmed.iter().any(|c| c == f.rule)) {
+            return Err(StoreError::Refused(format!("提示“{}”还没有确认，不能提交", w.message)));
+        }
+        for (field, o, v) in answer_changes(&old, answers) {
+            tx.audit(key, field, o, v);
+        }
+        tx.audit(key, "state", old.form.state.label().into(), FormState::Submitted.label().into());
+        lb.form.state = FormState::Submitted;
+        lb.form.saved_by = Some(who.to_string());
+        lb.form.saved_at = Some(tx.at);
+        lb.form.confirmed = findings.iter().map(|f| f.rule.to_string()).collect();
+        tx.put_record(key, &lb, Some(&old.household));
+        tx.commit()
+    }
+
+    /// Reopens a submitted record for change (back to 草稿), audited.
+    pub fn reopen(&self, key: u64, who: &str) -> Result<()> {
+        let (_g, mut tx) = self.begin(who);
+        let old = self.must_get(key)?;
+        if old.form.state != FormState::Submitted {
+            return Err(StoreError::Refused("只有已提交的采集表需要重新打开".into()));
+        }
+        let mut lb = old.clone();
+        lb.form.state = FormState::Draft;
+        lb.form.confirmed.clear();
+        lb.form.saved_by = Some(who.to_string());
+        lb.form.saved_at = Some(tx.at);
+        tx.audit(key, "state", FormState::Submitted.label().into(), "草稿（重新打开）".into());
+        tx.put_record(key, &lb, Some(&old.household));
+        tx.commit()
+    }
+
+    /// Marks section A as verified (已核实) or not.
+    pub fn set_verified(&self, key: u64, verified: bool, who: &str) -> Result<()> {
+        let (_g, mut tx) = self.begin(who);
+        let old = self.must_get(key)?;
+        if old.household.verified == verified {
+            return Ok(());
+        }
+        let mut lb = old.clone();
+        lb.household.verified = verified;
+        let label = |v: bool| if v { "已核实" } else { "未核实" }.to_string();
+        tx.audit(key, "verified", label(old.household.verified), label(verified));
+        tx.put_record(key, &lb, Some(&old.household));
+        tx.commit()
+    }
+
+    /// Corrects one section A value (an explicit, audited act). The value
+    /// must pass the field's own checks.
+    pub fn correct_section_a(&self, key: u64, code: &str, value: Option<Value>, who: &str) -> Result<()> {
+        let field = schema::field(code)
+            .filter(|f| f.is_prefilled())
+            .ok_or_else(|| StoreError::Refused(format!("{code}不是基础信息字段")))?;
+        let (_g, mut tx) = self.begin(who);
+        let old = self.must_get(key)?;
+        let mut lb = old.clone();
+        lb.household.a.set(code, value).map_err(StoreError::Refused)?;
+        let own: Vec<_> = rules::validate(&lb.view(), &self.round)
+            .into_iter()
+            .filter(|f| f.code == code && f.severity == Severity::Error)
+            .collect();
+        if let Some(f) = own.first() {
+            return Err(StoreError::Refused(f.message.clone()));
+        }
+        if code == "A3" {
+            if let Some(other) = self.key_of(&lb.household.a.id_number)? {
+                if other != key {
+                    return Err(StoreError::Refused(format!(
+                        "证件号码{}已属于另一户，不能重复",
+                        crate::form::idnum::mask(&lb.household.a.id_number)
+                    )));
+                }
+            }
+        }
+        let changes = section_a_changes(&old.household, &lb.household);
+        if changes.is_empty() {
+            return Ok(());
+        }
+        for (f, o, n) in changes {
+            tx.audit(key, f, o, n);
+        }
+        let _ = field;
+        tx.put_record(key, &lb, Some(&old.household));
+        tx.commit()
+    }
+
+    /// Flushes everything to disk.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map(|_| ()).map_err(|e| self.sled_err(e))
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = self.db.flush();
+        lock::remove(&self.path);
+    }
+}
+
+/// Changed section A values and place, as (field, old, new) display strings.
+fn section_a_changes(old: &Household, new: &Household) -> Vec<(&'static str, String, String)> {
+    let mut out = Vec::new();
+    if old.place.township != new.place.township {
+        out.push(("township", old.place.township.clone(), new.place.township.clone()));
+    }
+    if old.place.village != new.place.village {
+        out.push(("village", old.place.village.clone(), new.place.village.clone()));
+    }
+    for f in schema::section_fields(schema::Section::A) {
+        let o = old.a.value(f.code);
+        let n = new.a.value(f.code);
+        if o != n {
+            let show = |v: Option<Value>| v.map(|v| rules::display_value(f, &v)).unwrap_or_default();
+            out.push((f.code, show(o), show(n)));
+        }
+    }
+    out
+}
+
+/// Drops blank answers and anything that is not a B–D field.
+fn clean_answers(answers: &Answers) -> Answers {
+    answers
+        .iter()
+        .filter(|(k, v)| schema::field(k).is_some_and(|f| !f.is_prefilled()) && !v.is_blank())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Changed B–D answers as (field, old, new) display strings.
+fn answer_changes(old: &LookBack, answers: &Answers) -> Vec<(&'static str, String, String)> {
+    let new = clean_answers(answers);
+    let mut out = Vec::new();
+    for f in schema::FIELDS.iter().filter(|f| !f.is_prefilled()) {
+        let o = old.form.answers.get(f.code);
+        let n = new.get(f.code);
+        if o != n {
+            let show = |v: Option<&Value>| v.map(|v| rules::display_value(f, v)).unwrap_or_default();
+            out.push((f.code, show(o), show(n)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

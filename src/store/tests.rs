@@ -1,0 +1,146 @@
+use super::*;
+use crate::form::value::YearMonth;
+use crate::model::Place;
+
+fn section_a(id: &str, head: &str) -> SectionA {
+    SectionA {
+        address: "石盘乡石盘村1组".into(),
+        head: head.into(),
+        id_number: id.into(),
+        size: 3,
+        category: 1,
+        enrol_risk: 0,
+        enrolled: YearMonth::new(2020, 5).unwrap(),
+        eliminated: None,
+    }
+}
+
+fn place(v: &str) -> Place {
+    Place { township: "石盘乡".into(), village: v.into() }
+}
+
+const ID1: &str = "11010519491231002X";
+
+fn id2() -> String {
+    crate::form::idnum::complete("50024319800101123").unwrap()
+}
+
+#[test]
+fn upsert_list_get_and_reimport_keeps_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("db")).unwrap();
+    let out = s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三")), (place("龙门村"), section_a(&id2(), "李四"))], "t").unwrap();
+    assert_eq!(out, UpsertOutcome { added: 2, updated: 0, unchanged: 0 });
+    let places = s.places().unwrap();
+    assert_eq!(places.len(), 1);
+    assert_eq!(places[0].villages.len(), 2);
+    assert_eq!(places[0].counts.households, 2);
+    let v = s.village(&place("石盘村")).unwrap();
+    assert_eq!(v.len(), 1);
+    let key = v[0].key;
+    assert_eq!(s.key_of(ID1).unwrap(), Some(key));
+
+    let mut answers = Answers::new();
+    answers.insert("B1".into(), Value::Bool(false));
+    assert_eq!(s.save_draft(key, &answers, "clerk").unwrap(), 1);
+    let lb = s.get(key).unwrap().unwrap();
+    assert_eq!(lb.form.state, FormState::Draft);
+    assert_eq!(lb.form.saved_by.as_deref(), Some("clerk"));
+
+    // Re-import with a changed size: answers stay, change audited, then idempotent.
+    let mut a = section_a(ID1, "张三");
+    a.size = 5;
+    let out = s.upsert_households(&[(place("石盘村"), a.clone())], "t").unwrap();
+    assert_eq!(out.updated, 1);
+    let out = s.upsert_households(&[(place("石盘村"), a)], "t").unwrap();
+    assert_eq!(out, UpsertOutcome { added: 0, updated: 0, unchanged: 1 });
+    let lb = s.get(key).unwrap().unwrap();
+    assert_eq!(lb.household.a.size, 5);
+    assert_eq!(lb.form.answers.get("B1"), Some(&Value::Bool(false)));
+    let hist = s.history(key).unwrap();
+    let fields: Vec<_> = hist.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["import", "B1", "state", "A4"]);
+    assert_eq!(hist[3].old, "3");
+    assert_eq!(hist[3].new, "5");
+    assert_eq!(s.verify_audit().unwrap(), AuditCheck { entries: 5, first_broken: None });
+}
+
+#[test]
+fn submit_refuses_errors_and_unconfirmed_warnings_then_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("db")).unwrap();
+    s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+    let key = s.key_of(ID1).unwrap().unwrap();
+    let mut answers: Answers = crate::form::rules::tests::clean_not_eliminated()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with('A'))
+        .collect();
+    answers.remove("D7");
+    let e = s.submit(key, &answers, &[], "c").unwrap_err().to_string();
+    assert!(e.contains("D7"), "{e}");
+    answers.insert("D7".into(), Value::Text("家".repeat(30)));
+    answers.insert("C1".into(), Value::Bool(true));
+    let e = s.submit(key, &answers, &[], "c").unwrap_err().to_string();
+    assert!(e.contains("新四类"), "{e}");
+    s.submit(key, &answers, &["new_four_kinds".into()], "c").unwrap();
+    assert_eq!(s.get(key).unwrap().unwrap().form.state, FormState::Submitted);
+    assert!(s.save_draft(key, &answers, "c").is_err(), "submitted needs reopen");
+    s.reopen(key, "c").unwrap();
+    assert_eq!(s.get(key).unwrap().unwrap().form.state, FormState::Draft);
+    let last = s.history(key).unwrap().pop().unwrap();
+    assert_eq!(last.field, "state");
+}
+
+#[test]
+fn correct_section_a_validates_and_audits() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("db")).unwrap();
+    s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三")), (place("石盘村"), section_a(&id2(), "李四"))], "t").unwrap();
+    let key = s.key_of(ID1).unwrap().unwrap();
+    assert!(s.correct_section_a(key, "A4", Some(Value::Int(0)), "c").is_err());
+    assert!(s.correct_section_a(key, "A3", Some(Value::Text(id2())), "c").is_err(), "duplicate id");
+    s.correct_section_a(key, "A2", Some(Value::Text("张叁".into())), "c").unwrap();
+    assert_eq!(s.get(key).unwrap().unwrap().household.a.head, "张叁");
+    let e = s.history(key).unwrap().pop().unwrap();
+    assert_eq!((e.field.as_str(), e.old.as_str(), e.new.as_str()), ("A2", "张三", "张叁"));
+    s.set_verified(key, true, "c").unwrap();
+    assert!(s.summary(key).unwrap().unwrap().verified);
+}
+
+#[test]
+fn reopen_persists_across_processes_and_second_open_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let s = Store::open(&path).unwrap();
+        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+        let err = match Store::open(&path) {
+            Err(e) => e,
+            Ok(_) => panic!("second open must fail"),
+        };
+        let msg = err.to_string();
+        assert!(matches!(err, StoreError::Locked { .. }), "{msg}");
+        assert!(msg.contains(&path.display().to_string()), "{msg}");
+        assert!(msg.contains(&std::process::id().to_string()), "{msg}");
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.household_count(), 1);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+}
+
+#[test]
+fn audit_chain_detects_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("db")).unwrap();
+    s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三")), (place("石盘村"), section_a(&id2(), "李四"))], "t").unwrap();
+    let key = s.key_of(ID1).unwrap().unwrap();
+    s.set_verified(key, true, "c").unwrap();
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+    // Change entry 1 behind the program's back.
+    let mut e: AuditEntry = codec::decode(&s.db.get(audit_key(1)).unwrap().unwrap()).unwrap();
+    e.who = "mallory".into();
+    s.db.insert(audit_key(1), codec::encode(&e)).unwrap();
+    assert_eq!(s.verify_audit().unwrap().first_broken, Some(2));
+}

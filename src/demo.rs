@@ -77,8 +77,8 @@ impl Rng {
 /// Villages of each township: (township, villages).
 pub fn places(n_households: usize, seed: u64) -> Vec<(String, Vec<String>)> {
     let mut rng = Rng::new(seed ^ 0x5157);
-    // About 110 households a village on average, at least one village each.
-    let villages_total = (n_households / 110).max(TOWNSHIPS.len());
+    // About 90 households a village on average, at least three villages each.
+    let villages_total = (n_households / 90).max(TOWNSHIPS.len() * 3);
     let per_township = villages_total.div_ceil(TOWNSHIPS.len());
     TOWNSHIPS
         .iter()

@@ -6,6 +6,11 @@ fn main() {
     let result = match &cli.command {
         None => huitoukan::ui::run(&cli.global),
         Some(Command::Demo(args)) => cli::demo::run(&cli.global, args),
+        Some(Command::Import(args)) => cli::import::run(&cli.global, args),
+        Some(Command::Export(args)) => cli::export::run(&cli.global, args),
+        Some(Command::Snapshot { command }) => cli::snapshot::run(&cli.global, command),
+        Some(Command::Show(args)) => cli::show::run(&cli.global, args),
+        Some(Command::Report(args)) => cli::report::run(&cli.global, args),
         Some(Command::Audit { command }) => cli::audit::run(&cli.global, command),
     };
     match result {

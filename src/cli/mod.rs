@@ -3,6 +3,11 @@
 
 pub mod audit;
 pub mod demo;
+pub mod export;
+pub mod import;
+pub mod report;
+pub mod show;
+pub mod snapshot;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -55,6 +60,19 @@ impl Global {
 pub enum Command {
     /// 生成演示数据库
     Demo(demo::DemoArgs),
+    /// 导入监测对象名单（.csv 或 .xlsx）
+    Import(import::ImportArgs),
+    /// 导出采集结果（CSV 或 Excel）
+    Export(export::ExportArgs),
+    /// 快照备份：保存、检查、恢复
+    Snapshot {
+        #[command(subcommand)]
+        command: snapshot::SnapshotCommand,
+    },
+    /// 查询一户的情况
+    Show(show::ShowArgs),
+    /// 进度和汇总统计
+    Report(report::ReportArgs),
     /// 审计日志
     Audit {
         #[command(subcommand)]

@@ -1,5 +1,8 @@
 //! The full-screen app. (The screens arrive with the browse issue.)
 
+pub mod action;
+pub mod keymap;
+
 use crate::cli::Global;
 
 /// Opens the app on the store. Until the screens exist it prints a summary.

@@ -1,0 +1,118 @@
+//! Every action a key can trigger: one enum, kebab-case names in keymap
+//! files, a Chinese line each for the help screen and footer.
+
+use std::fmt;
+
+macro_rules! actions {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $help:literal; )*) => {
+        /// What a key does. Keymaps name these in kebab-case.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Action {
+            /// Every action, in help order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The kebab-case name used in keymap files.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name,)* }
+            }
+
+            /// One line of Chinese for the help screen.
+            pub fn help(self) -> &'static str {
+                match self { $(Action::$variant => $help,)* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name { $($name => Some(Action::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+actions! {
+    // ---- anywhere ----
+    /// Leave the app (asks first when something is unsaved).
+    Quit = "quit", "退出";
+    Help = "help", "帮助：列出全部按键";
+    Stats = "stats", "统计：进度和汇总图表";
+    /// Close the top popup / go back one screen.
+    Back = "back", "返回 / 关闭弹窗";
+    /// Explicitly do nothing: unbinds a key in a user keymap.
+    Noop = "noop", "（无动作，用来取消某个按键）";
+
+    // ---- lists (places, households) ----
+    MoveUp = "move-up", "上移一行";
+    MoveDown = "move-down", "下移一行";
+    PageUp = "page-up", "上翻一页";
+    PageDown = "page-down", "下翻一页";
+    First = "first", "到第一行";
+    Last = "last", "到最后一行";
+    /// Switch focus between the places pane and the household list.
+    FocusNext = "focus-next", "切换窗格";
+    FocusPrev = "focus-prev", "切换窗格（反向）";
+    /// Open the selected village / household.
+    Open = "open", "打开";
+    /// Find within the current village.
+    Find = "find", "查找（本村）";
+    /// Find across the whole store.
+    FindAll = "find-all", "查找（全部乡镇）";
+    FilterCategory = "filter-category", "筛选对象类别：全部/边缘户/监测户";
+    FilterState = "filter-state", "筛选表单状态：全部/未填/草稿/已提交";
+    FilterRisk = "filter-risk", "筛选风险：全部/未消除/已消除";
+    ClearFilters = "clear-filters", "清除全部筛选";
+    /// Reveal (or hide again) the full ID number of the selected household.
+    RevealId = "reveal-id", "显示/隐藏完整证件号码";
+    /// Audit history of the selected household.
+    History = "history", "修改记录（审计日志）";
+    /// The household card (section A, state, last saved).
+    Card = "card", "户卡片";
+
+    // ---- the form ----
+    NextField = "next-field", "下一项";
+    PrevField = "prev-field", "上一项";
+    NextSection = "next-section", "下一部分（A/B/C/D）";
+    PrevSection = "prev-section", "上一部分";
+    /// Jump to the next field with an error or without an answer.
+    NextProblem = "next-problem", "跳到下一个有错或未填的项";
+    Save = "save", "保存草稿";
+    Submit = "submit", "正式提交（先逐项检查）";
+    /// Reopen a submitted form for change (audited).
+    Reopen = "reopen", "重新打开已提交的表";
+    /// Mark section A as verified (已核实) / not verified.
+    Verify = "verify", "基础信息（A部分）标为已核实/取消";
+    /// Correct a pre-filled section A value (asks, validates, audits).
+    Correct = "correct", "更正基础信息中的这一项";
+    ClearField = "clear-field", "清空这一项";
+    /// Save and open the next household of the same list.
+    NextHousehold = "next-household", "保存并打开下一户";
+    PrevHousehold = "prev-household", "保存并打开上一户";
+    /// The B4 drinking-water helper.
+    WaterHelper = "water-helper", "饮水安全计算器（B4）";
+    /// Confirm in a dialog (yes).
+    Confirm = "confirm", "确认";
+    /// Refuse in a dialog (no).
+    Cancel = "cancel", "取消";
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_kebab_case() {
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+            assert!(a.name().chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{a}");
+            assert!(!a.help().is_empty());
+        }
+    }
+}

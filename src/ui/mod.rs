@@ -2,6 +2,8 @@
 
 pub mod action;
 pub mod keymap;
+pub mod text;
+pub mod theme;
 
 use crate::cli::Global;
 

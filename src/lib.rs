@@ -11,6 +11,7 @@ pub mod demo;
 pub mod form;
 pub mod model;
 pub mod paths;
+pub mod report;
 pub mod search;
 pub mod store;
 pub mod cli;

@@ -1,7 +1,9 @@
 //! The full-screen app. (The screens arrive with the browse issue.)
 
 pub mod action;
+pub mod form;
 pub mod keymap;
+pub mod stats;
 pub mod text;
 pub mod theme;
 

@@ -36,6 +36,8 @@ const K_FORMAT: &[u8] = b"m/format";
 const K_ROUND: &[u8] = b"m/round";
 const K_NEXT_KEY: &[u8] = b"m/next_key";
 const K_AUDIT_HEAD: &[u8] = b"m/audit_head";
+/// Beside sled's files: the audit log's length at the last clean open/close.
+const MARKER_FILE: &str = "huitoukan.check";
 
 fn k(prefix: &[u8], key: u64) -> Vec<u8> {
     let mut v = Vec::with_capacity(prefix.len() + 8);
@@ -181,15 +183,28 @@ impl Store {
 
     /// Opens the store, recording `program` as the holder for other processes to see.
     pub fn open_as(path: &Path, program: &str) -> Result<Store> {
+        // An existing store must come back with its metadata; only a new one may be initialised.
+        let existing = path.join("db").exists() || path.join("conf").exists();
         std::fs::create_dir_all(path).map_err(|e| StoreError::from_io(path, e))?;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| StoreError::from_io(path, e))?;
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(64 * 1024 * 1024)
-            .flush_every_ms(Some(500))
-            .open()
-            .map_err(|e| StoreError::from_sled(path, e))?;
+        let config = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500));
+        // sled 0.34 can panic on some damaged files instead of returning an error.
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        let db = match opened {
+            Ok(r) => r.map_err(|e| StoreError::from_sled(path, e))?,
+            Err(panic) => {
+                let detail = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "读取时程序内部出错".into());
+                return Err(StoreError::Corrupt { path: path.to_path_buf(), detail });
+            }
+        };
+        if existing && db.get(K_FORMAT).map_err(|e| StoreError::from_sled(path, e))?.is_none() {
+            return Err(StoreError::Corrupt { path: path.to_path_buf(), detail: "数据库的元数据丢失".into() });
+        }
         let mut store = Store {
             db,
             path: path.to_path_buf(),
@@ -198,8 +213,10 @@ impl Store {
             writer: Mutex::new(()),
         };
         store.init()?;
+        store.check_against_marker()?;
         // Not fatal: the lock itself is sled's; this only names the holder.
         let _ = lock::write(path, &Holder::current(program));
+        store.write_marker();
         Ok(store)
     }
 
@@ -237,6 +254,44 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// sled recovers a damaged log by dropping what follows the damage, so a
+    /// damaged store can open "successfully" with records missing. The marker
+    /// file remembers how long the audit log was at the last clean open or
+    /// close; the log only grows, so a shorter one means data was lost.
+    fn check_against_marker(&self) -> Result<()> {
+        let Ok(text) = std::fs::read_to_string(self.path.join(MARKER_FILE)) else {
+            return Ok(());
+        };
+        let expected: u64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("audit_entries="))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        let have = self.head.lock().unwrap_or_else(|p| p.into_inner()).next_seq;
+        if have < expected {
+            return Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: format!("审计日志应至少有{expected}条，现在只剩{have}条，部分记录已丢失"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Records the audit log's length for the next open's check (atomic, owner-only).
+    fn write_marker(&self) {
+        let have = self.head.lock().unwrap_or_else(|p| p.into_inner()).next_seq;
+        let tmp = self.path.join(format!("{MARKER_FILE}.tmp"));
+        let write = || -> std::io::Result<()> {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+            writeln!(f, "audit_entries={have}")?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, self.path.join(MARKER_FILE))
+        };
+        let _ = write();
     }
 
     pub fn round(&self) -> &Round {
@@ -593,7 +648,9 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        let _ = self.db.flush();
+        if self.db.flush().is_ok() {
+            self.write_marker();
+        }
         lock::remove(&self.path);
     }
 }

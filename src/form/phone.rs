@@ -9,11 +9,13 @@ pub fn validate(raw: &str) -> Result<String, String> {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    if n.is_empty() {
-        return Err("电话为空，请填写手机号（11位）或带区号的固定电话（如023-78865441）".into());
-    }
     if let Some(rest) = n.strip_prefix("+86").or_else(|| n.strip_prefix("0086")) {
         n = rest.trim_start_matches('-').to_string();
+    }
+    // Checked after stripping `+86`: a bare country code is empty too (and
+    // would otherwise index an empty number below).
+    if n.is_empty() {
+        return Err("电话为空，请填写手机号（11位）或带区号的固定电话（如023-78865441）".into());
     }
     if n.bytes().all(|b| b.is_ascii_digit()) {
         let b = n.as_bytes();
@@ -91,6 +93,38 @@ mod tests {
         assert!(validate("23-78865441").is_err());
         assert!(validate("abc").is_err());
         assert!(validate("").is_err());
+    }
+
+    #[test]
+    fn country_code_alone_is_an_error_not_a_panic() {
+        for raw in ["+86", "0086", "+86-", " +86 ", "＋８６"] {
+            let e = validate(raw).unwrap_err();
+            assert!(e.contains("11位") && e.contains("023-78865441"), "{raw}: {e}");
+        }
+        assert_eq!(validate("+86-13812345678").as_deref(), Ok("13812345678"));
+        assert_eq!(validate("0086 023-78865441").as_deref(), Ok("023-78865441"));
+    }
+
+    #[test]
+    fn every_mobile_prefix_13_to_19() {
+        for second in '0'..='9' {
+            let n = format!("1{second}812345678");
+            assert_eq!(validate(&n).is_ok(), ('3'..='9').contains(&second), "{n}");
+        }
+        let e = validate("12812345678").unwrap_err();
+        assert!(e.contains("第二位应为3–9"), "{e}");
+        let e = validate("138123456789").unwrap_err();
+        assert!(e.contains("12位") && e.contains("11位"), "{e}");
+    }
+
+    #[test]
+    fn landline_forms() {
+        assert_eq!(validate("023－78865441").as_deref(), Ok("023-78865441"), "full-width dash");
+        assert_eq!(validate("023-78865441-12").as_deref(), Ok("023-78865441-12"), "extension");
+        assert!(validate("023-886544").is_err(), "6-digit local number");
+        assert!(validate("02345-78865441").is_err(), "5-digit area code");
+        let e = validate("(023)78865441").unwrap_err();
+        assert!(e.contains("023-78865441"), "{e}");
     }
 
     #[test]

@@ -124,8 +124,10 @@ fn check_field(f: &'static Field, rec: &impl Record, round: &Round, out: &mut Ve
             } else if n > max {
                 out.push(Finding::error(f.code, "length", format!("{}最多{max}个字，现有{n}个字，请删减{}个字", f.label, n - max)));
             }
-            if s.contains("***") || s.contains("??") || s.contains("？？") {
-                out.push(Finding::warning(f.code, "placeholder", format!("{}中还有“***”或“??”占位符，请换成实际情况", f.label)));
+            // The notice's template leaves `***`, `**` and `??` to fill in (full-width too).
+            let plain = super::value::normalize_ascii(s);
+            if plain.contains("**") || plain.contains("??") {
+                out.push(Finding::warning(f.code, "placeholder", format!("{}中还有“**”或“??”占位符，请换成实际情况", f.label)));
             }
         }
         (Kind::IdNumber, Value::Text(s)) => {

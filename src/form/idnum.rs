@@ -177,6 +177,49 @@ mod tests {
     }
 
     #[test]
+    fn known_valid_numbers_and_every_check_character() {
+        // GB 11643-1999's own examples.
+        for id in ["11010519491231002X", "440524188001010014"] {
+            assert_eq!(validate(id).as_deref(), Ok(id));
+        }
+        // One body per remainder 0..=10: the table maps to 1 0 X 9 8 7 6 5 4 3 2.
+        let bodies = [
+            ("50024319900101100", '1'), ("50024319900101106", '0'), ("50024319900101101", 'X'),
+            ("50024319900101107", '9'), ("50024319900101102", '8'), ("50024319900101108", '7'),
+            ("50024319900101103", '6'), ("50024319900101109", '5'), ("50024319900101104", '4'),
+            ("50024319900101118", '3'), ("50024319900101105", '2'),
+        ];
+        for (body, check) in bodies {
+            assert_eq!(check_char(body), Some(check), "{body}");
+            assert!(validate(&format!("{body}{check}")).is_ok(), "{body}{check}");
+        }
+        assert_eq!(check_char("5002431990010110"), None, "16 digits");
+        assert_eq!(check_char("5002431990010110X"), None, "not all digits");
+    }
+
+    #[test]
+    fn leap_days_and_old_years() {
+        assert!(validate(&complete("50024320000229123").unwrap()).is_ok(), "2000-02-29 exists");
+        let e = validate(&complete("50024319000229123").unwrap()).unwrap_err();
+        assert_eq!(e, IdError::BadBirthDate("19000229".into()), "1900 was not a leap year");
+        assert!(e.to_string().contains("第7–14位"), "{e}");
+        let e = validate(&complete("50024318790101123").unwrap()).unwrap_err();
+        assert_eq!(e, IdError::BadBirthDate("18790101".into()));
+    }
+
+    #[test]
+    fn messages_say_what_to_enter() {
+        let msg = |raw: &str| validate(raw).unwrap_err().to_string();
+        assert!(msg("").contains("18位身份证号或20位残疾证号"));
+        assert!(msg("5.00243E+17").contains("文本"));
+        assert!(msg("11010519491231002").contains("17位"));
+        assert!(msg("110105194912310021").contains("校验位应为X"));
+        assert!(msg("11010519491231002X84").contains("1–7"));
+        assert!(msg("11010519491231002X35").contains("1–4"));
+        assert!(msg("张三").contains("只填数字"));
+    }
+
+    #[test]
     fn masking() {
         assert_eq!(mask("50024319900101123X"), "500243********123X");
         assert_eq!(mask("11010519491231002X34"), "110105**********2X34");

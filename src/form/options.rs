@@ -166,4 +166,62 @@ mod tests {
         assert_eq!(CURRENT_RISK.len(), 10);
         assert_eq!(MEASURE.label(10), Some("扶志扶智"));
     }
+
+    const ALL: [&OptionList; 7] = [&CATEGORY, &ENROL_RISK, &INCOME_BRACKET, &INCOME_SOURCE, &MEASURE, &CURRENT_RISK, &YES_NO];
+
+    #[test]
+    fn every_label_short_form_and_alias_parses_back_to_its_index() {
+        for list in ALL {
+            assert!(!list.is_empty(), "{}", list.name);
+            assert!(list.short.is_empty() || list.short.len() == list.len(), "{}: short forms", list.name);
+            for i in 0..list.len() as u16 {
+                let label = list.label(i).unwrap();
+                assert_eq!(list.parse(label), Some(i), "{}: {label}", list.name);
+                assert_eq!(list.parse(&format!(" {label}\t")), Some(i), "{}: trimmed", list.name);
+                let short = list.short_label(i).unwrap();
+                assert_eq!(list.parse(short), Some(i), "{}: {short}", list.name);
+            }
+            for (alias, i) in list.aliases {
+                assert!(list.label(*i).is_some(), "{}: alias {alias} out of range", list.name);
+                assert_eq!(list.parse(alias), Some(*i), "{}: {alias}", list.name);
+            }
+            let n = list.len() as u16;
+            assert_eq!(list.label(n), None);
+            assert_eq!(list.short_label(n), None);
+            assert_eq!(list.parse(""), None);
+            assert_eq!(list.parse("   "), None);
+        }
+    }
+
+    #[test]
+    fn labels_are_the_notices_in_its_order() {
+        assert_eq!(CATEGORY.accepted(), "脱贫不稳定户、边缘易致贫户");
+        assert_eq!(ENROL_RISK.accepted(), "因大病、因学、因残、因突发事件、因灾、因产业失败、因就业不稳、其他");
+        assert_eq!(INCOME_BRACKET.accepted(), "6000元以下、6000-9000元、9000-13500元、13500元以上");
+        assert_eq!(INCOME_SOURCE.labels[2], "低保、特困、养老金收入等综合保障性类转移性收入");
+        assert_eq!(
+            MEASURE.accepted(),
+            "产业帮扶、就业帮扶、金融帮扶、生态帮扶、公益岗位帮扶、教育帮扶、健康帮扶、生活条件改善、基础设施建设、综合保障、扶志扶智"
+        );
+        assert_eq!(
+            CURRENT_RISK.accepted(),
+            "因病、因学、因残、缺劳动力、自身发展动力不足、因自然灾害、因意外事故、因疫情、因产业失败、因就业不稳"
+        );
+        assert_eq!(INCOME_BRACKET.label(INCOME_BELOW_LINE), Some("6000元以下"));
+        assert_eq!(CATEGORY.short_label(CATEGORY_UNSTABLE), Some("监测户"));
+        assert_eq!(CATEGORY.short_label(CATEGORY_MARGINAL), Some("边缘户"));
+        // Multi-choice answers are split on 、: no label of theirs may contain one.
+        assert!(MEASURE.labels.iter().chain(CURRENT_RISK.labels).all(|l| !l.contains('、')));
+    }
+
+    #[test]
+    fn yes_no_spellings() {
+        for (t, i) in [("是", 0), ("否", 1), ("y", 0), ("Y", 0), ("n", 1), ("N", 1)] {
+            assert_eq!(YES_NO.parse(t), Some(i), "{t}");
+        }
+        assert_eq!(YES_NO.parse("不知道"), None);
+        // A6's list says 因大病; clerks write 因病 (the D5 word) and mean the same.
+        assert_eq!(ENROL_RISK.parse("因病"), ENROL_RISK.parse("因大病"));
+        assert_eq!(INCOME_SOURCE.parse("综合保障性转移收入"), Some(2));
+    }
 }

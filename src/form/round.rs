@@ -70,4 +70,30 @@ mod tests {
         assert_eq!(r.reference_label(), "2021年4月20日24时");
         assert_eq!(r.income_lines, [6000, 9000, 13500]);
     }
+
+    #[test]
+    fn period_and_plan_limit_of_2021() {
+        let r = Round::default_2021();
+        assert_eq!(r.period_start, NaiveDate::from_ymd_opt(2020, 4, 21).unwrap());
+        assert_eq!(r.period_end, NaiveDate::from_ymd_opt(2021, 4, 20).unwrap());
+        assert_eq!(r.reference, NaiveDate::from_ymd_opt(2021, 4, 21).unwrap().and_hms_opt(0, 0, 0).unwrap());
+        assert_eq!(r.income_year, 2021);
+        assert_eq!(r.plan_warn_months, 36);
+        assert_eq!(Round::default(), r);
+    }
+
+    #[test]
+    fn a_later_round_is_just_other_data() {
+        let r = Round {
+            name: "2022年回头看".into(),
+            reference: NaiveDate::from_ymd_opt(2022, 7, 1).unwrap().and_hms_opt(0, 0, 0).unwrap(),
+            period_start: NaiveDate::from_ymd_opt(2021, 7, 1).unwrap(),
+            period_end: NaiveDate::from_ymd_opt(2022, 6, 30).unwrap(),
+            income_lines: [6500, 9500, 14000],
+            income_year: 2022,
+            plan_warn_months: 24,
+        };
+        assert_eq!(r.reference_month(), YearMonth::new(2022, 6).unwrap());
+        assert_eq!(r.reference_label(), "2022年6月30日24时");
+    }
 }

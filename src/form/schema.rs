@@ -257,4 +257,102 @@ mod tests {
         assert_eq!(elim, ["D3", "D4"]);
         assert_eq!(not, ["D5", "D6", "D7", "D8", "D9", "D10"]);
     }
+
+    /// form.md's tables, field by field: code, verbatim label, required.
+    #[test]
+    fn every_field_as_form_md_gives_it() {
+        let want = [
+            ("A1", "家庭地址", true),
+            ("A2", "户主姓名", true),
+            ("A3", "户主证件号码", true),
+            ("A4", "家庭人口数", true),
+            ("A5", "对象类别", true),
+            ("A6", "主要的返致贫风险点", true),
+            ("A7", "纳入系统时间", true),
+            ("A8", "标注风险消除年月", false),
+            ("B1", "是否有基本医疗未保障", true),
+            ("B2", "是否有6-16周岁适龄儿童或少年因贫失学辍学", true),
+            ("B3", "是否危房户", true),
+            ("B4", "是否解决安全饮用水问题", true),
+            ("C1", "该户是否为“新四类人员”家庭", true),
+            ("C2", "估计该户2021年人均收入", true),
+            ("C3", "该户的最主要收入来源", true),
+            ("C4", "是否为收入骤减、支出骤增的严重困难户", true),
+            ("D1", "监测责任人姓名", true),
+            ("D2", "监测责任人联系电话", true),
+            ("D3", "风险消除的最主要帮扶措施", true),
+            ("D4", "其他帮扶措施", false),
+            ("D5", "当前该户最主要的风险点", true),
+            ("D6", "其他风险", false),
+            ("D7", "家庭困难现状描述", true),
+            ("D8", "已规划的主要帮扶措施", true),
+            ("D9", "其他已规划帮扶措施", false),
+            ("D10", "该户计划消除时限", true),
+        ];
+        let got: Vec<_> = FIELDS.iter().map(|f| (f.code, f.label, f.required)).collect();
+        assert_eq!(got, want);
+        for f in FIELDS {
+            assert!(!f.hint.is_empty(), "{} has help", f.code);
+            assert_eq!(position(f.code).map(|i| FIELDS[i].code), Some(f.code));
+        }
+        assert_eq!(field("D11").map(|f| f.code), None);
+        assert_eq!(position("A0"), None);
+    }
+
+    #[test]
+    fn kinds_limits_and_options() {
+        use super::options::*;
+        let kind = |c: &str| field(c).unwrap().kind;
+        assert_eq!(kind("A1"), Kind::Text { min: 1, max: 100 });
+        assert_eq!(kind("A2"), Kind::Text { min: 1, max: 20 });
+        assert_eq!(kind("A3"), Kind::IdNumber);
+        assert_eq!(kind("A4"), Kind::Integer { min: 1, max: 30, warn_above: Some(12) });
+        assert_eq!(kind("D1"), Kind::Names { max: 3 });
+        assert_eq!(kind("D2"), Kind::Phones { names: "D1" });
+        assert_eq!(kind("D7"), Kind::LongText { min: 20, max: 2000 });
+        for c in ["A7", "A8", "D10"] {
+            assert_eq!(kind(c), Kind::Month, "{c}");
+        }
+        let opts = |c: &str| field(c).unwrap().options().map(|o| o.name);
+        for (c, list) in [
+            ("A5", CATEGORY.name), ("A6", ENROL_RISK.name), ("C2", INCOME_BRACKET.name), ("C3", INCOME_SOURCE.name),
+            ("D3", MEASURE.name), ("D4", MEASURE.name), ("D5", CURRENT_RISK.name), ("D6", CURRENT_RISK.name),
+            ("D8", MEASURE.name), ("D9", MEASURE.name),
+        ] {
+            assert_eq!(opts(c), Some(list), "{c}");
+        }
+        for c in ["B1", "B2", "B3", "B4", "C1", "C4"] {
+            assert_eq!(kind(c), Kind::YesNo, "{c}");
+            assert_eq!(opts(c), Some(YES_NO.name), "{c}");
+        }
+        for c in ["A1", "A3", "A4", "A7", "D1", "D2", "D7", "D10"] {
+            assert_eq!(opts(c), None, "{c}");
+        }
+        let mains: Vec<_> = FIELDS
+            .iter()
+            .filter_map(|f| match f.kind {
+                Kind::Multi { main, .. } => Some((f.code, main)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(mains, [("D4", "D3"), ("D6", "D5"), ("D9", "D8")]);
+    }
+
+    #[test]
+    fn month_rules_sections_and_headings() {
+        use MonthRule::*;
+        let rules = |c: &str| field(c).unwrap().month_rules;
+        assert_eq!(rules("A7"), [NotAfterReference]);
+        assert_eq!(rules("A8"), [NotBefore("A7"), NotAfterReference]);
+        assert_eq!(rules("D10"), [NotBeforeReference, WarnFarAfterReference]);
+        let sizes: Vec<_> = Section::ALL.iter().map(|s| section_fields(*s).count()).collect();
+        assert_eq!(sizes, [8, 4, 4, 10]);
+        assert!(section_fields(Section::A).all(|f| f.is_prefilled()));
+        assert!(FIELDS.iter().filter(|f| f.section != Section::A).all(|f| !f.is_prefilled()));
+        assert_eq!(field("A1").unwrap().heading(), "A1 家庭地址");
+        assert_eq!(field(BRANCH_FIELD).unwrap().label, "标注风险消除年月");
+        assert_eq!(Section::D.title(), "D. 帮扶措施情况");
+        assert_eq!(Branch::Eliminated.label(), "风险已消除户");
+        assert_eq!(Branch::NotEliminated.label(), "未消除风险户");
+    }
 }

@@ -167,4 +167,53 @@ mod tests {
         assert!(Value::Text("  ".into()).is_blank());
         assert!(!Value::Bool(false).is_blank());
     }
+
+    #[test]
+    fn year_month_bounds_and_arithmetic() {
+        assert_eq!(YearMonth::new(1899, 12), None);
+        assert_eq!(YearMonth::new(2201, 1), None);
+        assert_eq!(YearMonth::new(2021, 0), None);
+        assert_eq!(YearMonth::new(2021, 13), None);
+        let apr = YearMonth::new(2021, 4).unwrap();
+        assert_eq!(apr.months_until(YearMonth::new(2024, 4).unwrap()), 36);
+        assert_eq!(apr.months_until(YearMonth::new(2020, 12).unwrap()), -4);
+        assert_eq!(YearMonth::new(2021, 12).unwrap().index() + 1, YearMonth::new(2022, 1).unwrap().index());
+        let quarters: Vec<_> = (1..=12).map(|m| YearMonth::new(2021, m).unwrap().quarter()).collect();
+        assert_eq!(quarters[..4], ["2021Q1", "2021Q1", "2021Q1", "2021Q2"]);
+        assert_eq!(quarters[11], "2021Q4");
+        assert_eq!(YearMonth::new(1990, 1).unwrap().to_string(), "1990-01");
+    }
+
+    #[test]
+    fn year_month_more_written_forms() {
+        let apr = YearMonth::new(2021, 4);
+        for s in ["2021年04月", "2021年4月1日", "2021.04.01", "2021/04/30", "２０２１－０４"] {
+            assert_eq!(YearMonth::parse(s), apr, "{s}");
+        }
+        for s in ["2021/4/31", "20210431", "2021-4-1-1", "4/2021", "2021-123", "1899-12"] {
+            assert_eq!(YearMonth::parse(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn blank_values_of_every_variant() {
+        assert!(Value::Text("\u{3000} \n".into()).is_blank(), "ideographic space");
+        assert!(Value::Multi(vec![]).is_blank());
+        assert!(!Value::Multi(vec![0]).is_blank());
+        assert!(Value::List(vec![]).is_blank());
+        assert!(Value::List(vec![" ".into(), String::new()]).is_blank());
+        assert!(!Value::List(vec![String::new(), "李四".into()]).is_blank());
+        for v in [Value::Int(0), Value::Bool(false), Value::Choice(0), Value::Month(YearMonth::new(2021, 4).unwrap())] {
+            assert!(!v.is_blank(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn characters_not_bytes() {
+        assert_eq!(char_count("阿卜杜·热合曼"), 7);
+        assert_eq!(char_count("ab汉字12"), 6);
+        assert_eq!(char_count("\u{3000}困难\u{3000}"), 2, "full-width spaces around are trimmed");
+        assert_eq!(char_count("困 难"), 3, "inner spaces count");
+        assert_eq!(normalize_ascii("ＡＢ　１－２"), "AB 1-2");
+    }
 }

@@ -1,18 +1,101 @@
 //! `huitoukan report`: progress and work-summary figures.
 
 use super::Global;
-use clap::Args;
+use crate::report::{self, Scope};
+use crate::store::Store;
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// 80列文本
+    Text,
+    /// CSV（UTF-8带BOM，Excel可直接打开）
+    Csv,
+    /// JSON（供脚本使用）
+    Json,
+}
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// 只统计这个乡镇
     #[arg(long)]
     pub township: Option<String>,
+    /// 只统计这个村（与 --township 一起用）
+    #[arg(long, requires = "township")]
+    pub village: Option<String>,
     /// 格式：text、csv 或 json
-    #[arg(long, default_value = "text")]
-    pub format: String,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// 写入这个文件（只有本人可读写）；不写则输出到屏幕
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
-pub fn run(_global: &Global, _args: &ReportArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("统计报表功能正在开发中")
+/// Opens a store that must already exist: reading a mistyped path should say
+/// so, not create an empty store there.
+pub(super) fn open_existing(global: &Global, program: &str) -> anyhow::Result<Store> {
+    let path = global.store_path();
+    if !global.demo && !path.exists() {
+        anyhow::bail!(
+            "数据库 {} 不存在。请用 --db 指定数据库目录，或先用 huitoukan import 导入名单。",
+            path.display()
+        );
+    }
+    super::open_store(global, program)
+}
+
+/// Creates (or truncates) `path` readable and writable by the owner only.
+pub(super) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    // An existing file keeps its old mode on open; narrow it too.
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(f)
+}
+
+pub fn run(global: &Global, args: &ReportArgs) -> anyhow::Result<i32> {
+    let store = open_existing(global, "huitoukan report")?;
+    let scope = Scope { township: args.township.clone(), village: args.village.clone() };
+    let report = report::compute(&store, &scope)?;
+    if report.households == 0 {
+        if let Some(msg) = unknown_place(&store, &scope)? {
+            eprintln!("{msg}");
+            return Ok(1);
+        }
+    }
+    let mut bytes = Vec::new();
+    match args.format {
+        Format::Text => bytes.extend_from_slice(report.to_text().as_bytes()),
+        Format::Csv => report.write_csv(&mut bytes)?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut bytes, &report.to_json())?;
+            bytes.push(b'\n');
+        }
+    }
+    match &args.output {
+        Some(path) => {
+            let mut f = create_private(path)
+                .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}。请检查目录是否存在、是否有写权限。", path.display()))?;
+            f.write_all(&bytes)?;
+            eprintln!("统计报表已写入 {}（{}户）", path.display(), report.households);
+        }
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(0)
+}
+
+/// The message for a township or village that the store does not have.
+fn unknown_place(store: &Store, scope: &Scope) -> anyhow::Result<Option<String>> {
+    let Some(t) = &scope.township else { return Ok(None) };
+    let names = store.township_names()?;
+    if !names.contains(t) {
+        let known = if names.is_empty() { "（数据库中还没有任何乡镇）".to_string() } else { names.join("、") };
+        return Ok(Some(format!("没有“{t}”这个乡镇（街道）。请照下列名称重新输入：{known}")));
+    }
+    let Some(v) = &scope.village else { return Ok(None) };
+    let whole = report::compute(store, &Scope { township: Some(t.clone()), village: None })?;
+    let villages: Vec<&str> = whole.townships.values().flat_map(|t| t.villages.keys().map(String::as_str)).collect();
+    Ok(Some(format!("{t}没有“{v}”这个村（社区）。请照下列名称重新输入：{}", villages.join("、"))))
 }

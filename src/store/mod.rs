@@ -14,9 +14,11 @@
 pub mod codec;
 mod error;
 pub mod lock;
+mod report;
 
 pub use error::{Result, StoreError};
 pub use lock::Holder;
+pub use report::Row;
 
 use crate::form::rules::{self, Severity};
 use crate::form::{schema, Round, Value};

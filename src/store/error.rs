@@ -35,10 +35,13 @@ fn holder_text(h: &Option<Holder>) -> String {
 
 impl StoreError {
     pub(crate) fn from_io(path: &std::path::Path, e: std::io::Error) -> Self {
-        match e.raw_os_error() {
-            Some(28) => StoreError::DiskFull { path: path.to_path_buf() },
-            Some(30) | Some(13) | Some(1) => StoreError::ReadOnly { path: path.to_path_buf() },
-            _ if e.kind() == std::io::ErrorKind::PermissionDenied => StoreError::ReadOnly { path: path.to_path_buf() },
+        use std::io::ErrorKind as K;
+        // sled wraps OS errors in custom ones that keep only the kind.
+        match (e.raw_os_error(), e.kind()) {
+            (Some(28), _) | (_, K::StorageFull) | (_, K::QuotaExceeded) => StoreError::DiskFull { path: path.to_path_buf() },
+            (Some(30 | 13 | 1), _) | (_, K::ReadOnlyFilesystem | K::PermissionDenied) => {
+                StoreError::ReadOnly { path: path.to_path_buf() }
+            }
             _ => StoreError::Io { path: path.to_path_buf(), source: e },
         }
     }
@@ -62,6 +65,12 @@ impl StoreError {
             sled::Error::Unsupported(s) => StoreError::Corrupt { path: path.to_path_buf(), detail: s },
             other => StoreError::Internal(other.to_string()),
         }
+    }
+
+    /// The mapping of an I/O error, for tests that cannot provoke it for real.
+    #[doc(hidden)]
+    pub fn from_io_for_tests(path: &std::path::Path, e: std::io::Error) -> Self {
+        Self::from_io(path, e)
     }
 
     /// True when the failure is the disk or permissions: the caller keeps its data for a retry.

@@ -457,12 +457,7 @@ impl Figures {
             items: self
                 .warnings
                 .iter()
-                .map(|(k, n)| Item {
-                    label: format!("{} {}", k.field, k.cross_rule().map(|r| r.message).unwrap_or(&k.label())),
-                    short: format!("{} {}", k.field, k.label()),
-                    count: *n,
-                    share: share(*n, self.filled),
-                })
+                .map(|(k, n)| item(format!("{} {}", k.field, k.label()), *n, share(*n, self.filled)))
                 .collect(),
         });
         out

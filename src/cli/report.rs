@@ -55,6 +55,15 @@ pub(super) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
     Ok(f)
 }
 
+/// Writes to stdout; a reader that stops early (`| head`) is not an error.
+pub(super) fn print_out(bytes: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 pub fn run(global: &Global, args: &ReportArgs) -> anyhow::Result<i32> {
     let store = open_existing(global, "huitoukan report")?;
     let scope = Scope { township: args.township.clone(), village: args.village.clone() };
@@ -81,7 +90,7 @@ pub fn run(global: &Global, args: &ReportArgs) -> anyhow::Result<i32> {
             f.write_all(&bytes)?;
             eprintln!("统计报表已写入 {}（{}户）", path.display(), report.households);
         }
-        None => std::io::stdout().lock().write_all(&bytes)?,
+        None => print_out(&bytes)?,
     }
     Ok(0)
 }

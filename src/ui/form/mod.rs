@@ -10,11 +10,30 @@
 //!   (so a left field is on disk before the next keystroke). After running a
 //!   store effect the app calls [`FormEditor::on_saved`] with the record as
 //!   stored, or [`FormEditor::on_error`] with the Chinese message (the editor
-//!   keeps its answers in memory for a retry).
+//!   keeps its answers in memory for a retry). Effects of one call run in
+//!   order; when one fails, the app drops the rest of that batch (a branch
+//!   switch is "correct A8, then save the cleared answers"; a Close after a
+//!   failed save would lose text).
 //! - On SIGHUP / lost terminal / quit the app calls
 //!   [`FormEditor::pending_save`] and runs what it returns.
 //!
-//! STUB: the real editor replaces this module.
+//! How it works: the editor is driven by [`crate::form::schema::FIELDS`];
+//! each field gets an input chosen by its kind (`input.rs`), validation is
+//! [`crate::form::rules::validate`] on the answers as they stand after every
+//! key, and every field the clerk leaves is saved as a draft when it changed.
+//! Up/Down are deliberately not in the `[form]` keymap: they move between
+//! fields, except inside D7's text and D1/D2's slots, where they move by line
+//! and leave the field at the edges.
+
+mod dialog;
+mod editor;
+mod input;
+mod keys;
+mod render;
+pub mod water;
+mod wrap;
+
+pub use editor::FormEditor;
 
 use crate::form::{Round, Value};
 use crate::model::{Answers, LookBack};
@@ -47,17 +66,11 @@ pub enum FormEffect {
     Quit,
 }
 
-pub struct FormEditor {
-    key: u64,
-    record: LookBack,
-    #[allow(dead_code)]
-    round: Round,
-    message: Option<String>,
-}
-
 impl FormEditor {
+    /// Opens the form of household `key`; the cursor lands on the first
+    /// unanswered or wrong field of sections B–D.
     pub fn new(key: u64, record: LookBack, round: Round) -> Self {
-        FormEditor { key, record, round, message: None }
+        FormEditor::open(key, record, round)
     }
 
     /// The store key of the household being edited.
@@ -65,50 +78,82 @@ impl FormEditor {
         self.key
     }
 
-    /// The keymap mode for the next key: `Form`, or `Dialog` while a dialog is open.
+    /// The keymap mode for the next key: `Form`, or `Dialog` while a yes/no
+    /// or list dialog is open (dialogs that take text keep `Form`).
     pub fn mode(&self) -> Mode {
-        Mode::Form
+        self.dialog_mode()
     }
 
     pub fn handle_action(&mut self, action: Action) -> Vec<FormEffect> {
-        match action {
-            Action::Back => vec![FormEffect::Close],
-            Action::Quit => vec![FormEffect::Quit],
-            _ => Vec::new(),
-        }
+        self.on_action(action)
     }
 
-    pub fn handle_key(&mut self, _key: KeyEvent) -> Vec<FormEffect> {
-        Vec::new()
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<FormEffect> {
+        self.on_key(key)
     }
 
-    pub fn handle_paste(&mut self, _text: &str) -> Vec<FormEffect> {
-        Vec::new()
+    /// Pasted text goes in as text; a newline in it never moves or submits.
+    pub fn handle_paste(&mut self, text: &str) -> Vec<FormEffect> {
+        self.on_paste(text)
     }
 
     /// A store effect succeeded; `record` is what is now stored.
     pub fn on_saved(&mut self, record: LookBack) {
-        self.record = record;
+        self.stored(record);
     }
 
     /// A store effect failed; the answers stay in memory for a retry.
     pub fn on_error(&mut self, message: String) {
-        self.message = Some(message);
+        self.failed(message);
     }
 
     /// The save to run before the app goes away (SIGHUP, quit), if anything is unsaved.
     pub fn pending_save(&mut self) -> Option<FormEffect> {
-        None
+        self.sync();
+        self.unsaved().then(|| self.save_effect())
     }
 
     /// Whether the current field holds text not yet saved.
     pub fn is_dirty(&self) -> bool {
-        false
+        self.unsaved()
     }
 
-    pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, _keymap: &Keymap) {
-        let p = ratatui::widgets::Paragraph::new(self.record.household.a.head.clone())
-            .block(theme.block("回头看信息采集表", true));
-        f.render_widget(p, area);
+    pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
+        self.draw(f, area, theme, keymap);
+    }
+
+    // ----- read access (tests, the app's status) -----
+
+    /// Code of the current field (A1 … D10).
+    pub fn current(&self) -> &'static str {
+        self.field().code
+    }
+
+    /// The answers as they stand on screen (sections B–D).
+    pub fn answers(&self) -> &Answers {
+        &self.answers
+    }
+
+    /// The record as last stored.
+    pub fn record(&self) -> &LookBack {
+        &self.record
+    }
+
+    /// Errors and warnings of the record as it stands on screen.
+    pub fn counts(&self) -> (usize, usize) {
+        crate::form::rules::counts(&self.findings)
+    }
+
+    /// The message line (notice) as plain text, keys not filled in.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|n| n.text.as_str())
+    }
+
+    /// Whether a dialog (confirmation, correction, checklist, helper) is open.
+    pub fn has_dialog(&self) -> bool {
+        self.dialog.is_some()
     }
 }
+
+#[cfg(test)]
+mod tests;

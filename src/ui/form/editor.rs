@@ -1,0 +1,331 @@
+//! The editor's state and its moves: which field the cursor is on, what is
+//! answered, what is saved, and what validation says. Keys and dialogs live
+//! in `keys.rs` and `dialog.rs`; drawing in `render.rs`.
+
+use super::dialog::Dialog;
+use super::input::FieldInput;
+use super::FormEffect;
+use crate::form::rules::{self, Finding, Severity};
+use crate::form::schema::{self, Field, Section, FIELDS};
+use crate::form::{Round, Value};
+use crate::model::{Answers, FormState, LookBack, View};
+use std::cell::Cell;
+use std::collections::BTreeSet;
+
+/// How a notice is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Ok,
+    Error,
+}
+
+/// A one-line message for the clerk. `{action-name}` in the text is replaced
+/// by that action's keys when drawn (the keymap may be the user's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub tone: Tone,
+    pub text: String,
+}
+
+/// The form of one household being edited.
+pub struct FormEditor {
+    pub(super) key: u64,
+    /// The record as last stored (section A, state, saved answers).
+    pub(super) record: LookBack,
+    pub(super) round: Round,
+    /// The answers as they stand on screen, the current field's input included.
+    pub(super) answers: Answers,
+    /// The answers as last stored (blank ones dropped).
+    pub(super) saved: Answers,
+    /// Index into [`FIELDS`] of the current field (always a shown one).
+    pub(super) cursor: usize,
+    pub(super) input: FieldInput,
+    /// Fields the clerk has left: their findings are shown.
+    pub(super) touched: BTreeSet<&'static str>,
+    /// After a submit attempt every finding is shown.
+    pub(super) show_all: bool,
+    pub(super) findings: Vec<Finding>,
+    pub(super) dialog: Option<Dialog>,
+    pub(super) notice: Option<Notice>,
+    /// Answers as they were before a branch switch cleared some, until the
+    /// correction is stored (restored if it fails).
+    pub(super) branch_undo: Option<(bool, Answers)>,
+    /// Wrap width of long text and the list's scroll offset, as last drawn.
+    pub(super) wrap_width: Cell<u16>,
+    pub(super) scroll: Cell<usize>,
+    pub(super) text_scroll: Cell<usize>,
+}
+
+/// Answers without blanks and without section A codes, as the store keeps them.
+pub(super) fn stored_form(answers: &Answers) -> Answers {
+    answers
+        .iter()
+        .filter(|(k, v)| schema::field(k).is_some_and(|f| !f.is_prefilled()) && !v.is_blank())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+impl FormEditor {
+    pub(super) fn open(key: u64, record: LookBack, round: Round) -> Self {
+        let answers = stored_form(&record.form.answers);
+        let mut ed = FormEditor {
+            key,
+            saved: answers.clone(),
+            answers,
+            record,
+            round,
+            cursor: 0,
+            input: FieldInput::new(&FIELDS[0], None, None, true),
+            touched: BTreeSet::new(),
+            show_all: false,
+            findings: Vec::new(),
+            dialog: None,
+            notice: None,
+            branch_undo: None,
+            wrap_width: Cell::new(76),
+            scroll: Cell::new(0),
+            text_scroll: Cell::new(0),
+        };
+        ed.refresh();
+        let start = ed.first_problem_after(None, false).unwrap_or_else(|| ed.first_of(Section::B).unwrap_or(0));
+        ed.enter(start);
+        if ed.read_only() {
+            ed.notice = Some(Notice { tone: Tone::Info, text: "该表已提交，只能查看；要修改请按 {reopen} 重新打开".into() });
+        }
+        ed
+    }
+
+    /// Section A and the working answers, as validation reads them.
+    pub(super) fn view(&self) -> View<'_> {
+        View { a: &self.record.household.a, answers: &self.answers }
+    }
+
+    pub(super) fn field(&self) -> &'static Field {
+        &FIELDS[self.cursor]
+    }
+
+    pub(super) fn is_shown(&self, i: usize) -> bool {
+        rules::is_active(&FIELDS[i], &self.view())
+    }
+
+    /// Indexes of the fields shown for the branch A8 selects, in form order.
+    pub(super) fn shown(&self) -> Vec<usize> {
+        (0..FIELDS.len()).filter(|i| self.is_shown(*i)).collect()
+    }
+
+    pub(super) fn first_of(&self, section: Section) -> Option<usize> {
+        (0..FIELDS.len()).find(|i| FIELDS[*i].section == section && self.is_shown(*i))
+    }
+
+    pub(super) fn read_only(&self) -> bool {
+        self.record.form.state == FormState::Submitted
+    }
+
+    pub(super) fn unsaved(&self) -> bool {
+        !self.read_only() && stored_form(&self.answers) != self.saved
+    }
+
+    pub(super) fn refresh(&mut self) {
+        self.findings = rules::validate(&self.view(), &self.round);
+    }
+
+    /// Findings about one field.
+    pub(super) fn findings_of<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| f.code == code)
+    }
+
+    pub(super) fn has_error(&self, code: &str) -> bool {
+        self.findings_of(code).any(|f| f.severity == Severity::Error)
+    }
+
+    /// Whether a field's findings are shown: once left, answered, or after submit.
+    pub(super) fn shows_findings(&self, f: &Field) -> bool {
+        self.show_all
+            || f.is_prefilled()
+            || self.touched.contains(f.code)
+            || self.answers.get(f.code).is_some_and(|v| !v.is_blank())
+    }
+
+    /// The value of a field as on screen (section A from the record).
+    pub(super) fn value_of(&self, f: &Field) -> Option<Value> {
+        use crate::form::Record;
+        self.view().value(f.code).filter(|v| !v.is_blank())
+    }
+
+    /// The next shown field after `from` (wrapping) with an error; section A
+    /// only when `with_a`.
+    pub(super) fn first_problem_after(&self, from: Option<usize>, with_a: bool) -> Option<usize> {
+        let shown = self.shown();
+        let start = from.and_then(|c| shown.iter().position(|i| *i == c)).map(|p| p + 1).unwrap_or(0);
+        (0..shown.len())
+            .map(|k| shown[(start + k) % shown.len()])
+            .find(|i| (with_a || !FIELDS[*i].is_prefilled()) && self.has_error(FIELDS[*i].code))
+    }
+
+    /// Makes `i` the current field with a fresh input showing its answer.
+    pub(super) fn enter(&mut self, i: usize) {
+        self.cursor = i;
+        let f = &FIELDS[i];
+        let blocked = match f.kind {
+            schema::Kind::Multi { main, .. } => match self.answers.get(main) {
+                Some(Value::Choice(c)) => Some(*c),
+                _ => None,
+            },
+            _ => None,
+        };
+        let value = if f.is_prefilled() { None } else { self.answers.get(f.code) };
+        self.input = FieldInput::new(f, value, blocked, f.is_prefilled() || self.read_only());
+        self.text_scroll.set(0);
+    }
+
+    /// Writes the input's value into the answers and validates.
+    pub(super) fn sync(&mut self) {
+        let f = self.field();
+        if !f.is_prefilled() && !self.read_only() {
+            match self.input.value() {
+                Some(v) => self.answers.insert(f.code.to_string(), v),
+                None => self.answers.remove(f.code),
+            };
+        }
+        self.refresh();
+    }
+
+    pub(super) fn save_effect(&self) -> FormEffect {
+        FormEffect::SaveDraft { key: self.key, answers: stored_form(&self.answers) }
+    }
+
+    /// Leaving the current field: its findings show from now on, and the
+    /// answers are saved if anything changed since the last save.
+    pub(super) fn commit(&mut self) -> Vec<FormEffect> {
+        self.touched.insert(self.field().code);
+        if self.unsaved() {
+            vec![self.save_effect()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Leaves the current field for field `i`.
+    pub(super) fn goto(&mut self, i: usize) -> Vec<FormEffect> {
+        let fx = self.commit();
+        if i != self.cursor {
+            self.enter(i);
+        }
+        fx
+    }
+
+    /// Moves by `step` shown fields; at either end stays and says so.
+    pub(super) fn step(&mut self, forward: bool) -> Vec<FormEffect> {
+        let shown = self.shown();
+        let pos = shown.iter().position(|i| *i == self.cursor).unwrap_or(0);
+        let next = if forward { shown.get(pos + 1) } else { pos.checked_sub(1).and_then(|p| shown.get(p)) };
+        match next {
+            Some(i) => self.goto(*i),
+            None => {
+                self.notice = Some(if forward {
+                    Notice { tone: Tone::Info, text: "已是最后一项；检查无误后按 {submit} 正式提交".into() }
+                } else {
+                    Notice { tone: Tone::Info, text: "已是第一项".into() }
+                });
+                self.commit()
+            }
+        }
+    }
+
+    /// PageDown / PageUp: the first field of the next section, or of this
+    /// (then the previous) section.
+    pub(super) fn section_step(&mut self, forward: bool) -> Vec<FormEffect> {
+        let here = self.field().section;
+        let target = if forward {
+            Section::ALL.iter().filter(|s| **s > here).find_map(|s| self.first_of(*s))
+        } else {
+            match self.first_of(here) {
+                Some(first) if first != self.cursor => Some(first),
+                _ => Section::ALL.iter().rev().filter(|s| **s < here).find_map(|s| self.first_of(*s)),
+            }
+        };
+        match target {
+            Some(i) => self.goto(i),
+            None => {
+                self.notice = Some(Notice {
+                    tone: Tone::Info,
+                    text: if forward { "已是最后一部分" } else { "已是第一部分" }.into(),
+                });
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn next_problem(&mut self) -> Vec<FormEffect> {
+        self.sync();
+        match self.first_problem_after(Some(self.cursor), true) {
+            Some(i) if i != self.cursor => self.goto(i),
+            _ => {
+                self.notice = Some(Notice {
+                    tone: Tone::Ok,
+                    text: if self.has_error(self.field().code) {
+                        "只剩这一项有错误或未填".into()
+                    } else {
+                        "没有错误或未填的项了；检查无误后按 {submit} 正式提交".into()
+                    },
+                });
+                self.commit()
+            }
+        }
+    }
+
+    /// Codes of answered fields that the branch `eliminated` hides.
+    pub(super) fn hidden_by(&self, eliminated: bool) -> Vec<&'static str> {
+        FIELDS
+            .iter()
+            .filter(|f| match f.branch {
+                schema::Branch::Always => false,
+                schema::Branch::Eliminated => !eliminated,
+                schema::Branch::NotEliminated => eliminated,
+            })
+            .filter(|f| self.answers.get(f.code).is_some_and(|v| !v.is_blank()))
+            .map(|f| f.code)
+            .collect()
+    }
+
+    /// A stored record came back: keep it, and keep the cursor on a shown field.
+    pub(super) fn stored(&mut self, record: LookBack) {
+        let was = self.record.form.state;
+        self.record = record;
+        self.saved = stored_form(&self.record.form.answers);
+        if let Some((target, _)) = &self.branch_undo {
+            if rules::risk_eliminated(&self.view()) == *target {
+                self.branch_undo = None;
+            }
+        }
+        match (was, self.record.form.state) {
+            (FormState::Submitted, FormState::Submitted) => {}
+            (_, FormState::Submitted) => {
+                self.dialog = None;
+                self.notice = Some(Notice { tone: Tone::Ok, text: "已正式提交。按 {next-household} 保存并打开下一户".into() });
+            }
+            (FormState::Submitted, _) => {
+                self.notice = Some(Notice { tone: Tone::Ok, text: "已重新打开（已记入修改记录），修改后请再次提交".into() });
+            }
+            _ => {}
+        }
+        if !self.is_shown(self.cursor) {
+            let i = self.first_problem_after(None, false).unwrap_or(0);
+            self.enter(i);
+        } else if (was == FormState::Submitted) != self.read_only() {
+            // Read-only or editable now; otherwise the input (and its text cursor) stays as it is.
+            self.enter(self.cursor);
+        }
+        self.refresh();
+    }
+
+    pub(super) fn failed(&mut self, message: String) {
+        if let Some((_, previous)) = self.branch_undo.take() {
+            self.answers = previous;
+            self.enter(self.cursor);
+            self.refresh();
+        }
+        self.notice = Some(Notice { tone: Tone::Error, text: format!("没有保存成功：{message}") });
+    }
+}

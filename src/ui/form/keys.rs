@@ -1,0 +1,125 @@
+//! Actions, keys and pastes reaching the form (dialogs see them first).
+
+use super::editor::{FormEditor, Notice, Tone};
+use super::input::Outcome;
+use super::FormEffect;
+use crate::ui::action::Action;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+
+impl FormEditor {
+    pub(super) fn on_action(&mut self, action: Action) -> Vec<FormEffect> {
+        match action {
+            Action::Quit => return self.leave_form(true),
+            Action::Help | Action::Stats | Action::Noop => return Vec::new(),
+            _ => {}
+        }
+        if self.dialog.is_some() {
+            return self.dialog_action(action);
+        }
+        self.notice = None;
+        match action {
+            Action::NextField => self.step(true),
+            Action::PrevField => self.step(false),
+            Action::NextSection => self.section_step(true),
+            Action::PrevSection => self.section_step(false),
+            Action::NextProblem => self.next_problem(),
+            Action::Save if self.read_only() => self.refuse_read_only(),
+            Action::Save => {
+                self.sync();
+                self.touched.insert(self.field().code);
+                self.notice = Some(Notice { tone: Tone::Ok, text: "草稿已保存".into() });
+                vec![self.save_effect()]
+            }
+            Action::Submit => self.start_submit(),
+            Action::Reopen => self.start_reopen(),
+            Action::Verify => {
+                let verified = !self.record.household.verified;
+                self.notice = Some(Notice {
+                    tone: Tone::Ok,
+                    text: if verified { "基础信息已标为已核实" } else { "已取消基础信息的“已核实”" }.into(),
+                });
+                vec![FormEffect::SetVerified { key: self.key, verified }]
+            }
+            Action::Correct => self.start_correct(),
+            Action::ClearField if self.read_only() => self.refuse_read_only(),
+            Action::ClearField if self.field().is_prefilled() => self.refuse_section_a(),
+            Action::ClearField => {
+                self.input.clear();
+                self.sync();
+                Vec::new()
+            }
+            Action::NextHousehold | Action::PrevHousehold => {
+                self.sync();
+                let mut fx = self.commit();
+                fx.push(if action == Action::NextHousehold { FormEffect::OpenNext } else { FormEffect::OpenPrev });
+                fx
+            }
+            Action::WaterHelper => self.open_water(),
+            Action::Back => self.leave_form(false),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<FormEffect> {
+        if key.kind != KeyEventKind::Press {
+            return Vec::new();
+        }
+        if self.dialog.is_some() {
+            return self.dialog_key(&key);
+        }
+        self.notice = None;
+        if self.read_only() || self.field().is_prefilled() {
+            return match key.code {
+                KeyCode::Up => self.step(false),
+                KeyCode::Down => self.step(true),
+                KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete if self.read_only() => self.refuse_read_only(),
+                KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete => self.refuse_section_a(),
+                _ => Vec::new(),
+            };
+        }
+        let outcome = self.input.key(&key, self.wrap_width.get() as usize);
+        self.sync();
+        self.after(outcome)
+    }
+
+    pub(super) fn on_paste(&mut self, text: &str) -> Vec<FormEffect> {
+        if self.dialog.is_some() {
+            self.dialog_paste(text);
+            return Vec::new();
+        }
+        self.notice = None;
+        if self.read_only() {
+            return self.refuse_read_only();
+        }
+        if self.field().is_prefilled() {
+            return self.refuse_section_a();
+        }
+        let outcome = self.input.paste(text);
+        self.sync();
+        // A paste never moves to another field.
+        match outcome {
+            Outcome::Refused(m) => self.after(Outcome::Refused(m)),
+            _ => Vec::new(),
+        }
+    }
+
+    fn after(&mut self, outcome: Outcome) -> Vec<FormEffect> {
+        match outcome {
+            Outcome::Advance | Outcome::LeaveNext => self.step(true),
+            Outcome::LeavePrev => self.step(false),
+            Outcome::Refused(text) => {
+                self.notice = Some(Notice { tone: Tone::Error, text });
+                Vec::new()
+            }
+            Outcome::Changed | Outcome::Unchanged => Vec::new(),
+        }
+    }
+
+    fn refuse_section_a(&mut self) -> Vec<FormEffect> {
+        self.notice = Some(Notice {
+            tone: Tone::Info,
+            text: "基础信息只需核实：相符请按 {verify} 标为已核实，有误请按 {correct} 更正".into(),
+        });
+        Vec::new()
+    }
+}

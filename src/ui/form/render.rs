@@ -1,0 +1,777 @@
+//! Drawing the form at 80×24 and up: a header, the field list (a scrolling
+//! viewport over sections A–D), the current field's editor with its message,
+//! the counts line and a footer generated from the keymap. Reads state only.
+
+use super::dialog::{Checklist, Dialog, ItemKind};
+use super::editor::{FormEditor, Notice, Tone};
+use super::input::{FieldInput, Input};
+use super::water::{self, WaterPanel};
+use super::wrap;
+use crate::form::rules::{self, Severity};
+use crate::form::schema::{self, Field, Kind, Section, FIELDS};
+use crate::form::{idnum, phone, Value};
+use crate::model::FormState;
+use crate::ui::action::Action;
+use crate::ui::keymap::{Keymap, Mode};
+use crate::ui::text;
+use crate::ui::theme::Theme;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+use std::cell::Cell;
+use tui_textarea::TextArea;
+
+/// Rows of D7's text in the editor.
+const LONG_TEXT_ROWS: u16 = 7;
+/// Columns of the label in the field list.
+const LABEL_COLS: usize = 30;
+
+/// Replaces `{action-name}` with the action's keys (`Ctrl-O`, `Ctrl-S/F2`).
+pub fn with_keys(text: &str, keymap: &Keymap, mode: Mode) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
+        out.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
+        match Action::from_name(name) {
+            Some(a) => {
+                let keys: Vec<String> = keymap.keys_for(mode, a).iter().take(2).map(|k| k.label()).collect();
+                out.push_str(if keys.is_empty() { a.help() } else { "" });
+                out.push_str(&keys.join("/"));
+            }
+            None => out.push_str(&rest[open..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Moves `offset` as little as possible so that `row` shows in `height` rows of `total`.
+fn keep_visible(offset: &Cell<usize>, row: usize, height: usize, total: usize) -> usize {
+    let mut o = offset.get();
+    if row < o {
+        o = row;
+    } else if height > 0 && row >= o + height {
+        o = row + 1 - height;
+    }
+    o = o.min(total.saturating_sub(height));
+    offset.set(o);
+    o
+}
+
+/// The value as shown in the list: phones and ID numbers masked.
+fn shown_value(f: &Field, v: &Value) -> String {
+    match (f.kind, v) {
+        (Kind::IdNumber, Value::Text(s)) => idnum::mask(s),
+        (Kind::Phones { .. }, Value::List(items)) => items.iter().map(|p| phone::mask(p)).collect::<Vec<_>>().join("、"),
+        (Kind::LongText { .. }, Value::Text(s)) => s.replace('\n', " "),
+        _ => rules::display_value(f, v),
+    }
+}
+
+/// Styled pieces of a line, padded or clipped to `cols` columns.
+fn spans_fit<'a>(parts: Vec<(String, Style)>, cols: usize) -> Line<'a> {
+    let mut used = 0;
+    let mut spans = Vec::new();
+    for (s, st) in parts {
+        if used >= cols {
+            break;
+        }
+        let w = text::width(&s);
+        let s = if used + w > cols { text::fit(&s, cols - used) } else { s };
+        used += text::width(&s);
+        spans.push(Span::styled(s, st));
+    }
+    if used < cols {
+        spans.push(Span::raw(" ".repeat(cols - used)));
+    }
+    Line::from(spans)
+}
+
+/// Lays option labels out left to right, wrapping at `cols`.
+fn flow<'a>(items: Vec<(String, Style)>, cols: usize) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    let mut cur: Vec<Span> = Vec::new();
+    let mut used = 0;
+    for (s, st) in items {
+        let s = text::fit(&s, cols);
+        let w = text::width(&s);
+        if used > 0 && used + 2 + w > cols {
+            lines.push(Line::from(std::mem::take(&mut cur)));
+            used = 0;
+        }
+        if used > 0 {
+            cur.push(Span::raw("  "));
+            used += 2;
+        }
+        cur.push(Span::styled(s, st));
+        used += w;
+    }
+    if !cur.is_empty() {
+        lines.push(Line::from(cur));
+    }
+    lines
+}
+
+fn popup(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+fn tone_style(theme: &Theme, tone: Tone) -> Style {
+    match tone {
+        Tone::Info => Style::default(),
+        Tone::Ok => theme.ok(),
+        Tone::Error => theme.error(),
+    }
+}
+
+/// Rows of a text area wrapped to `cols`, the window of `height` rows that
+/// shows the cursor, and the cursor's place in that window.
+fn text_window(area: &TextArea<'_>, cols: usize, height: usize, scroll: &Cell<usize>) -> (Vec<String>, (u16, u16)) {
+    let rows = wrap::wrap(area.lines(), cols);
+    let (row, x) = wrap::locate(&rows, area.cursor());
+    let start = keep_visible(scroll, row, height, rows.len());
+    let shown = rows.iter().skip(start).take(height).map(|r| r.text.replace('\t', " ")).collect();
+    (shown, (x.min(cols.saturating_sub(1)) as u16, (row - start) as u16))
+}
+
+/// What an input draws: its lines and, for text, where the cursor goes.
+struct Drawn<'a> {
+    lines: Vec<Line<'a>>,
+    cursor: Option<(u16, u16)>,
+}
+
+impl FormEditor {
+    pub(super) fn draw(&self, f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
+        f.render_widget(Clear, area);
+        if area.width < 30 || area.height < 10 {
+            let p = Paragraph::new("窗口太小，请把终端放大到至少 80×24").style(theme.error());
+            f.render_widget(p, area);
+            return;
+        }
+        let cols = area.width as usize;
+        self.wrap_width.set(area.width.saturating_sub(2));
+        let inner = area.width.saturating_sub(2) as usize;
+        let body = self.editor_body(theme, inner);
+        let want = body.lines.len() as u16 + 2;
+        let edit_h = want.min(area.height - 6);
+        let list_h = area.height - 3 - edit_h;
+        let header = Rect::new(area.x, area.y, area.width, 1);
+        let list = Rect::new(area.x, area.y + 1, area.width, list_h);
+        let edit = Rect::new(area.x, list.bottom(), area.width, edit_h);
+        let status = Rect::new(area.x, edit.bottom(), area.width, 1);
+        let footer = Rect::new(area.x, status.bottom(), area.width, 1);
+
+        f.render_widget(self.header_line(theme, cols), header);
+        self.draw_list(f, list, theme);
+        self.draw_editor(f, edit, body, theme, keymap);
+        f.render_widget(self.status_line(theme, keymap, cols), status);
+        f.render_widget(self.footer_line(theme, keymap, cols), footer);
+        self.draw_dialog(f, area, theme, keymap);
+    }
+
+    fn header_line(&self, theme: &Theme, cols: usize) -> Line<'static> {
+        let h = &self.record.household;
+        let branch = if rules::risk_eliminated(&self.view()) { "风险已消除户" } else { "未消除风险户" };
+        let state = self.record.form.state.label();
+        let verified = if h.verified { "A已核实" } else { "A未核实" };
+        let state_style = match self.record.form.state {
+            FormState::Submitted => theme.ok(),
+            _ => theme.title(),
+        };
+        spans_fit(
+            vec![
+                ("回头看 ".into(), theme.title()),
+                (format!("{} ", h.a.head), theme.title()),
+                (format!("{}{} ", h.place.township, h.place.village), Style::default()),
+                (format!("{} {} ", h.a.category_short(), branch), Style::default()),
+                (format!("[{state}] "), state_style),
+                (verified.into(), if h.verified { theme.ok() } else { theme.warning() }),
+            ],
+            cols,
+        )
+    }
+
+    fn section_title(&self, s: Section) -> String {
+        match s {
+            Section::A => format!(
+                "{}（只需核实）{}",
+                s.title(),
+                if self.record.household.verified { "已核实" } else { "未核实" }
+            ),
+            Section::D => {
+                let elim = rules::risk_eliminated(&self.view());
+                format!(
+                    "{} —— {}（A8{}）",
+                    s.title(),
+                    if elim { "风险已消除户，填D3–D4" } else { "未消除风险户，填D5–D10" },
+                    if elim { "有值" } else { "为空" }
+                )
+            }
+            _ => s.title().to_string(),
+        }
+    }
+
+    fn draw_list(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let cols = area.width as usize;
+        // Section headers and fields, in order.
+        let mut rows: Vec<Option<usize>> = Vec::new();
+        let mut last = None;
+        for i in self.shown() {
+            if last != Some(FIELDS[i].section) {
+                rows.push(None);
+                last = Some(FIELDS[i].section);
+            }
+            rows.push(Some(i));
+        }
+        let at = rows.iter().position(|r| *r == Some(self.cursor)).unwrap_or(0);
+        // Keep the row above in view too (often the section's title).
+        let height = area.height as usize;
+        let start = keep_visible(&self.scroll, at.saturating_sub(1), height, rows.len());
+        let start = if at >= start + height { at + 1 - height } else { start };
+        let mut lines = Vec::new();
+        for (k, row) in rows.iter().enumerate().skip(start).take(height) {
+            let line = match row {
+                None => {
+                    let next = rows.get(k + 1).copied().flatten().map(|i| FIELDS[i].section).unwrap_or(Section::A);
+                    spans_fit(vec![(self.section_title(next), theme.title())], cols)
+                }
+                Some(i) => self.field_line(*i, theme, cols),
+            };
+            lines.push(line);
+        }
+        f.render_widget(Paragraph::new(lines), area);
+    }
+
+    fn field_line(&self, i: usize, theme: &Theme, cols: usize) -> Line<'static> {
+        let fd = &FIELDS[i];
+        let current = i == self.cursor;
+        let shows = self.shows_findings(fd);
+        let worst = if shows { self.findings_of(fd.code).map(|x| x.severity).min() } else { None };
+        let (mark, mark_style) = match worst {
+            Some(Severity::Error) => ("错", theme.error()),
+            Some(Severity::Warning) => ("提", theme.warning()),
+            None => ("  ", Style::default()),
+        };
+        let (value, value_style) = match self.value_of(fd) {
+            Some(v) => (shown_value(fd, &v), Style::default()),
+            None if fd.required => ("未填".to_string(), theme.dim()),
+            None => ("（可不选）".to_string(), theme.dim()),
+        };
+        let base = if current { theme.selected() } else { Style::default() };
+        let pick = |s: Style| if current { base } else { s };
+        let mut line = spans_fit(
+            vec![
+                (if current { ">".into() } else { " ".into() }, base),
+                (format!("{:<4}", fd.code), base),
+                (text::pad(&text::fit(fd.label, LABEL_COLS), LABEL_COLS), base),
+                (" ".into(), base),
+                (mark.into(), if current { base } else { mark_style }),
+                (" ".into(), base),
+                (value, pick(value_style)),
+            ],
+            cols,
+        );
+        if current {
+            line = line.style(base);
+        }
+        line
+    }
+
+    /// The body of the editor box for the current field.
+    fn editor_body(&self, theme: &Theme, cols: usize) -> Drawn<'static> {
+        let fd = self.field();
+        let mut lines = vec![spans_fit(vec![(fd.hint.to_string(), theme.dim())], cols)];
+        let mut drawn = match &self.input.state {
+            Input::ReadOnly if fd.is_prefilled() => {
+                let v = self.value_of(fd).map(|v| shown_value(fd, &v)).unwrap_or_else(|| "（空）".into());
+                let rows = wrap::wrap(&[v], cols);
+                Drawn { lines: rows.into_iter().take(2).map(|r| Line::from(r.text)).collect(), cursor: None }
+            }
+            Input::ReadOnly => {
+                let v = self.value_of(fd).map(|v| rules::display_value(fd, &v)).unwrap_or_else(|| "（未填）".into());
+                let rows = wrap::wrap(&[v.replace('\n', " ")], cols);
+                Drawn { lines: rows.into_iter().take(LONG_TEXT_ROWS as usize).map(|r| Line::from(r.text)).collect(), cursor: None }
+            }
+            _ => input_body(&self.input, theme, cols, &self.text_scroll, &self.slot_names(), true),
+        };
+        if let Some(c) = &mut drawn.cursor {
+            c.1 += 1;
+        }
+        lines.append(&mut drawn.lines);
+        lines.push(self.message_line(theme, cols));
+        Drawn { lines, cursor: drawn.cursor }
+    }
+
+    /// D1's names, shown beside D2's phones so each pair reads as one.
+    fn slot_names(&self) -> Vec<String> {
+        match self.field().kind {
+            Kind::Phones { names } => match self.answers.get(names) {
+                Some(Value::List(n)) => n.clone(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// The field's first finding (if shown), or what has been typed to find an option.
+    fn message_line(&self, theme: &Theme, cols: usize) -> Line<'static> {
+        let fd = self.field();
+        if let Input::Choice { typed, .. } | Input::Multi { typed, .. } = &self.input.state {
+            if !typed.query.is_empty() {
+                return spans_fit(vec![(format!("查找：{}", typed.query), theme.key())], cols);
+            }
+        }
+        let live = matches!(fd.kind, Kind::LongText { .. });
+        if !(live || self.shows_findings(fd)) {
+            return spans_fit(vec![], cols);
+        }
+        let mut found: Vec<_> = self.findings_of(fd.code).collect();
+        found.sort_by_key(|x| x.severity);
+        match found.first() {
+            Some(first) => {
+                let style = if first.severity == Severity::Error { theme.error() } else { theme.warning() };
+                let more = if found.len() > 1 { format!("（另有{}条）", found.len() - 1) } else { String::new() };
+                spans_fit(vec![(format!("{}：{}{more}", first.severity.label(), first.message), style)], cols)
+            }
+            None if self.value_of(fd).is_some() && !fd.is_prefilled() => spans_fit(vec![("✓ 无误".into(), theme.ok())], cols),
+            None => spans_fit(vec![], cols),
+        }
+    }
+
+    fn draw_editor(&self, f: &mut Frame, area: Rect, body: Drawn<'static>, theme: &Theme, _keymap: &Keymap) {
+        let fd = self.field();
+        let title = format!(" {} {} ", fd.code, fd.label);
+        let mut block = theme.block(Line::from(text::fit(&title, area.width.saturating_sub(14) as usize)), true);
+        let (tag, tag_style) = match (&self.input.state, fd.kind) {
+            (_, Kind::LongText { min, max }) => {
+                let n = match self.answers.get(fd.code) {
+                    Some(Value::Text(s)) => crate::form::value::char_count(s),
+                    _ => 0,
+                };
+                let style = if (min..=max).contains(&n) { theme.ok() } else { theme.error() };
+                (format!(" {n}/{max} "), style)
+            }
+            (Input::ReadOnly, _) if fd.is_prefilled() => (" 只读 ".to_string(), theme.dim()),
+            (Input::ReadOnly, _) => (" 已提交 ".to_string(), theme.dim()),
+            (_, k) => (format!(" {} ", kind_tag(k)), theme.dim()),
+        };
+        block = block.title(Line::from(Span::styled(tag, tag_style)).right_aligned());
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let height = inner.height as usize;
+        let mut lines = body.lines;
+        // Keep the message (last line) when space is short.
+        if lines.len() > height && height > 0 {
+            let msg = lines.pop();
+            lines.truncate(height - 1);
+            lines.extend(msg);
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+        if self.dialog.is_none() {
+            if let Some((x, y)) = body.cursor {
+                if (y as usize) < height.saturating_sub(1) {
+                    f.set_cursor_position(Position::new(inner.x + x, inner.y + y));
+                }
+            }
+        }
+    }
+
+    fn status_line(&self, theme: &Theme, keymap: &Keymap, cols: usize) -> Line<'static> {
+        let (errors, warnings) = rules::counts(&self.findings);
+        let missing = self.findings.iter().filter(|f| f.rule == "required").count();
+        let mut parts = vec![
+            (format!("错误 {errors}"), if errors > 0 { theme.error() } else { theme.ok() }),
+            (if missing > 0 { format!("（未填 {missing}）") } else { String::new() }, theme.dim()),
+            (format!(" 提示 {warnings}"), if warnings > 0 { theme.warning() } else { theme.ok() }),
+            (" │ ".into(), theme.dim()),
+        ];
+        match &self.notice {
+            Some(Notice { tone, text }) => parts.push((with_keys(text, keymap, Mode::Form), tone_style(theme, *tone))),
+            None if self.unsaved() => parts.push(("这一项有修改，离开这一项即保存".into(), theme.dim())),
+            None => match self.record.form.saved_at {
+                Some(at) => parts.push((format!("已保存 {}", at.local().format("%H:%M:%S")), theme.dim())),
+                None => parts.push(("尚未保存".into(), theme.dim())),
+            },
+        }
+        spans_fit(parts, cols)
+    }
+
+    fn footer_line(&self, theme: &Theme, keymap: &Keymap, cols: usize) -> Line<'static> {
+        let mode = self.mode();
+        let wanted: Vec<(Action, &str)> = match &self.dialog {
+            Some(Dialog::Correct { .. }) => vec![(Action::NextField, "确认更正"), (Action::ClearField, "清空"), (Action::Back, "取消")],
+            Some(Dialog::Water(_)) => vec![(Action::NextField, "下一行"), (Action::PrevField, "上一行"), (Action::Back, "关闭")],
+            Some(_) => vec![(Action::Confirm, "确认"), (Action::Cancel, "否"), (Action::MoveDown, "下一条"), (Action::Back, "关闭")],
+            None if self.read_only() => vec![
+                (Action::Reopen, "重新打开"),
+                (Action::NextField, "下一项"),
+                (Action::NextHousehold, "下一户"),
+                (Action::Back, "返回"),
+            ],
+            None => {
+                let mut v = Vec::new();
+                if self.field().is_prefilled() {
+                    v.push((Action::Verify, "核实A"));
+                    v.push((Action::Correct, "更正"));
+                }
+                if self.field().code == "B4" {
+                    v.push((Action::WaterHelper, "饮水计算"));
+                }
+                v.extend([
+                    (Action::NextField, "下一项"),
+                    (Action::NextProblem, "下个待填"),
+                    (Action::Save, "保存"),
+                    (Action::Submit, "提交"),
+                    (Action::NextHousehold, "下一户"),
+                    (Action::Back, "返回"),
+                ]);
+                v
+            }
+        };
+        let help = keymap.hint(mode, Action::Help, "帮助");
+        let reserve = help.as_deref().map(|h| text::width(h) + 1).unwrap_or(0);
+        let mut parts: Vec<(String, Style)> = Vec::new();
+        let mut used = 0;
+        for (action, label) in wanted {
+            let Some(h) = keymap.hint(mode, action, label) else { continue };
+            let w = text::width(&h) + 2;
+            if used + w + reserve > cols {
+                break;
+            }
+            push_hint(&mut parts, &h, theme);
+            parts.push(("  ".into(), Style::default()));
+            used += w;
+        }
+        if let Some(h) = help {
+            push_hint(&mut parts, &h, theme);
+        }
+        spans_fit(parts, cols)
+    }
+
+    // ----- dialogs -----
+
+    fn draw_dialog(&self, f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
+        let Some(dialog) = &self.dialog else { return };
+        let width = area.width.saturating_sub(4).min(76);
+        let cols = width.saturating_sub(2) as usize;
+        let dk = |a: Action| keymap.keys_for(Mode::Dialog, a).iter().take(2).map(|k| k.label()).collect::<Vec<_>>().join("/");
+        let (title, lines, cursor): (String, Vec<Line>, Option<(u16, u16)>) = match dialog {
+            Dialog::Leave { quit } => (
+                "还有没保存的修改".into(),
+                vec![
+                    Line::from(format!("{} {} 的修改还没有保存。", self.field().code, self.field().label)),
+                    Line::from(""),
+                    key_line(&dk(Action::Confirm), if *quit { "保存后退出" } else { "保存后返回" }, theme),
+                    key_line(&dk(Action::Cancel), "不保存，放弃这一项的修改", theme),
+                    key_line(&dk(Action::Back), "继续填写", theme),
+                ],
+                None,
+            ),
+            Dialog::Correct { input, message } => self.correct_lines(input, message.as_deref(), theme, keymap, cols),
+            Dialog::BranchSwitch { value, hidden } => {
+                let to = match value {
+                    Some(v) => format!("“{}”（风险已消除户）", rules::display_value(&FIELDS[7], v)),
+                    None => "空（未消除风险户）".into(),
+                };
+                let mut lines = vec![Line::from(format!("把A8改为{to}后，下面这些已填的答案不再属于该户这一类，将被清除：")), Line::from("")];
+                for code in hidden {
+                    if let Some(fd) = schema::field(code) {
+                        let v = self.answers.get(*code).map(|v| shown_value(fd, v)).unwrap_or_default();
+                        lines.push(spans_fit(vec![(format!("  {} {}：{v}", fd.code, fd.label), theme.warning())], cols));
+                    }
+                }
+                lines.push(Line::from(""));
+                lines.push(key_line(&dk(Action::Confirm), "清除这些答案并更正A8（都记入修改记录）", theme));
+                lines.push(key_line(&dk(Action::Cancel), "不更正，A8和答案都保持原样", theme));
+                ("A8更正会改变填写范围".into(), wrap_lines(lines, cols), None)
+            }
+            Dialog::Checklist(list) => self.checklist_lines(list, theme, cols, area.height.saturating_sub(2) as usize, &dk),
+            Dialog::Reopen => (
+                "重新打开已提交的表".into(),
+                vec![
+                    Line::from("重新打开后该表变回草稿（记入修改记录），修改完需要再次提交。"),
+                    Line::from(""),
+                    key_line(&dk(Action::Confirm), "重新打开", theme),
+                    key_line(&dk(Action::Cancel), "取消", theme),
+                ],
+                None,
+            ),
+            Dialog::Water(panel) => water_lines(panel, theme, cols),
+        };
+        let lines = wrap_lines(lines, cols);
+        let height = (lines.len() as u16 + 2).min(area.height);
+        let rect = popup(area, width, height);
+        f.render_widget(Clear, rect);
+        let block = theme.block(Line::from(format!(" {title} ")), true);
+        let inner = block.inner(rect);
+        f.render_widget(block, rect);
+        f.render_widget(Paragraph::new(lines), inner);
+        if let Some((x, y)) = cursor {
+            if y < inner.height {
+                f.set_cursor_position(Position::new(inner.x + x, inner.y + y));
+            }
+        }
+    }
+
+    fn correct_lines(
+        &self,
+        input: &FieldInput,
+        message: Option<&str>,
+        theme: &Theme,
+        keymap: &Keymap,
+        cols: usize,
+    ) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
+        let fd = input.field;
+        let old = self.record.household.a.value(fd.code).map(|v| rules::display_value(fd, &v)).unwrap_or_else(|| "（空）".into());
+        let mut lines = vec![Line::from(format!("原值：{old}")), Line::from(Span::styled("新值：", theme.title()))];
+        let top = lines.len() as u16;
+        let body = input_body(input, theme, cols, &self.text_scroll, &[], false);
+        let cursor = body.cursor.map(|(x, y)| (x, y + top));
+        lines.extend(body.lines);
+        let k = |a| keymap.keys_for(Mode::Form, a).iter().take(2).map(|k| k.label()).collect::<Vec<_>>().join("/");
+        if fd.code == schema::BRANCH_FIELD {
+            lines.push(Line::from(Span::styled(format!("清空（{}）表示风险未消除。", k(Action::ClearField)), theme.dim())));
+        }
+        if let Some(m) = message {
+            lines.push(Line::from(Span::styled(m.to_string(), theme.error())));
+        }
+        lines.push(key_line(&k(Action::NextField), "确认更正（旧值和新值记入修改记录）", theme));
+        lines.push(key_line(&k(Action::Back), "取消", theme));
+        (format!("更正 {} {}", fd.code, fd.label), lines, cursor)
+    }
+
+    fn checklist_lines(
+        &self,
+        list: &Checklist,
+        theme: &Theme,
+        cols: usize,
+        max_rows: usize,
+        dk: &dyn Fn(Action) -> String,
+    ) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
+        let done = list.items.iter().filter(|i| i.confirmed).count();
+        let mut tail = vec![Line::from("")];
+        // The selected line in full, since the list shows one line per item.
+        let selected = &list.items[list.selected.min(list.items.len() - 1)];
+        for r in wrap::wrap(&[format!("{} {}", selected.code, selected.message)], cols).into_iter().take(3) {
+            tail.push(Line::from(Span::styled(r.text, theme.title())));
+        }
+        let title = if list.blocking {
+            tail.push(key_line(&dk(Action::Confirm), "跳到选中的这一项去改", theme));
+            tail.push(key_line(&format!("{}/{}", dk(Action::MoveUp), dk(Action::MoveDown)), "选择", theme));
+            format!("还有{}处错误，不能提交", list.items.len())
+        } else if list.all_confirmed() {
+            tail.push(key_line(&dk(Action::Confirm), "全部已确认：正式提交", theme));
+            tail.push(key_line(&dk(Action::Back), "返回修改", theme));
+            "提交前确认".into()
+        } else {
+            tail.push(key_line(&dk(Action::Confirm), "确认这一条（已核实，仍然如此）", theme));
+            tail.push(key_line(&dk(Action::Cancel), "取消确认", theme));
+            tail.push(key_line(&dk(Action::Back), "返回修改", theme));
+            format!("提交前请逐条确认（{done}/{}）", list.items.len())
+        };
+        let room = max_rows.saturating_sub(tail.len()).max(1);
+        let start = list.selected.saturating_sub(room - 1).min(list.items.len().saturating_sub(room));
+        let mut lines = Vec::new();
+        for (k, item) in list.items.iter().enumerate().skip(start).take(room) {
+            let (tag, style) = match item.kind {
+                ItemKind::Error => ("错", theme.error()),
+                ItemKind::Warning { .. } | ItemKind::Verify if item.confirmed => ("[x]", theme.ok()),
+                _ => ("[ ]", theme.warning()),
+            };
+            let sel = k == list.selected;
+            let st = if sel { theme.selected() } else { Style::default() };
+            lines.push(spans_fit(
+                vec![
+                    (if sel { ">" } else { " " }.to_string(), st),
+                    (text::pad(tag, 4), if sel { st } else { style }),
+                    (format!("{:<4}", item.code), st),
+                    (item.message.clone(), st),
+                ],
+                cols,
+            ));
+        }
+        lines.extend(tail);
+        (title, lines, None)
+    }
+}
+
+fn kind_tag(k: Kind) -> &'static str {
+    match k {
+        Kind::YesNo => "是/否",
+        Kind::Single(_) => "单选",
+        Kind::Multi { .. } => "多选",
+        Kind::Month => "年月",
+        Kind::Names { .. } => "姓名",
+        Kind::Phones { .. } => "电话",
+        Kind::Integer { .. } => "整数",
+        Kind::IdNumber => "证件号",
+        Kind::Text { .. } | Kind::LongText { .. } => "文字",
+    }
+}
+
+fn push_hint(parts: &mut Vec<(String, Style)>, hint: &str, theme: &Theme) {
+    match hint.rsplit_once(' ') {
+        Some((keys, label)) => {
+            parts.push((keys.to_string(), theme.key()));
+            parts.push((format!(" {label}"), Style::default()));
+        }
+        None => parts.push((hint.to_string(), Style::default())),
+    }
+}
+
+fn key_line(keys: &str, what: &str, theme: &Theme) -> Line<'static> {
+    Line::from(vec![Span::styled(format!("{keys:>9}"), theme.key()), Span::raw(format!("  {what}"))])
+}
+
+/// Wraps plain lines longer than `cols` (styled lines are already fitted).
+fn wrap_lines(lines: Vec<Line<'static>>, cols: usize) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for l in lines {
+        if l.width() <= cols || l.spans.len() != 1 {
+            out.push(l);
+            continue;
+        }
+        let style = l.spans[0].style;
+        for r in wrap::wrap(&[l.spans[0].content.to_string()], cols) {
+            out.push(Line::from(Span::styled(r.text, style)));
+        }
+    }
+    out
+}
+
+/// The lines of an input (choices, checklist, text, slots) and its cursor.
+fn input_body(
+    input: &FieldInput,
+    theme: &Theme,
+    cols: usize,
+    scroll: &Cell<usize>,
+    names: &[String],
+    tips: bool,
+) -> Drawn<'static> {
+    match &input.state {
+        Input::ReadOnly => Drawn { lines: Vec::new(), cursor: None },
+        Input::Choice { opts, yes_no, selected, .. } => {
+            let mut items: Vec<(String, Style)> = (0..opts.len() as u16)
+                .map(|i| {
+                    let on = *selected == Some(i);
+                    let label = opts.label(i).unwrap_or("?");
+                    (format!("{}{}.{label}", if on { "(*)" } else { "( )" }, i + 1), if on { theme.selected() } else { Style::default() })
+                })
+                .collect();
+            let tip = if *yes_no { "按 1/y 或 2/n，选后自动到下一项" } else { "按序号，或输入开头的字/拼音首字母" };
+            if tips {
+                items.push((tip.into(), theme.dim()));
+            }
+            Drawn { lines: flow(items, cols), cursor: None }
+        }
+        Input::Multi { opts, selected, highlight, blocked, .. } => {
+            let mut items: Vec<(String, Style)> = (0..opts.len() as u16)
+                .map(|i| {
+                    let label = opts.label(i).unwrap_or("?");
+                    let mark = if *blocked == Some(i) {
+                        "[-]"
+                    } else if selected.contains(&i) {
+                        "[x]"
+                    } else {
+                        "[ ]"
+                    };
+                    let style = if i == *highlight {
+                        theme.selected()
+                    } else if *blocked == Some(i) {
+                        theme.dim()
+                    } else {
+                        Style::default()
+                    };
+                    (format!("{mark}{}.{label}", i + 1), style)
+                })
+                .collect();
+            items.push(("序号或空格勾选，←→移动，Enter下一项".into(), theme.dim()));
+            Drawn { lines: flow(items, cols), cursor: None }
+        }
+        Input::Text { multiline, area } => {
+            let height = if *multiline { LONG_TEXT_ROWS as usize } else { 1 };
+            let (rows, cursor) = text_window(area, cols, height, scroll);
+            let mut lines: Vec<Line> = rows.into_iter().map(Line::from).collect();
+            while *multiline && lines.len() < height {
+                lines.push(Line::from(""));
+            }
+            if !*multiline && matches!(input.field.kind, Kind::Month) {
+                let tip = match input.value() {
+                    Some(Value::Month(m)) => format!("  = {}年{}月", m.year, m.month),
+                    _ => "  可写成 202104、2021-04 或 2021/4".into(),
+                };
+                if let Some(l) = lines.first_mut() {
+                    l.spans.push(Span::styled(tip, theme.dim()));
+                }
+            }
+            Drawn { lines, cursor: Some(cursor) }
+        }
+        Input::Slots { areas, active } => {
+            let label_cols = if names.is_empty() { 5 } else { 14 };
+            let mut cursor = None;
+            let lines = areas
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let who = match names.get(i).filter(|n| !n.trim().is_empty()) {
+                        Some(n) => format!("{}.{n}", i + 1),
+                        None if names.is_empty() => format!("{}.", i + 1),
+                        None => format!("{}.（无姓名）", i + 1),
+                    };
+                    let on = i == *active;
+                    let head = text::pad(&format!("{}{}", if on { ">" } else { " " }, text::fit(&who, label_cols - 2)), label_cols);
+                    let text = a.lines().first().cloned().unwrap_or_default();
+                    if on {
+                        let x: usize = text.chars().take(a.cursor().1).map(wrap::char_width).sum();
+                        cursor = Some(((label_cols + x).min(cols.saturating_sub(1)) as u16, i as u16));
+                    }
+                    let st = if on { theme.title() } else { Style::default() };
+                    spans_fit(vec![(head, st), (text, Style::default())], cols)
+                })
+                .collect();
+            Drawn { lines, cursor }
+        }
+    }
+}
+
+fn water_lines(panel: &WaterPanel, theme: &Theme, cols: usize) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
+    let mut lines = Vec::new();
+    let mut cursor = None;
+    for (i, (label, area)) in water::ROWS.iter().zip(&panel.rows).enumerate() {
+        let value = area.lines().join("");
+        let on = i == panel.active;
+        if on {
+            let x: usize = value.chars().take(area.cursor().1).map(wrap::char_width).sum();
+            cursor = Some(((24 + x).min(cols.saturating_sub(1)) as u16, i as u16));
+        }
+        lines.push(spans_fit(
+            vec![
+                (text::pad(label, 22), if on { theme.title() } else { Style::default() }),
+                ("[ ".into(), theme.dim()),
+                (value, Style::default()),
+            ],
+            cols,
+        ));
+    }
+    for (k, (label, _)) in water::STANDARD.quality.iter().enumerate() {
+        lines.push(spans_fit(vec![(format!("  水质{}：{label}", k + 1), theme.dim())], cols));
+    }
+    let a = panel.assessment();
+    let aspects: Vec<String> = a.aspects.iter().map(|(n, l)| format!("{n}{}", l.map(|l| l.label()).unwrap_or("？"))).collect();
+    lines.push(spans_fit(vec![(aspects.join("  "), Style::default())], cols));
+    let style = match a.suggestion {
+        Some(true) => theme.ok(),
+        Some(false) => theme.error(),
+        None => theme.dim(),
+    };
+    lines.push(spans_fit(vec![(a.reason.clone(), style)], cols));
+    lines.push(spans_fit(vec![("Enter 下一行，最后一行按 Enter 填入B4；Esc 关闭".into(), theme.dim())], cols));
+    ("饮水安全计算（B4）".into(), lines, cursor)
+}

@@ -11,6 +11,7 @@
 //! - `i/` id_number → key; `v/` township 0 village 0 key → ()
 //! - `a/` seq → [`AuditEntry`]; `x/` key seq → ()
 
+pub mod browse;
 pub mod codec;
 mod error;
 pub mod lock;

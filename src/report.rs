@@ -407,7 +407,8 @@ pub fn quarter_key((year, q): (u16, u8)) -> String {
     format!("{year}Q{q}")
 }
 
-const UNANSWERED: &str = "（未答）";
+/// The item of answers not given.
+pub const UNANSWERED: &str = "（未答）";
 
 impl Figures {
     /// The figures as blocks, in the work summary's order.

@@ -128,6 +128,15 @@ impl FormEditor {
 
     pub(super) fn refresh(&mut self) {
         self.findings = rules::validate(&self.view(), &self.round);
+        // Text kept in a field that takes a month (typed, did not parse):
+        // say what is wrong with it rather than "wrong kind".
+        for x in self.findings.iter_mut().filter(|x| x.rule == "kind") {
+            if let (Some(f), Some(Value::Text(s))) = (schema::field(x.code), self.answers.get(x.code)) {
+                if let Err(m) = rules::parse_input(f, s) {
+                    x.message = m;
+                }
+            }
+        }
     }
 
     /// Findings about one field.

@@ -38,9 +38,8 @@ pub fn with_keys(text: &str, keymap: &Keymap, mode: Mode) -> String {
         let name = &rest[open + 1..close];
         match Action::from_name(name) {
             Some(a) => {
-                let keys: Vec<String> = keymap.keys_for(mode, a).iter().take(2).map(|k| k.label()).collect();
-                out.push_str(if keys.is_empty() { a.help() } else { "" });
-                out.push_str(&keys.join("/"));
+                let keys = keys_label(keymap, mode, a);
+                out.push_str(if keys.is_empty() { a.help() } else { &keys });
             }
             None => out.push_str(&rest[open..=close]),
         }
@@ -160,19 +159,19 @@ impl FormEditor {
         let inner = area.width.saturating_sub(2) as usize;
         let body = self.editor_body(theme, inner);
         let want = body.lines.len() as u16 + 2;
-        let edit_h = want.min(area.height - 6);
-        let list_h = area.height - 3 - edit_h;
+        let edit_h = want.min(area.height - 7);
+        let list_h = area.height - 4 - edit_h;
         let header = Rect::new(area.x, area.y, area.width, 1);
         let list = Rect::new(area.x, area.y + 1, area.width, list_h);
         let edit = Rect::new(area.x, list.bottom(), area.width, edit_h);
         let status = Rect::new(area.x, edit.bottom(), area.width, 1);
-        let footer = Rect::new(area.x, status.bottom(), area.width, 1);
+        let footer = Rect::new(area.x, status.bottom(), area.width, 2);
 
         f.render_widget(self.header_line(theme, cols), header);
         self.draw_list(f, list, theme);
         self.draw_editor(f, edit, body, theme, keymap);
         f.render_widget(self.status_line(theme, keymap, cols), status);
-        f.render_widget(self.footer_line(theme, keymap, cols), footer);
+        f.render_widget(Paragraph::new(self.footer_lines(theme, keymap, cols)), footer);
         self.draw_dialog(f, area, theme, keymap);
     }
 
@@ -208,7 +207,7 @@ impl FormEditor {
             Section::D => {
                 let elim = rules::risk_eliminated(&self.view());
                 format!(
-                    "{} —— {}（A8{}）",
+                    "{}：{}（A8{}）",
                     s.title(),
                     if elim { "风险已消除户，填D3–D4" } else { "未消除风险户，填D5–D10" },
                     if elim { "有值" } else { "为空" }
@@ -262,7 +261,8 @@ impl FormEditor {
         let (value, value_style) = match self.value_of(fd) {
             Some(v) => (shown_value(fd, &v), Style::default()),
             None if fd.required => ("未填".to_string(), theme.dim()),
-            None => ("（可不选）".to_string(), theme.dim()),
+            None if matches!(fd.kind, Kind::Multi { .. }) => ("（可不选）".to_string(), theme.dim()),
+            None => ("（空）".to_string(), theme.dim()),
         };
         let base = if current { theme.selected() } else { Style::default() };
         let pick = |s: Style| if current { base } else { s };
@@ -340,7 +340,7 @@ impl FormEditor {
                 let more = if found.len() > 1 { format!("（另有{}条）", found.len() - 1) } else { String::new() };
                 spans_fit(vec![(format!("{}：{}{more}", first.severity.label(), first.message), style)], cols)
             }
-            None if self.value_of(fd).is_some() && !fd.is_prefilled() => spans_fit(vec![("✓ 无误".into(), theme.ok())], cols),
+            None if self.value_of(fd).is_some() && !fd.is_prefilled() => spans_fit(vec![("无误".into(), theme.ok())], cols),
             None => spans_fit(vec![], cols),
         }
     }
@@ -390,7 +390,7 @@ impl FormEditor {
             (format!("错误 {errors}"), if errors > 0 { theme.error() } else { theme.ok() }),
             (if missing > 0 { format!("（未填 {missing}）") } else { String::new() }, theme.dim()),
             (format!(" 提示 {warnings}"), if warnings > 0 { theme.warning() } else { theme.ok() }),
-            (" │ ".into(), theme.dim()),
+            ("   ".into(), theme.dim()),
         ];
         match &self.notice {
             Some(Notice { tone, text }) => parts.push((with_keys(text, keymap, Mode::Form), tone_style(theme, *tone))),
@@ -403,12 +403,21 @@ impl FormEditor {
         spans_fit(parts, cols)
     }
 
-    fn footer_line(&self, theme: &Theme, keymap: &Keymap, cols: usize) -> Line<'static> {
+    fn footer_lines(&self, theme: &Theme, keymap: &Keymap, cols: usize) -> Vec<Line<'static>> {
         let mode = self.mode();
         let wanted: Vec<(Action, &str)> = match &self.dialog {
             Some(Dialog::Correct { .. }) => vec![(Action::NextField, "确认更正"), (Action::ClearField, "清空"), (Action::Back, "取消")],
             Some(Dialog::Water(_)) => vec![(Action::NextField, "下一行"), (Action::PrevField, "上一行"), (Action::Back, "关闭")],
-            Some(_) => vec![(Action::Confirm, "确认"), (Action::Cancel, "否"), (Action::MoveDown, "下一条"), (Action::Back, "关闭")],
+            Some(Dialog::Checklist(list)) if list.blocking => {
+                vec![(Action::Confirm, "跳到该项"), (Action::MoveDown, "下一条"), (Action::Back, "关闭")]
+            }
+            Some(Dialog::Checklist(_)) => vec![
+                (Action::Confirm, "确认/提交"),
+                (Action::Cancel, "取消确认"),
+                (Action::MoveDown, "下一条"),
+                (Action::Back, "返回修改"),
+            ],
+            Some(_) => vec![(Action::Confirm, "是"), (Action::Cancel, "否"), (Action::Back, "取消")],
             None if self.read_only() => vec![
                 (Action::Reopen, "重新打开"),
                 (Action::NextField, "下一项"),
@@ -426,33 +435,44 @@ impl FormEditor {
                 }
                 v.extend([
                     (Action::NextField, "下一项"),
+                    (Action::PrevField, "上一项"),
                     (Action::NextProblem, "下个待填"),
                     (Action::Save, "保存"),
                     (Action::Submit, "提交"),
                     (Action::NextHousehold, "下一户"),
+                    (Action::NextSection, "下一部分"),
                     (Action::Back, "返回"),
                 ]);
                 v
             }
         };
+        // Two rows of hints, the help key last so everything else can be found.
         let help = keymap.hint(mode, Action::Help, "帮助");
-        let reserve = help.as_deref().map(|h| text::width(h) + 1).unwrap_or(0);
-        let mut parts: Vec<(String, Style)> = Vec::new();
-        let mut used = 0;
+        let reserve = help.as_deref().map(|h| text::width(h)).unwrap_or(0);
+        let mut rows: Vec<Vec<(String, Style)>> = vec![Vec::new(), Vec::new()];
+        let mut used = [0usize; 2];
+        let mut row = 0;
         for (action, label) in wanted {
             let Some(h) = keymap.hint(mode, action, label) else { continue };
             let w = text::width(&h) + 2;
-            if used + w + reserve > cols {
-                break;
+            let room = if row == 1 { cols.saturating_sub(reserve) } else { cols };
+            if used[row] + w > room {
+                if row == 1 {
+                    break;
+                }
+                row = 1;
+                if used[1] + w > cols.saturating_sub(reserve) {
+                    break;
+                }
             }
-            push_hint(&mut parts, &h, theme);
-            parts.push(("  ".into(), Style::default()));
-            used += w;
+            push_hint(&mut rows[row], &h, theme);
+            rows[row].push(("  ".into(), Style::default()));
+            used[row] += w;
         }
         if let Some(h) = help {
-            push_hint(&mut parts, &h, theme);
+            push_hint(&mut rows[1], &h, theme);
         }
-        spans_fit(parts, cols)
+        rows.into_iter().map(|r| spans_fit(r, cols)).collect()
     }
 
     // ----- dialogs -----
@@ -461,7 +481,7 @@ impl FormEditor {
         let Some(dialog) = &self.dialog else { return };
         let width = area.width.saturating_sub(4).min(76);
         let cols = width.saturating_sub(2) as usize;
-        let dk = |a: Action| keymap.keys_for(Mode::Dialog, a).iter().take(2).map(|k| k.label()).collect::<Vec<_>>().join("/");
+        let dk = |a: Action| keys_label(keymap, Mode::Dialog, a);
         let (title, lines, cursor): (String, Vec<Line>, Option<(u16, u16)>) = match dialog {
             Dialog::Leave { quit } => (
                 "还有没保存的修改".into(),
@@ -535,7 +555,7 @@ impl FormEditor {
         let body = input_body(input, theme, cols, &self.text_scroll, &[], false);
         let cursor = body.cursor.map(|(x, y)| (x, y + top));
         lines.extend(body.lines);
-        let k = |a| keymap.keys_for(Mode::Form, a).iter().take(2).map(|k| k.label()).collect::<Vec<_>>().join("/");
+        let k = |a| keys_label(keymap, Mode::Form, a);
         if fd.code == schema::BRANCH_FIELD {
             lines.push(Line::from(Span::styled(format!("清空（{}）表示风险未消除。", k(Action::ClearField)), theme.dim())));
         }
@@ -564,7 +584,8 @@ impl FormEditor {
         }
         let title = if list.blocking {
             tail.push(key_line(&dk(Action::Confirm), "跳到选中的这一项去改", theme));
-            tail.push(key_line(&format!("{}/{}", dk(Action::MoveUp), dk(Action::MoveDown)), "选择", theme));
+            let first = |a| keymap_first(dk(a));
+            tail.push(key_line(&format!("{} {}", first(Action::MoveUp), first(Action::MoveDown)), "选择", theme));
             format!("还有{}处错误，不能提交", list.items.len())
         } else if list.all_confirmed() {
             tail.push(key_line(&dk(Action::Confirm), "全部已确认：正式提交", theme));
@@ -614,6 +635,18 @@ fn kind_tag(k: Kind) -> &'static str {
         Kind::IdNumber => "证件号",
         Kind::Text { .. } | Kind::LongText { .. } => "文字",
     }
+}
+
+/// Up to two keys of an action, plain keys (arrows before Tab) first: `↑/Shift-Tab`.
+fn keys_label(keymap: &Keymap, mode: Mode, action: Action) -> String {
+    let mut keys = keymap.keys_for(mode, action);
+    keys.sort_by_key(|k| (k.ctrl || k.alt || k.shift, k.code == crate::ui::keymap::KeyCodeOrd::Tab));
+    keys.iter().take(2).map(|k| k.label()).collect::<Vec<_>>().join("/")
+}
+
+/// The first of `a/b` key labels.
+fn keymap_first(labels: String) -> String {
+    labels.split('/').next().unwrap_or_default().to_string()
 }
 
 fn push_hint(parts: &mut Vec<(String, Style)>, hint: &str, theme: &Theme) {
@@ -692,7 +725,7 @@ fn input_body(
                     (format!("{mark}{}.{label}", i + 1), style)
                 })
                 .collect();
-            items.push(("序号或空格勾选，←→移动，Enter下一项".into(), theme.dim()));
+            items.push(("按序号勾选，或用左右方向键移动、空格勾选".into(), theme.dim()));
             Drawn { lines: flow(items, cols), cursor: None }
         }
         Input::Text { multiline, area } => {

@@ -1,0 +1,189 @@
+//! Drives a `FormEditor` the way the app does — keymap lookup, then action,
+//! key or paste — and runs its effects against a real store in a temp dir.
+#![allow(dead_code)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use huitoukan::form::idnum;
+use huitoukan::form::YearMonth;
+use huitoukan::model::{LookBack, Place, SectionA};
+use huitoukan::store::Store;
+use huitoukan::ui::form::{FormEditor, FormEffect};
+use huitoukan::ui::keymap::{Key, Keymap};
+use huitoukan::ui::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+pub const WHO: &str = "测试员";
+
+pub fn month(y: u16, m: u8) -> YearMonth {
+    YearMonth::new(y, m).unwrap()
+}
+
+/// Section A of a test household; `eliminated` is A8.
+pub fn section_a(n: u32, head: &str, eliminated: Option<YearMonth>) -> SectionA {
+    SectionA {
+        address: format!("重庆市彭水县鹿角镇石坪村{n}组"),
+        head: head.into(),
+        id_number: idnum::complete(&format!("50024319800101{n:03}")).unwrap(),
+        size: 4,
+        category: 0,
+        enrol_risk: 0,
+        enrolled: month(2020, 5),
+        eliminated,
+    }
+}
+
+pub fn place() -> Place {
+    Place { township: "鹿角镇".into(), village: "石坪村".into() }
+}
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    /// The household list the editor came from, and where in it we are.
+    pub keys: Vec<u64>,
+    pub pos: usize,
+    pub ed: FormEditor,
+    pub keymap: Keymap,
+    /// Keys pressed that are not characters of typed text.
+    pub keystrokes: usize,
+    pub effects: Vec<FormEffect>,
+    pub closed: bool,
+    pub quit: bool,
+    pub errors: Vec<String>,
+}
+
+impl Harness {
+    pub fn new(households: Vec<SectionA>) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let rows: Vec<_> = households.into_iter().map(|a| (place(), a)).collect();
+        store.upsert_households(&rows, WHO).unwrap();
+        let mut keys: Vec<u64> = store.summaries().unwrap().iter().map(|s| s.key).collect();
+        keys.sort_unstable();
+        let ed = FormEditor::new(keys[0], store.get(keys[0]).unwrap().unwrap(), store.round().clone());
+        Harness {
+            dir,
+            store,
+            keys,
+            pos: 0,
+            ed,
+            keymap: Keymap::shipped(),
+            keystrokes: 0,
+            effects: Vec::new(),
+            closed: false,
+            quit: false,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn key(&self) -> u64 {
+        self.keys[self.pos]
+    }
+
+    pub fn stored(&self) -> LookBack {
+        self.store.get(self.key()).unwrap().unwrap()
+    }
+
+    /// Presses keys written as in keymap files, separated by spaces: `tab 1 ctrl-s`.
+    pub fn press(&mut self, keys: &str) {
+        for k in keys.split_whitespace() {
+            let key = Key::parse(k).unwrap_or_else(|e| panic!("{k}: {e}"));
+            self.keystrokes += 1;
+            self.send(key.to_event());
+        }
+    }
+
+    /// Types text character by character, as an input method delivers it.
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.send(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    pub fn paste(&mut self, text: &str) {
+        let fx = self.ed.handle_paste(text);
+        self.run(fx);
+    }
+
+    fn send(&mut self, ev: KeyEvent) {
+        let fx = match self.keymap.lookup(self.ed.mode(), &ev) {
+            Some(action) => self.ed.handle_action(action),
+            None => self.ed.handle_key(ev),
+        };
+        self.run(fx);
+    }
+
+    /// Runs effects in order as the app does; the rest of a batch is dropped after a failure.
+    pub fn run(&mut self, fx: Vec<FormEffect>) {
+        for e in fx {
+            self.effects.push(e.clone());
+            let key = self.key();
+            let s = &self.store;
+            let result = match e {
+                FormEffect::SaveDraft { key, answers } => s.save_draft(key, &answers, WHO).map(|_| ()),
+                FormEffect::Submit { key, answers, confirmed } => s.submit(key, &answers, &confirmed, WHO),
+                FormEffect::Reopen { key } => s.reopen(key, WHO),
+                FormEffect::SetVerified { key, verified } => s.set_verified(key, verified, WHO),
+                FormEffect::CorrectSectionA { key, code, value } => s.correct_section_a(key, code, value, WHO),
+                FormEffect::Close => {
+                    self.closed = true;
+                    continue;
+                }
+                FormEffect::Quit => {
+                    self.quit = true;
+                    continue;
+                }
+                FormEffect::OpenNext | FormEffect::OpenPrev => {
+                    let next = if e == FormEffect::OpenNext { self.pos + 1 } else { self.pos.wrapping_sub(1) };
+                    if next < self.keys.len() {
+                        self.pos = next;
+                        let k = self.key();
+                        self.ed = FormEditor::new(k, self.store.get(k).unwrap().unwrap(), self.store.round().clone());
+                    }
+                    continue;
+                }
+            };
+            match result {
+                Ok(()) => self.ed.on_saved(self.store.get(key).unwrap().unwrap()),
+                Err(err) => {
+                    self.errors.push(err.to_string());
+                    self.ed.on_error(err.to_string());
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The screen at `w`×`h` as text, one line per row; the cells a wide
+    /// character covers are skipped, so 汉字 read as on a terminal.
+    pub fn screen_at(&self, w: u16, h: u16, theme: Theme) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| self.ed.render(f, f.area(), &theme, &self.keymap)).unwrap();
+        screen_text(t.backend().buffer())
+    }
+
+    pub fn screen(&self) -> String {
+        self.screen_at(80, 24, Theme { ascii: false, color: false })
+    }
+}
+
+/// The buffer's rows as text, each ending in `|` so trailing spaces show.
+pub fn screen_text(buf: &ratatui::buffer::Buffer) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            let sym = buf[(x, y)].symbol();
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            out.push_str(sym);
+            skip = sym.width().saturating_sub(1);
+        }
+        out.push_str("|\n");
+    }
+    out
+}

@@ -9,6 +9,7 @@
 
 pub mod demo;
 pub mod form;
+pub mod io;
 pub mod model;
 pub mod paths;
 pub mod report;

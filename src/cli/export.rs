@@ -1,27 +1,50 @@
 //! `huitoukan export FILE`: one row per household, for Excel.
 
+use super::import::ProgressLine;
 use super::Global;
+use crate::io::export::{self, Filter, Format};
+use crate::model::FormState;
 use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// 导出文件
+    /// 导出文件（.csv 或 .xlsx）
     pub file: PathBuf,
-    /// 格式：csv 或 xlsx（默认按文件扩展名）
-    #[arg(long)]
-    pub format: Option<String>,
-    /// 只导出这个乡镇
+    /// 格式：csv 或 xlsx（默认按文件扩展名，.xlsx 以外都按 csv）
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// 只导出这个乡镇（街道）
     #[arg(long)]
     pub township: Option<String>,
-    /// 只导出这个村
+    /// 只导出这个村（社区）
     #[arg(long)]
     pub village: Option<String>,
     /// 只导出这个状态：未填、草稿、已提交
-    #[arg(long)]
-    pub state: Option<String>,
+    #[arg(long, value_parser = parse_state)]
+    pub state: Option<FormState>,
 }
 
-pub fn run(_global: &Global, _args: &ExportArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("导出功能正在开发中")
+fn parse_format(text: &str) -> Result<Format, String> {
+    Format::parse(text).ok_or_else(|| "格式应为 csv 或 xlsx".to_string())
+}
+
+fn parse_state(text: &str) -> Result<FormState, String> {
+    FormState::parse(text).ok_or_else(|| "状态应为 未填、草稿 或 已提交".to_string())
+}
+
+pub fn run(global: &Global, args: &ExportArgs) -> anyhow::Result<i32> {
+    let store = super::open_store(global, "huitoukan export")?;
+    let format = args.format.unwrap_or_else(|| Format::from_path(&args.file));
+    let filter = Filter { township: args.township.clone(), village: args.village.clone(), state: args.state };
+    let mut line = ProgressLine::new();
+    let result = export::export(&store, &args.file, format, &filter, &mut |n| line.show(&format!("已导出 {n} 户")));
+    line.done();
+    let done = result?;
+    let kind = match done.format {
+        Format::Csv => "CSV，UTF-8带BOM",
+        Format::Xlsx => "Excel，第二张表是按乡镇、村的汇总",
+    };
+    println!("已导出 {} 户到 {}（{}；文件只有本人可读）", done.rows, args.file.display(), kind);
+    Ok(0)
 }

@@ -1,21 +1,89 @@
 //! `huitoukan import FILE`: read a roster into the store.
 
 use super::Global;
+use crate::io::import::{self, Progress};
 use clap::Args;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// 名单文件（.csv 或 .xlsx）
     pub file: PathBuf,
-    /// 只检查，不写入数据库
+    /// 只检查，不写入数据库：显示将新增、更新多少户，哪些行会被拒绝
     #[arg(long)]
     pub dry_run: bool,
-    /// 把被拒绝的行写成CSV报告
+    /// 把被拒绝的行写成CSV报告（行号、列、读到的值、原因）
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 }
 
-pub fn run(_global: &Global, _args: &ImportArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("导入功能正在开发中")
+/// Rejections printed on the terminal; the rest go to `--report`.
+const SHOWN: usize = 30;
+
+/// A one-line progress counter on stderr, only when stderr is a terminal.
+pub(crate) struct ProgressLine {
+    tty: bool,
+    shown: bool,
+}
+
+impl ProgressLine {
+    pub(crate) fn new() -> Self {
+        ProgressLine { tty: std::io::stderr().is_terminal(), shown: false }
+    }
+
+    pub(crate) fn show(&mut self, text: &str) {
+        if self.tty {
+            eprint!("\r{text}\x1b[K");
+            self.shown = true;
+        }
+    }
+
+    pub(crate) fn done(&mut self) {
+        if self.shown {
+            eprintln!();
+            self.shown = false;
+        }
+    }
+}
+
+pub fn run(global: &Global, args: &ImportArgs) -> anyhow::Result<i32> {
+    let store = super::open_store(global, "huitoukan import")?;
+    let mut line = ProgressLine::new();
+    let result = import::import(&store, &args.file, &global.operator(), args.dry_run, &mut |p| match p {
+        Progress::Checking(n) => line.show(&format!("已检查 {n} 行")),
+        Progress::Writing(n) => line.show(&format!("正在把 {n} 户写入数据库……")),
+    });
+    line.done();
+    let report = result?;
+    let roster = &report.roster;
+    println!("名单：{}（{}），数据 {} 行", args.file.display(), roster.source.describe(), roster.data_rows);
+    if !roster.unknown_columns.is_empty() {
+        println!("未识别的列（已忽略）：{}", roster.unknown_columns.join("、"));
+    }
+    let rejected_rows = roster.rejected_rows();
+    println!("可导入 {} 行，拒绝 {} 行", report.imported(), rejected_rows);
+    for r in roster.rejected.iter().take(SHOWN) {
+        println!("  {}", import::describe_rejection(r));
+    }
+    if roster.rejected.len() > SHOWN && args.report.is_none() {
+        println!("  ……还有 {} 条，完整列表请加 --report 文件名.csv 写成报告", roster.rejected.len() - SHOWN);
+    }
+    let o = report.outcome;
+    if report.dry_run {
+        println!("试运行，数据库没有改动。正式导入将新增 {} 户，更新 {} 户，{} 户不变。", o.added, o.updated, o.unchanged);
+    } else if report.imported() > 0 {
+        println!("已导入：新增 {} 户，更新 {} 户，{} 户不变。", o.added, o.updated, o.unchanged);
+        if o.updated > 0 {
+            println!("更新的户只改了基础信息：采集表的答案都保留着，每项改动都记入了审计日志，这些户需要重新核实。");
+        }
+    } else {
+        println!("没有可导入的行，数据库没有改动。请按上面的原因改正名单后再导入。");
+    }
+    if let Some(path) = &args.report {
+        import::write_report(path, &roster.rejected)
+            .map_err(|e| anyhow::anyhow!("无法写入报告 {}：{}", path.display(), crate::io::file::describe(&e)))?;
+        println!("被拒绝的行（{} 条）已写入 {}", roster.rejected.len(), path.display());
+    }
+    Ok(report.exit_code())
 }

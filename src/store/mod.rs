@@ -12,6 +12,7 @@
 //! - `a/` seq → [`AuditEntry`]; `x/` key seq → ()
 
 pub mod browse;
+pub mod bulk;
 pub mod codec;
 mod error;
 pub mod lock;
@@ -186,6 +187,7 @@ impl Store {
 
     /// Opens the store, recording `program` as the holder for other processes to see.
     pub fn open_as(path: &Path, program: &str) -> Result<Store> {
+        bulk::finish_interrupted_restore(path)?;
         // An existing store must come back with its metadata; only a new one may be initialised.
         let existing = path.join("db").exists() || path.join("conf").exists();
         std::fs::create_dir_all(path).map_err(|e| StoreError::from_io(path, e))?;

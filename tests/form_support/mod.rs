@@ -187,3 +187,22 @@ pub fn screen_text(buf: &ratatui::buffer::Buffer) -> String {
     }
     out
 }
+
+/// The screen with the save time (`已保存 18:03:31`) replaced, for snapshots.
+pub fn redact_time(screen: &str) -> String {
+    let mut out = String::new();
+    let mut rest = screen;
+    while let Some(i) = rest.find("已保存 ") {
+        let start = i + "已保存 ".len();
+        out.push_str(&rest[..start]);
+        let t = &rest[start..];
+        if t.len() >= 8 && t.as_bytes()[2] == b':' && t.as_bytes()[5] == b':' {
+            out.push_str("HH:MM:SS");
+            rest = &t[8..];
+        } else {
+            rest = t;
+        }
+    }
+    out.push_str(rest);
+    out
+}

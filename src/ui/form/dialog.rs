@@ -279,13 +279,15 @@ impl FormEditor {
             items.push(Item {
                 kind: ItemKind::Verify,
                 code: "A1",
-                message: "基础信息（A部分）还没有标为已核实：确认A1–A8与实际相符".into(),
+                message: "基础信息（A部分）还没有标为已核实：确认A1至A8与实际相符".into(),
                 confirmed: false,
             });
         }
         if items.is_empty() {
             return self.submit_effects(&[]);
         }
+        // In form order, section A first.
+        items.sort_by_key(|i| (i.kind != ItemKind::Verify, schema::position(i.code)));
         self.dialog = Some(Dialog::Checklist(Checklist { items, selected: 0, blocking: false }));
         Vec::new()
     }

@@ -336,7 +336,7 @@ fn pick(opts: &OptionList, yes_no: bool, text: &str) -> Option<u16> {
 }
 
 fn not_an_option(field: &Field, opts: &OptionList, text: &str) -> String {
-    format!("“{text}”不是{}的选项，请按序号（1–{}）或输入选项开头的字", field.label, opts.len())
+    format!("“{text}”不是{}的选项，请按序号（1至{}）或输入选项开头的字", field.label, opts.len())
 }
 
 /// A typed option number, one digit at a time: `1` then `0` is 10 when the
@@ -394,7 +394,7 @@ fn choice_key(
                         Outcome::Changed
                     }
                 }
-                None => Outcome::Refused(format!("没有第{c}项，请按1–{n}")),
+                None => Outcome::Refused(format!("没有第{c}项，请按1至{n}")),
             }
         }
         KeyCode::Char(_) if yes_no => {
@@ -411,7 +411,7 @@ fn choice_key(
                 None => {
                     let q = std::mem::take(&mut typed.query);
                     typed.query = q.chars().take(q.chars().count() - 1).collect();
-                    Outcome::Refused(format!("没有以“{q}”开头的选项（{}），可按序号1–{n}", field.label))
+                    Outcome::Refused(format!("没有以“{q}”开头的选项（{}），可按序号1至{n}", field.label))
                 }
             }
         }
@@ -481,7 +481,7 @@ fn multi_key(
                     typed.toggled = Some(i);
                     Outcome::Changed
                 }
-                None => Outcome::Refused(format!("没有第{c}项，请按1–{n}")),
+                None => Outcome::Refused(format!("没有第{c}项，请按1至{n}")),
             }
         }
         KeyCode::Char(' ') => {

@@ -116,12 +116,6 @@ fn flow<'a>(items: Vec<(String, Style)>, cols: usize) -> Vec<Line<'a>> {
     lines
 }
 
-fn popup(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
-}
-
 fn tone_style(theme: &Theme, tone: Tone) -> Style {
     match tone {
         Tone::Info => Style::default(),
@@ -144,6 +138,8 @@ fn text_window(area: &TextArea<'_>, cols: usize, height: usize, scroll: &Cell<us
 struct Drawn<'a> {
     lines: Vec<Line<'a>>,
     cursor: Option<(u16, u16)>,
+    /// Lines at the end (the message) kept when the box is short.
+    keep: usize,
 }
 
 impl FormEditor {
@@ -209,7 +205,7 @@ impl FormEditor {
                 format!(
                     "{}：{}（A8{}）",
                     s.title(),
-                    if elim { "风险已消除户，填D3–D4" } else { "未消除风险户，填D5–D10" },
+                    if elim { "风险已消除户，填D3、D4" } else { "未消除风险户，填D5至D10" },
                     if elim { "有值" } else { "为空" }
                 )
             }
@@ -292,12 +288,12 @@ impl FormEditor {
             Input::ReadOnly if fd.is_prefilled() => {
                 let v = self.value_of(fd).map(|v| shown_value(fd, &v)).unwrap_or_else(|| "（空）".into());
                 let rows = wrap::wrap(&[v], cols);
-                Drawn { lines: rows.into_iter().take(2).map(|r| Line::from(r.text)).collect(), cursor: None }
+                Drawn { lines: rows.into_iter().take(2).map(|r| Line::from(r.text)).collect(), cursor: None, keep: 0 }
             }
             Input::ReadOnly => {
                 let v = self.value_of(fd).map(|v| rules::display_value(fd, &v)).unwrap_or_else(|| "（未填）".into());
                 let rows = wrap::wrap(&[v.replace('\n', " ")], cols);
-                Drawn { lines: rows.into_iter().take(LONG_TEXT_ROWS as usize).map(|r| Line::from(r.text)).collect(), cursor: None }
+                Drawn { lines: rows.into_iter().take(LONG_TEXT_ROWS as usize).map(|r| Line::from(r.text)).collect(), cursor: None, keep: 0 }
             }
             _ => input_body(&self.input, theme, cols, &self.text_scroll, &self.slot_names(), true),
         };
@@ -305,8 +301,10 @@ impl FormEditor {
             c.1 += 1;
         }
         lines.append(&mut drawn.lines);
-        lines.push(self.message_line(theme, cols));
-        Drawn { lines, cursor: drawn.cursor }
+        let message = self.message_lines(theme, cols);
+        let keep = message.len();
+        lines.extend(message);
+        Drawn { lines, cursor: drawn.cursor, keep }
     }
 
     /// D1's names, shown beside D2's phones so each pair reads as one.
@@ -321,16 +319,16 @@ impl FormEditor {
     }
 
     /// The field's first finding (if shown), or what has been typed to find an option.
-    fn message_line(&self, theme: &Theme, cols: usize) -> Line<'static> {
+    fn message_lines(&self, theme: &Theme, cols: usize) -> Vec<Line<'static>> {
         let fd = self.field();
         if let Input::Choice { typed, .. } | Input::Multi { typed, .. } = &self.input.state {
             if !typed.query.is_empty() {
-                return spans_fit(vec![(format!("查找：{}", typed.query), theme.key())], cols);
+                return vec![spans_fit(vec![(format!("查找：{}", typed.query), theme.key())], cols)];
             }
         }
         let live = matches!(fd.kind, Kind::LongText { .. });
         if !(live || self.shows_findings(fd)) {
-            return spans_fit(vec![], cols);
+            return vec![Line::from("")];
         }
         let mut found: Vec<_> = self.findings_of(fd.code).collect();
         found.sort_by_key(|x| x.severity);
@@ -338,10 +336,11 @@ impl FormEditor {
             Some(first) => {
                 let style = if first.severity == Severity::Error { theme.error() } else { theme.warning() };
                 let more = if found.len() > 1 { format!("（另有{}条）", found.len() - 1) } else { String::new() };
-                spans_fit(vec![(format!("{}：{}{more}", first.severity.label(), first.message), style)], cols)
+                let text = format!("{}：{}{more}", first.severity.label(), first.message);
+                wrap::wrap(&[text], cols).into_iter().take(2).map(|r| spans_fit(vec![(r.text, style)], cols)).collect()
             }
-            None if self.value_of(fd).is_some() && !fd.is_prefilled() => spans_fit(vec![("无误".into(), theme.ok())], cols),
-            None => spans_fit(vec![], cols),
+            None if self.value_of(fd).is_some() && !fd.is_prefilled() => vec![Line::styled("无误", theme.ok())],
+            None => vec![Line::from("")],
         }
     }
 
@@ -367,16 +366,16 @@ impl FormEditor {
         f.render_widget(block, area);
         let height = inner.height as usize;
         let mut lines = body.lines;
-        // Keep the message (last line) when space is short.
-        if lines.len() > height && height > 0 {
-            let msg = lines.pop();
-            lines.truncate(height - 1);
+        // Keep the message (last lines) when space is short.
+        if lines.len() > height && height > body.keep {
+            let msg = lines.split_off(lines.len() - body.keep);
+            lines.truncate(height - body.keep);
             lines.extend(msg);
         }
         f.render_widget(Paragraph::new(lines), inner);
         if self.dialog.is_none() {
             if let Some((x, y)) = body.cursor {
-                if (y as usize) < height.saturating_sub(1) {
+                if (y as usize) < height.saturating_sub(body.keep) {
                     f.set_cursor_position(Position::new(inner.x + x, inner.y + y));
                 }
             }
@@ -479,7 +478,7 @@ impl FormEditor {
 
     fn draw_dialog(&self, f: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
         let Some(dialog) = &self.dialog else { return };
-        let width = area.width.saturating_sub(4).min(76);
+        let width = area.width;
         let cols = width.saturating_sub(2) as usize;
         let dk = |a: Action| keys_label(keymap, Mode::Dialog, a);
         let (title, lines, cursor): (String, Vec<Line>, Option<(u16, u16)>) = match dialog {
@@ -512,7 +511,7 @@ impl FormEditor {
                 lines.push(key_line(&dk(Action::Cancel), "不更正，A8和答案都保持原样", theme));
                 ("A8更正会改变填写范围".into(), wrap_lines(lines, cols), None)
             }
-            Dialog::Checklist(list) => self.checklist_lines(list, theme, cols, area.height.saturating_sub(2) as usize, &dk),
+            Dialog::Checklist(list) => self.checklist_lines(list, theme, cols, area.height.saturating_sub(6) as usize, &dk),
             Dialog::Reopen => (
                 "重新打开已提交的表".into(),
                 vec![
@@ -523,11 +522,13 @@ impl FormEditor {
                 ],
                 None,
             ),
-            Dialog::Water(panel) => water_lines(panel, theme, cols),
+            Dialog::Water(panel) => water_lines(panel, theme, keymap, cols),
         };
         let lines = wrap_lines(lines, cols);
-        let height = (lines.len() as u16 + 2).min(area.height);
-        let rect = popup(area, width, height);
+        // Over the editor, growing upwards; the header, status and footer stay.
+        let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(4));
+        let bottom = area.bottom().saturating_sub(3);
+        let rect = Rect::new(area.x, bottom.saturating_sub(height), width, height);
         f.render_widget(Clear, rect);
         let block = theme.block(Line::from(format!(" {title} ")), true);
         let inner = block.inner(rect);
@@ -689,7 +690,7 @@ fn input_body(
     tips: bool,
 ) -> Drawn<'static> {
     match &input.state {
-        Input::ReadOnly => Drawn { lines: Vec::new(), cursor: None },
+        Input::ReadOnly => Drawn { lines: Vec::new(), cursor: None, keep: 0 },
         Input::Choice { opts, yes_no, selected, .. } => {
             let mut items: Vec<(String, Style)> = (0..opts.len() as u16)
                 .map(|i| {
@@ -702,7 +703,7 @@ fn input_body(
             if tips {
                 items.push((tip.into(), theme.dim()));
             }
-            Drawn { lines: flow(items, cols), cursor: None }
+            Drawn { lines: flow(items, cols), cursor: None, keep: 0 }
         }
         Input::Multi { opts, selected, highlight, blocked, .. } => {
             let mut items: Vec<(String, Style)> = (0..opts.len() as u16)
@@ -726,7 +727,7 @@ fn input_body(
                 })
                 .collect();
             items.push(("按序号勾选，或用左右方向键移动、空格勾选".into(), theme.dim()));
-            Drawn { lines: flow(items, cols), cursor: None }
+            Drawn { lines: flow(items, cols), cursor: None, keep: 0 }
         }
         Input::Text { multiline, area } => {
             let height = if *multiline { LONG_TEXT_ROWS as usize } else { 1 };
@@ -744,7 +745,7 @@ fn input_body(
                     l.spans.push(Span::styled(tip, theme.dim()));
                 }
             }
-            Drawn { lines, cursor: Some(cursor) }
+            Drawn { lines, cursor: Some(cursor), keep: 0 }
         }
         Input::Slots { areas, active } => {
             let label_cols = if names.is_empty() { 5 } else { 14 };
@@ -755,8 +756,8 @@ fn input_body(
                 .map(|(i, a)| {
                     let who = match names.get(i).filter(|n| !n.trim().is_empty()) {
                         Some(n) => format!("{}.{n}", i + 1),
-                        None if names.is_empty() => format!("{}.", i + 1),
-                        None => format!("{}.（无姓名）", i + 1),
+                        None if !names.is_empty() && !a.is_empty() => format!("{}.（无姓名）", i + 1),
+                        None => format!("{}.", i + 1),
                     };
                     let on = i == *active;
                     let head = text::pad(&format!("{}{}", if on { ">" } else { " " }, text::fit(&who, label_cols - 2)), label_cols);
@@ -769,12 +770,12 @@ fn input_body(
                     spans_fit(vec![(head, st), (text, Style::default())], cols)
                 })
                 .collect();
-            Drawn { lines, cursor }
+            Drawn { lines, cursor, keep: 0 }
         }
     }
 }
 
-fn water_lines(panel: &WaterPanel, theme: &Theme, cols: usize) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
+fn water_lines(panel: &WaterPanel, theme: &Theme, keymap: &Keymap, cols: usize) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
     let mut lines = Vec::new();
     let mut cursor = None;
     for (i, (label, area)) in water::ROWS.iter().zip(&panel.rows).enumerate() {
@@ -786,8 +787,7 @@ fn water_lines(panel: &WaterPanel, theme: &Theme, cols: usize) -> (String, Vec<L
         }
         lines.push(spans_fit(
             vec![
-                (text::pad(label, 22), if on { theme.title() } else { Style::default() }),
-                ("[ ".into(), theme.dim()),
+                (text::pad(&format!("{}{label}", if on { ">" } else { " " }), 24), if on { theme.title() } else { Style::default() }),
                 (value, Style::default()),
             ],
             cols,
@@ -805,6 +805,8 @@ fn water_lines(panel: &WaterPanel, theme: &Theme, cols: usize) -> (String, Vec<L
         None => theme.dim(),
     };
     lines.push(spans_fit(vec![(a.reason.clone(), style)], cols));
-    lines.push(spans_fit(vec![("Enter 下一行，最后一行按 Enter 填入B4；Esc 关闭".into(), theme.dim())], cols));
+    let next = keys_label(keymap, Mode::Form, Action::NextField);
+    let back = keys_label(keymap, Mode::Form, Action::Back);
+    lines.push(spans_fit(vec![(format!("{next} 下一行，在最后一行按 {next} 把建议填入B4；{back} 关闭"), theme.dim())], cols));
     ("饮水安全计算（B4）".into(), lines, cursor)
 }

@@ -1,0 +1,345 @@
+//! Exports for Excel: one row per household, columns in the form's order
+//! (乡镇, 村, `A1 家庭地址` … `D10 该户计划消除时限`, 状态, 核实, 最后保存人,
+//! 最后保存时间). Households stream from the store one at a time, so a
+//! million of them are never held at once; the file is written under a
+//! temporary name, owner-only, and renamed only when complete.
+
+use super::file::{describe, parent_dir, AtomicFile};
+use crate::form::rules::display_value;
+use crate::form::schema::{Kind, FIELDS};
+use crate::model::{Counts, FormState, LookBack};
+use crate::store::{Row, Store, StoreError};
+use rust_xlsxwriter::{Format as CellFormat, FormatAlign, IgnoreError, Workbook, Worksheet, XlsxError};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use unicode_width::UnicodeWidthStr;
+
+/// Data rows one Excel sheet can hold below its header.
+pub const XLSX_MAX_ROWS: usize = 1_048_575;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// `.xlsx` → Excel, anything else → CSV.
+    pub fn from_path(path: &Path) -> Format {
+        match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()) {
+            Some(e) if e == "xlsx" => Format::Xlsx,
+            _ => Format::Csv,
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Format> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "xlsx" | "excel" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// Which households to export.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub township: Option<String>,
+    pub village: Option<String>,
+    pub state: Option<FormState>,
+}
+
+impl Filter {
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(t) = &self.township {
+            parts.push(format!("乡镇“{t}”"));
+        }
+        if let Some(v) = &self.village {
+            parts.push(format!("村“{v}”"));
+        }
+        if let Some(s) = self.state {
+            parts.push(format!("状态“{}”", s.label()));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", parts.join("，"))
+        }
+    }
+
+    fn keeps(&self, row: &Row) -> bool {
+        let place = &row.record.household.place;
+        self.village.as_ref().map_or(true, |v| *v == place.village)
+            && self.township.as_ref().map_or(true, |t| *t == place.township)
+            && self.state.map_or(true, |s| s == row.record.form.state)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("数据库中没有符合条件的户{filter}，没有生成文件。请检查乡镇、村的名称是否与数据库中的一致（可用 huitoukan report 查看）。")]
+    NoRows { filter: String },
+    #[error("要导出的户数超过了Excel一张表的上限（{XLSX_MAX_ROWS}行）。请按乡镇分批导出（--township），或导出为CSV。没有生成文件。")]
+    TooManyRows,
+    #[error("写入导出文件 {path} 失败：{reason}。没有生成文件，原有的同名文件（如果有）没有被改动。")]
+    File { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    pub rows: usize,
+    pub format: Format,
+}
+
+/// The header row.
+pub fn header() -> Vec<String> {
+    let mut h: Vec<String> = vec!["乡镇".into(), "村".into()];
+    h.extend(FIELDS.iter().map(|f| f.heading()));
+    h.extend(["状态", "核实", "最后保存人", "最后保存时间"].map(String::from));
+    h
+}
+
+/// One household's row, as the clerk reads the values; fields of the branch
+/// not taken are empty, multi-choice answers are joined with `、`.
+pub fn cells(lb: &LookBack) -> Vec<String> {
+    let h = &lb.household;
+    let mut out = Vec::with_capacity(FIELDS.len() + 6);
+    out.push(h.place.township.clone());
+    out.push(h.place.village.clone());
+    out.extend(FIELDS.iter().map(|f| lb.active_value(f.code).map(|v| display_value(f, &v)).unwrap_or_default()));
+    out.push(lb.form.state.label().to_string());
+    out.push(if h.verified { "已核实" } else { "未核实" }.to_string());
+    out.push(lb.form.saved_by.clone().unwrap_or_default());
+    out.push(lb.form.saved_at.map(|t| t.to_string()).unwrap_or_default());
+    out
+}
+
+/// Writes the households `filter` selects to `path`. `progress` is called
+/// with the number of rows written, now and then.
+pub fn export(
+    store: &Store,
+    path: &Path,
+    format: Format,
+    filter: &Filter,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Exported, ExportError> {
+    let file_err = |e: &dyn std::fmt::Display| ExportError::File { path: path.to_path_buf(), reason: e.to_string() };
+    let mut out = AtomicFile::create(path).map_err(|e| file_err(&describe(&e)))?;
+    let rows: Box<dyn Iterator<Item = crate::store::Result<Row>>> = match &filter.township {
+        Some(t) => Box::new(store.rows_in(t, filter.village.as_deref())),
+        None => Box::new(store.rows()),
+    };
+    let rows = rows.filter(|r| r.as_ref().map_or(true, |r| filter.keeps(r)));
+    let written = match format {
+        Format::Csv => write_csv(&mut out, rows, progress).map_err(|e| match e {
+            WriteError::Io(e) => file_err(&describe(&e)),
+            WriteError::Store(e) => ExportError::Store(e),
+        })?,
+        Format::Xlsx => write_xlsx(&mut out, parent_dir(path), rows, progress)?,
+    };
+    if written == 0 {
+        return Err(ExportError::NoRows { filter: filter.describe() });
+    }
+    out.commit().map_err(|e| file_err(&describe(&e)))?;
+    Ok(Exported { rows: written, format })
+}
+
+enum WriteError {
+    Io(std::io::Error),
+    Store(StoreError),
+}
+
+impl From<std::io::Error> for WriteError {
+    fn from(e: std::io::Error) -> Self {
+        WriteError::Io(e)
+    }
+}
+
+impl From<csv::Error> for WriteError {
+    fn from(e: csv::Error) -> Self {
+        WriteError::Io(e.into())
+    }
+}
+
+fn write_csv(
+    out: &mut AtomicFile,
+    rows: impl Iterator<Item = crate::store::Result<Row>>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<usize, WriteError> {
+    let mut w = out.writer();
+    w.write_all(super::BOM)?;
+    let mut csv = csv::Writer::from_writer(w);
+    super::write_csv_record(&mut csv, &header())?;
+    let mut n = 0;
+    for row in rows {
+        let row = row.map_err(WriteError::Store)?;
+        super::write_csv_record(&mut csv, &cells(&row.record))?;
+        n += 1;
+        if n % 1000 == 0 {
+            progress(n);
+        }
+    }
+    csv.flush()?;
+    progress(n);
+    Ok(n)
+}
+
+/// Column width in Excel's units (about one Latin digit; a CJK character
+/// takes two), from the widest value, with a readable floor and ceiling.
+fn column_width(header: &str, widest_value: usize) -> f64 {
+    let head = header.width().min(16);
+    (head.max(widest_value) + 2).clamp(6, 50) as f64
+}
+
+fn write_xlsx(
+    out: &mut AtomicFile,
+    temp_dir: PathBuf,
+    rows: impl Iterator<Item = crate::store::Result<Row>>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<usize, ExportError> {
+    let xlsx_err = |e: XlsxError| match e {
+        XlsxError::RowColumnLimitError => ExportError::TooManyRows,
+        XlsxError::IoError(e) => ExportError::File { path: temp_dir.clone(), reason: describe(&e) },
+        other => ExportError::File { path: temp_dir.clone(), reason: other.to_string() },
+    };
+    let header = header();
+    let int_columns: Vec<bool> = [false, false]
+        .into_iter()
+        .chain(FIELDS.iter().map(|f| matches!(f.kind, Kind::Integer { .. })))
+        .chain([false; 4])
+        .collect();
+    let mut widths = vec![0usize; header.len()];
+    let mut per_place: BTreeMap<String, BTreeMap<String, Counts>> = BTreeMap::new();
+    let bold = CellFormat::new().set_bold();
+    let head_fmt = CellFormat::new().set_bold().set_text_wrap().set_align(FormatAlign::Top);
+
+    let mut book = Workbook::new();
+    // Constant-memory sheets spool rows to an unnamed temporary file; keep
+    // it on the export's disk rather than in a RAM-backed /tmp.
+    book.set_tempdir(&temp_dir).map_err(xlsx_err)?;
+    let sheet = book.add_worksheet_with_constant_memory();
+    sheet.set_name("采集结果").map_err(xlsx_err)?;
+    sheet.set_row_height(0, 48).map_err(xlsx_err)?;
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, h, &head_fmt).map_err(xlsx_err)?;
+    }
+    let mut n = 0usize;
+    for row in rows {
+        let row = row?;
+        if n >= XLSX_MAX_ROWS {
+            return Err(ExportError::TooManyRows);
+        }
+        let r = (n + 1) as u32;
+        for (c, text) in cells(&row.record).iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            widths[c] = widths[c].max(text.width());
+            match text.parse::<f64>() {
+                Ok(x) if int_columns[c] => sheet.write_number(r, c as u16, x),
+                _ => sheet.write_string(r, c as u16, text),
+            }
+            .map_err(xlsx_err)?;
+        }
+        let place = &row.record.household.place;
+        per_place.entry(place.township.clone()).or_default().entry(place.village.clone()).or_default().add(&row.summary);
+        n += 1;
+        if n % 1000 == 0 {
+            progress(n);
+        }
+    }
+    if n == 0 {
+        return Ok(0);
+    }
+    let last_col = (header.len() - 1) as u16;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+    sheet.autofilter(0, 0, n as u32, last_col).map_err(xlsx_err)?;
+    // Every cell is text on purpose (ID numbers): no "number stored as text" flags.
+    sheet.ignore_error_range(1, 0, n as u32, last_col, IgnoreError::NumberStoredAsText).map_err(xlsx_err)?;
+    for (c, h) in header.iter().enumerate() {
+        sheet.set_column_width(c as u16, column_width(h, widths[c])).map_err(xlsx_err)?;
+    }
+    write_summary(book.add_worksheet(), &per_place, &bold).map_err(xlsx_err)?;
+    progress(n);
+    let mut w = out.writer();
+    book.save_to_writer(&mut w).map_err(xlsx_err)?;
+    w.flush().map_err(|e| ExportError::File { path: temp_dir.clone(), reason: describe(&e) })?;
+    Ok(n)
+}
+
+/// The second sheet: counts by township and village, with totals.
+fn write_summary(
+    sheet: &mut Worksheet,
+    per_place: &BTreeMap<String, BTreeMap<String, Counts>>,
+    bold: &CellFormat,
+) -> Result<(), XlsxError> {
+    sheet.set_name("汇总")?;
+    let head = ["乡镇", "村", "户数", "未填", "草稿", "已提交", "已核实", "有错误"];
+    for (c, h) in head.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, bold)?;
+    }
+    let figures = |c: &Counts| [c.households, c.empty, c.draft, c.submitted, c.verified, c.with_errors];
+    let mut write_line = |r: u32, t: &str, v: &str, c: &Counts, fmt: Option<&CellFormat>| -> Result<(), XlsxError> {
+        let plain = CellFormat::new();
+        let fmt = fmt.unwrap_or(&plain);
+        sheet.write_string_with_format(r, 0, t, fmt)?;
+        sheet.write_string_with_format(r, 1, v, fmt)?;
+        for (i, x) in figures(c).iter().enumerate() {
+            sheet.write_number_with_format(r, 2 + i as u16, *x as f64, fmt)?;
+        }
+        Ok(())
+    };
+    let mut r = 1u32;
+    let mut total = Counts::default();
+    for (township, villages) in per_place {
+        let mut sub = Counts::default();
+        for (village, c) in villages {
+            write_line(r, township, village, c, None)?;
+            add_counts(&mut sub, c);
+            r += 1;
+        }
+        write_line(r, township, "（乡镇合计）", &sub, Some(bold))?;
+        add_counts(&mut total, &sub);
+        r += 1;
+    }
+    write_line(r, "合计", "", &total, Some(bold))?;
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.set_column_width(0, 14)?;
+    sheet.set_column_width(1, 16)?;
+    Ok(())
+}
+
+fn add_counts(total: &mut Counts, c: &Counts) {
+    total.households += c.households;
+    total.empty += c.empty;
+    total.draft += c.draft;
+    total.submitted += c.submitted;
+    total.verified += c.verified;
+    total.with_errors += c.with_errors;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_follows_the_form() {
+        let h = header();
+        assert_eq!(h.len(), 2 + FIELDS.len() + 4);
+        assert_eq!(h[2], "A1 家庭地址");
+        assert_eq!(h[2 + FIELDS.len() - 1], "D10 该户计划消除时限");
+        assert_eq!(h.last().map(String::as_str), Some("最后保存时间"));
+    }
+
+    #[test]
+    fn widths_are_cjk_aware_and_bounded() {
+        assert_eq!(column_width("A2 户主姓名", "张三".width()), 13.0);
+        assert_eq!(column_width("A1 家庭地址", 300), 50.0);
+        assert_eq!(column_width("核实", 6), 8.0);
+    }
+}

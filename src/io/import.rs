@@ -1,0 +1,103 @@
+//! Importing a roster into the store: read and check the file
+//! ([`super::roster`]), then commit every accepted row in one atomic,
+//! flushed batch ([`Store::upsert_households`]) — a crash or a kill leaves
+//! the store as it was before, never half-imported.
+
+use super::roster::{self, Rejection, Roster, RosterError};
+use crate::form::idnum;
+use crate::store::{Store, StoreError, UpsertOutcome};
+use std::path::Path;
+
+/// Why nothing was imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Roster(#[from] RosterError),
+    #[error("写入数据库失败，名单中的行一行也没有导入（数据库保持导入前的样子）：{0}")]
+    Store(#[from] StoreError),
+}
+
+/// What an import did (or, for a dry run, would do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub roster: Roster,
+    /// Households added, updated and unchanged (planned, for a dry run).
+    pub outcome: UpsertOutcome,
+    pub dry_run: bool,
+}
+
+impl ImportReport {
+    /// Rows imported (or that would be).
+    pub fn imported(&self) -> usize {
+        self.roster.rows.len()
+    }
+
+    /// 0: every row imported; 3: some rows rejected, the rest imported;
+    /// 1: nothing imported.
+    pub fn exit_code(&self) -> i32 {
+        match (self.imported(), self.roster.rejected.is_empty()) {
+            (_, true) => 0,
+            (0, false) => 1,
+            (_, false) => 3,
+        }
+    }
+}
+
+/// Where an import is, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Rows read and checked so far.
+    Checking(usize),
+    /// Writing this many households in one batch.
+    Writing(usize),
+}
+
+/// Reads `path` and, unless `dry_run`, commits its accepted rows as `who`.
+pub fn import(
+    store: &Store,
+    path: &Path,
+    who: &str,
+    dry_run: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportReport, ImportError> {
+    let roster = roster::read(path, store.round(), &mut |n| progress(Progress::Checking(n)))?;
+    let rows = roster.upserts();
+    let outcome = if rows.is_empty() {
+        UpsertOutcome::default()
+    } else if dry_run {
+        store.plan_upsert(&rows)?
+    } else {
+        progress(Progress::Writing(rows.len()));
+        store.upsert_households(&rows, who)?
+    };
+    Ok(ImportReport { roster, outcome, dry_run })
+}
+
+/// The rejection list as CSV (UTF-8 with BOM, owner-only, atomic):
+/// 行号, 列, 读到的值, 原因.
+pub fn write_report(path: &Path, rejected: &[Rejection]) -> std::io::Result<()> {
+    super::file::write_atomic(path, |w| {
+        w.write_all(super::BOM)?;
+        let mut csv = csv::Writer::from_writer(w);
+        super::write_csv_record(&mut csv, &["行号", "列", "读到的值", "原因"])?;
+        for r in rejected {
+            super::write_csv_record(&mut csv, &[r.row.to_string(), r.column.clone(), r.value.clone(), r.reason.clone()])?;
+        }
+        csv.flush()
+    })
+}
+
+/// One rejection as a line for the terminal; ID numbers are masked there
+/// (the report file keeps them as read, for finding the row).
+pub fn describe_rejection(r: &Rejection) -> String {
+    let value = if r.code == "A3" && r.value.chars().count() > 10 && !r.value.contains('E') {
+        idnum::mask(&r.value)
+    } else {
+        r.value.clone()
+    };
+    if r.column.is_empty() {
+        format!("第{}行：{}", r.row, r.reason)
+    } else {
+        format!("第{}行 {}“{}”：{}", r.row, r.column, value, r.reason)
+    }
+}

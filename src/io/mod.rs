@@ -1,0 +1,70 @@
+//! Files in and out: roster import, exports for Excel, snapshot backups.
+//!
+//! Everything here speaks to the typed [`crate::store::Store`] API; raw
+//! key/value access for snapshots lives in `store::bulk`. Columns, parsing
+//! and validation come from the form's schema and rules. Every file created
+//! here is owner-only and written atomically ([`file`]). See `docs/io.md`.
+
+pub mod export;
+pub mod file;
+pub mod import;
+pub mod roster;
+pub mod sample;
+pub mod snapshot;
+
+use std::borrow::Cow;
+
+/// The UTF-8 byte order mark: Excel and WPS read a CSV as UTF-8 (not as the
+/// desktop's GBK) only when it starts with one.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A CSV cell as Excel and WPS should show it. Opening a CSV, Excel turns
+/// long digit strings into numbers (an 18-digit ID becomes `5.00243E+17`
+/// and loses its last digits), drops leading zeros, turns `2021-04` into a
+/// date, and runs cells starting with `=`, `+`, `-` or `@` as formulas. A
+/// leading tab makes Excel keep the cell as text; it is invisible in the
+/// cell and our own import trims it away.
+pub fn csv_cell(text: &str) -> Cow<'_, str> {
+    if excel_would_convert(text) {
+        Cow::Owned(format!("\t{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+fn excel_would_convert(text: &str) -> bool {
+    let b = text.as_bytes();
+    if matches!(b.first(), Some(b'=' | b'+' | b'-' | b'@')) {
+        return true;
+    }
+    let digits = b.strip_suffix(b"X").or_else(|| b.strip_suffix(b"x")).unwrap_or(b);
+    let all_digits = !digits.is_empty() && digits.iter().all(u8::is_ascii_digit);
+    if all_digits && (b.len() >= 12 || (b.len() >= 2 && b[0] == b'0')) {
+        return true;
+    }
+    // YYYY-MM: Excel makes a date of it and shows it in its own way.
+    b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
+}
+
+/// Writes one CSV record with every cell guarded by [`csv_cell`].
+pub(crate) fn write_csv_record<W: std::io::Write, S: AsRef<str>>(
+    w: &mut csv::Writer<W>,
+    cells: &[S],
+) -> csv::Result<()> {
+    w.write_record(cells.iter().map(|c| csv_cell(c.as_ref()).into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_excel_would_mangle_are_guarded() {
+        for s in ["50024319900101123X", "500243199001011234", "50024319800101123434", "02378865441", "2021-04", "=1+1", "-3", "@x"] {
+            assert_eq!(csv_cell(s), format!("\t{s}"), "{s}");
+        }
+        for s in ["", "张三", "11010519491231002X34", "13812345678", "3", "2021-04-21 10:00:00", "023-78865441", "脱贫不稳定户"] {
+            assert_eq!(csv_cell(s), s, "{s}");
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! Bulk operations for import and snapshots. No sled type leaves this module.
+//!
+//! - [`Store::plan_upsert`]: what an import would do, without writing.
+//! - [`Store::for_each_raw`]: every key/value of every tree, for a snapshot.
+//! - [`RawBuilder`]: a new store built from raw key/values, for a restore.
+//! - [`swap_in`]: puts a built store in the place of the old one by two
+//!   renames, and [`finish_interrupted_restore`] (run by [`Store::open_as`])
+//!   completes a swap that a crash or a kill cut between the renames.
+//!
+//! The swap, with `S` the store directory in `P`:
+//! 1. the new store is built completely at `P/.S.restoring`, flushed, opened
+//!    and checked, and the marker file [`RESTORE_MARKER`] is written (fsync)
+//!    inside it: from now on it is known to be complete;
+//! 2. `S` is renamed to `S.before-restore-<time>` (kept, or removed at the end);
+//! 3. `.S.restoring` is renamed to `S`; the directory is synced; the marker is removed.
+//!
+//! Killed before 2, the old store is in place and untouched (the next restore
+//! clears the leftover). Killed between 2 and 3, `S` is missing and the
+//! complete new store waits with its marker: the next open finishes step 3.
+//! Killed after 3, the new store is in place.
+
+use super::{codec, Result, Store, StoreError, UpsertOutcome};
+use crate::model::{FormState, Place, SectionA, Summary};
+use std::fs;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Inside a built store: "this store is complete and may replace the old one".
+pub const RESTORE_MARKER: &str = "huitoukan.restore-complete";
+
+/// Entries applied to sled per batch while building a store.
+const BUILD_BATCH: usize = 20_000;
+
+/// What a raw pass over a store saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RawCounts {
+    /// Key/value pairs, all trees.
+    pub entries: u64,
+    pub households: u64,
+    /// Households whose form is not 未填.
+    pub forms_filled: u64,
+    pub audit_entries: u64,
+}
+
+impl RawCounts {
+    fn add(&mut self, key: &[u8], value: &[u8]) {
+        self.entries += 1;
+        if key.starts_with(b"h/") {
+            self.households += 1;
+        } else if key.starts_with(b"a/") {
+            self.audit_entries += 1;
+        } else if key.starts_with(b"s/") {
+            // A summary that does not decode is still copied, just not counted.
+            if codec::decode::<Summary>(value).is_ok_and(|s| s.state != FormState::Empty) {
+                self.forms_filled += 1;
+            }
+        }
+    }
+}
+
+impl Store {
+    /// What [`Store::upsert_households`] would do with `rows`, without writing.
+    pub fn plan_upsert(&self, rows: &[(Place, SectionA)]) -> Result<UpsertOutcome> {
+        let mut out = UpsertOutcome::default();
+        for (place, a) in rows {
+            let Some(key) = self.key_of(&a.id_number)? else {
+                out.added += 1;
+                continue;
+            };
+            let old = self.must_get(key)?.household;
+            let mut new = old.clone();
+            new.place = place.clone();
+            new.a = a.clone();
+            if super::section_a_changes(&old, &new).is_empty() {
+                out.unchanged += 1;
+            } else {
+                out.updated += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Visits every key/value pair of every tree (`tree name, key, value`),
+    /// trees in name order, keys in order. Writers of this process wait
+    /// meanwhile, so the pass sees one consistent state.
+    pub fn for_each_raw<E: From<StoreError>>(
+        &self,
+        mut visit: impl FnMut(&[u8], &[u8], &[u8]) -> std::result::Result<(), E>,
+    ) -> std::result::Result<RawCounts, E> {
+        let _no_writes = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut names = self.db.tree_names();
+        names.sort();
+        let mut counts = RawCounts::default();
+        for name in names {
+            let tree = self.db.open_tree(&name).map_err(|e| self.sled_err(e))?;
+            for item in tree.iter() {
+                let (k, v) = item.map_err(|e| self.sled_err(e))?;
+                counts.add(&k, &v);
+                visit(&name, &k, &v)?;
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// A new store being filled with raw key/values (a snapshot's content).
+pub struct RawBuilder {
+    db: sled::Db,
+    path: PathBuf,
+    tree: Option<(Vec<u8>, sled::Tree)>,
+    batch: sled::Batch,
+    pending: usize,
+    counts: RawCounts,
+}
+
+impl RawBuilder {
+    /// Creates an empty store directory (0700) at `path`, which must not exist.
+    pub fn create(path: &Path) -> Result<RawBuilder> {
+        fs::DirBuilder::new().mode(0o700).create(path).map_err(|e| StoreError::from_io(path, e))?;
+        let db = sled::Config::new().path(path).open().map_err(|e| StoreError::from_sled(path, e))?;
+        Ok(RawBuilder {
+            db,
+            path: path.to_path_buf(),
+            tree: None,
+            batch: sled::Batch::default(),
+            pending: 0,
+            counts: RawCounts::default(),
+        })
+    }
+
+    pub fn insert(&mut self, tree: &[u8], key: &[u8], value: &[u8]) -> Result<()> {
+        if self.tree.as_ref().map(|(name, _)| name.as_slice()) != Some(tree) {
+            self.apply()?;
+            let t = self.db.open_tree(tree).map_err(|e| StoreError::from_sled(&self.path, e))?;
+            self.tree = Some((tree.to_vec(), t));
+        }
+        self.batch.insert(key, value);
+        self.pending += 1;
+        self.counts.add(key, value);
+        if self.pending >= BUILD_BATCH {
+            self.apply()?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self) -> Result<()> {
+        if self.pending == 0 {
+            return Ok(());
+        }
+        if let Some((_, tree)) = &self.tree {
+            tree.apply_batch(std::mem::take(&mut self.batch)).map_err(|e| StoreError::from_sled(&self.path, e))?;
+        }
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Writes what is pending, flushes and closes the new store.
+    pub fn finish(mut self) -> Result<RawCounts> {
+        self.apply()?;
+        self.db.flush().map_err(|e| StoreError::from_sled(&self.path, e))?;
+        Ok(self.counts)
+    }
+}
+
+/// The parent directory and the name of a store directory.
+fn parent_and_name(store: &Path) -> (PathBuf, String) {
+    let parent = match store.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = store.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
+    (parent, name)
+}
+
+/// Where a restore builds the new store: `.NAME.restoring` beside the store.
+pub fn staging_path(store: &Path) -> PathBuf {
+    let (parent, name) = parent_and_name(store);
+    parent.join(format!(".{name}.restoring"))
+}
+
+/// Where the replaced store goes: `NAME.before-restore-YYYYmmdd-HHMMSS`.
+fn previous_path(store: &Path) -> PathBuf {
+    let (parent, name) = parent_and_name(store);
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let mut candidate = parent.join(format!("{name}.before-restore-{stamp}"));
+    let mut n = 2;
+    while candidate.exists() {
+        candidate = parent.join(format!("{name}.before-restore-{stamp}-{n}"));
+        n += 1;
+    }
+    candidate
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+fn write_marker(staging: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(staging.join(RESTORE_MARKER))?;
+    writeln!(f, "complete={}", chrono::Local::now().format("%Y-%m-%d %H:%M:%S"))?;
+    f.sync_all()?;
+    sync_dir(staging)
+}
+
+/// Puts the complete store at `staging` in the place of `store` (see the
+/// module doc). `held` is the old store, open to keep other processes out
+/// until it has been moved aside. Returns where the old store was kept,
+/// when it was kept.
+pub fn swap_in(store: &Path, staging: &Path, held: Option<Store>, keep_previous: bool) -> Result<Option<PathBuf>> {
+    let (parent, _) = parent_and_name(store);
+    write_marker(staging).map_err(|e| StoreError::from_io(staging, e))?;
+    let previous = if store.exists() {
+        let p = previous_path(store);
+        fs::rename(store, &p).map_err(|e| StoreError::from_io(store, e))?;
+        Some(p)
+    } else {
+        None
+    };
+    // Closed only now: its final flush goes to the moved directory.
+    drop(held);
+    if let Err(e) = fs::rename(staging, store) {
+        // Another process opening the store may have finished the swap itself.
+        let finished = e.kind() == std::io::ErrorKind::NotFound && store.exists() && !staging.exists();
+        if !finished {
+            let back = previous.as_ref().map(|p| fs::rename(p, store));
+            let where_old = match (&previous, back) {
+                (Some(_), Some(Ok(()))) => format!("原数据库仍在 {}", store.display()),
+                (Some(p), _) => format!("原数据库在 {}，请把它改名回 {}", p.display(), store.display()),
+                (None, _) => String::new(),
+            };
+            return Err(StoreError::Refused(format!(
+                "恢复的最后一步失败（{}）。{where_old}；新数据库完整地留在 {}，再次运行恢复即可。",
+                StoreError::from_io(staging, e),
+                staging.display()
+            )));
+        }
+    }
+    let _ = sync_dir(&parent);
+    let _ = fs::remove_file(store.join(RESTORE_MARKER));
+    match previous {
+        Some(p) if !keep_previous => {
+            fs::remove_dir_all(&p).map_err(|e| StoreError::from_io(&p, e))?;
+            let _ = sync_dir(&parent);
+            Ok(None)
+        }
+        other => Ok(other),
+    }
+}
+
+/// Run before a store is opened: finishes a restore that was cut between
+/// its two renames (the store directory missing, the complete new store
+/// waiting beside it), and clears the marker a finished swap left behind.
+pub fn finish_interrupted_restore(store: &Path) -> Result<()> {
+    if store.exists() {
+        let stray = store.join(RESTORE_MARKER);
+        if stray.exists() {
+            let _ = fs::remove_file(stray);
+        }
+        return Ok(());
+    }
+    let staging = staging_path(store);
+    if staging.join(RESTORE_MARKER).is_file() {
+        fs::rename(&staging, store).map_err(|e| StoreError::from_io(store, e))?;
+        let (parent, _) = parent_and_name(store);
+        let _ = sync_dir(&parent);
+        let _ = fs::remove_file(store.join(RESTORE_MARKER));
+    }
+    Ok(())
+}
+
+/// Removes what an earlier, interrupted restore left at `staging`.
+pub fn clear_staging(staging: &Path) -> Result<()> {
+    match fs::remove_dir_all(staging) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::from_io(staging, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_copy_builds_an_equal_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = Store::open(&dir.path().join("a")).unwrap();
+        crate::demo::fill(&src, 120, 5, |_| {}).unwrap();
+        let staging = dir.path().join("b");
+        let mut b = RawBuilder::create(&staging).unwrap();
+        let seen = src.for_each_raw(|t, k, v| b.insert(t, k, v)).unwrap();
+        let built = b.finish().unwrap();
+        assert_eq!(seen, built);
+        assert_eq!(seen.households, 120);
+        assert_eq!(seen.audit_entries, 120);
+        assert!(seen.forms_filled > 0 && seen.forms_filled < 120);
+        let copy = Store::open(&staging).unwrap();
+        assert_eq!(copy.summaries().unwrap(), src.summaries().unwrap());
+        assert_eq!(copy.verify_audit().unwrap(), src.verify_audit().unwrap());
+    }
+
+    #[test]
+    fn plan_matches_upsert() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("a")).unwrap();
+        let round = s.round().clone();
+        let places = crate::demo::places(50, 1);
+        let mut rows: Vec<(Place, SectionA)> = (0..5)
+            .map(|i| crate::demo::household(i, 1, &places, &round).household)
+            .map(|h| (h.place, h.a))
+            .collect();
+        s.upsert_households(&rows[..3], "t").unwrap();
+        rows[0].1.size += 1;
+        let plan = s.plan_upsert(&rows).unwrap();
+        assert_eq!(plan, UpsertOutcome { added: 2, updated: 1, unchanged: 2 });
+        assert_eq!(s.upsert_households(&rows, "t").unwrap(), plan);
+    }
+
+    #[test]
+    fn open_finishes_a_swap_cut_between_the_renames() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("db");
+        let staging = staging_path(&store);
+        {
+            let s = Store::open(&staging).unwrap();
+            crate::demo::fill(&s, 10, 1, |_| {}).unwrap();
+        }
+        // Without the marker the staging store is not known to be complete.
+        assert_eq!(Store::open(&store).unwrap().household_count(), 0);
+        fs::remove_dir_all(&store).unwrap();
+        write_marker(&staging).unwrap();
+        let s = Store::open(&store).unwrap();
+        assert_eq!(s.household_count(), 10);
+        assert!(!staging.exists());
+        assert!(!store.join(RESTORE_MARKER).exists());
+    }
+}

@@ -1,0 +1,302 @@
+//! The editor's behaviour key by key: saving on leaving, pastes, input
+//! methods, leaving with unsaved text, read-only after submit, section A,
+//! heads-down, moving around, and never panicking.
+
+mod form_support;
+
+use form_support::*;
+use huitoukan::form::{Value, YearMonth};
+use huitoukan::model::{Answers, FormState};
+use huitoukan::ui::form::FormEffect;
+use huitoukan::ui::theme::Theme;
+
+fn text_of(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::Text(s)) => s.clone(),
+        other => panic!("not text: {other:?}"),
+    }
+}
+
+/// A complete, valid not-eliminated record, stored as submitted.
+fn submitted(h: &Harness) {
+    let a: Answers = [
+        ("B1", Value::Bool(false)),
+        ("B2", Value::Bool(false)),
+        ("B3", Value::Bool(false)),
+        ("B4", Value::Bool(true)),
+        ("C1", Value::Bool(false)),
+        ("C2", Value::Choice(1)),
+        ("C3", Value::Choice(0)),
+        ("C4", Value::Bool(false)),
+        ("D1", Value::List(vec!["王五".into()])),
+        ("D2", Value::List(vec!["13800001111".into()])),
+        ("D5", Value::Choice(0)),
+        ("D7", Value::Text("户主患慢性病长期服药每月自付医药费约三百元家中缺少劳动力".into())),
+        ("D8", Value::Choice(6)),
+        ("D10", Value::Month(YearMonth::new(2021, 12).unwrap())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    h.store.submit(h.key(), &a, &[], WHO).unwrap();
+}
+
+fn reopen_editor(h: &mut Harness) {
+    h.ed = huitoukan::ui::form::FormEditor::new(h.key(), h.stored(), h.store.round().clone());
+}
+
+#[test]
+fn a_field_is_on_disk_when_left_and_the_one_being_typed_on_sighup() {
+    let mut h = Harness::new(vec![section_a(1, "张三", None)]);
+    h.press("2");
+    assert!(matches!(h.effects.last(), Some(FormEffect::SaveDraft { .. })));
+    assert_eq!(h.stored().form.answers.get("B1"), Some(&Value::Bool(false)));
+    h.press("pagedown pagedown");
+    while h.ed.current() != "D7" {
+        h.press("tab");
+    }
+    h.type_text("正在输入的情况说明");
+    assert!(h.ed.is_dirty());
+    assert!(!h.stored().form.answers.contains_key("D7"), "not saved while typing");
+    // SIGHUP: the app asks for what is pending and runs it.
+    let fx = h.ed.pending_save().expect("unsaved text is returned");
+    h.run(vec![fx]);
+    assert_eq!(text_of(h.stored().form.answers.get("D7")), "正在输入的情况说明");
+    assert!(!h.ed.is_dirty());
+    assert!(h.ed.pending_save().is_none());
+}
+
+#[test]
+fn a_newline_in_a_paste_never_moves_or_submits() {
+    let mut h = Harness::new(vec![section_a(2, "李四", None)]);
+    h.paste("是\n");
+    assert_eq!(h.ed.current(), "B1");
+    assert_eq!(h.ed.answers().get("B1"), Some(&Value::Bool(true)));
+    h.press("pagedown pagedown pagedown");
+    while h.ed.current() != "D7" {
+        h.press("tab");
+    }
+    h.paste("第一行情况\r\n第二行情况\n");
+    assert_eq!(h.ed.current(), "D7");
+    assert_eq!(text_of(h.ed.answers().get("D7")), "第一行情况\n第二行情况");
+    h.press("tab tab tab");
+    assert_eq!(h.ed.current(), "D10");
+    h.paste("2021-06\n");
+    assert_eq!(h.ed.current(), "D10");
+    assert_eq!(h.ed.answers().get("D10"), Some(&Value::Month(YearMonth::new(2021, 6).unwrap())));
+    assert!(!h.effects.iter().any(|e| matches!(e, FormEffect::Submit { .. })));
+}
+
+#[test]
+fn input_method_text_counts_as_characters() {
+    let mut h = Harness::new(vec![section_a(3, "王二", None)]);
+    h.press("pagedown pagedown pagedown");
+    while h.ed.current() != "D7" {
+        h.press("tab");
+    }
+    h.type_text("一二三四五六七八九十一二三四五六七八九");
+    assert!(h.screen().contains("19/2000"), "{}", h.screen());
+    assert!(h.screen().contains("至少20个字，现有19个字"), "D7 is checked as it is typed");
+    h.type_text("十");
+    assert!(h.screen().contains("20/2000"));
+    assert!(!h.screen().contains("现有"));
+}
+
+#[test]
+fn leaving_with_unsaved_text_asks_first() {
+    let mut h = Harness::new(vec![section_a(4, "陈六", None)]);
+    h.press("pagedown pagedown pagedown");
+    h.type_text("王五");
+    h.press("esc");
+    assert!(h.ed.has_dialog() && !h.closed);
+    h.press("esc"); // keep typing
+    assert!(!h.ed.has_dialog() && !h.closed);
+    h.press("esc n"); // leave without saving
+    assert!(h.closed);
+    assert!(!h.stored().form.answers.contains_key("D1"));
+
+    let mut h = Harness::new(vec![section_a(5, "周七", None)]);
+    h.press("pagedown pagedown pagedown");
+    h.type_text("王五");
+    h.press("esc y");
+    assert!(h.closed);
+    assert_eq!(h.stored().form.answers.get("D1"), Some(&Value::List(vec!["王五".into()])));
+
+    // Quit twice: saved, then quit. Nothing unsaved: no question.
+    let mut h = Harness::new(vec![section_a(6, "吴八", None)]);
+    h.press("pagedown pagedown pagedown");
+    h.type_text("赵六");
+    h.press("ctrl-q ctrl-q");
+    assert!(h.quit);
+    assert_eq!(h.stored().form.answers.get("D1"), Some(&Value::List(vec!["赵六".into()])));
+    let mut h = Harness::new(vec![section_a(7, "郑九", None)]);
+    h.press("esc");
+    assert!(h.closed && !h.ed.has_dialog());
+}
+
+#[test]
+fn a_submitted_form_is_read_only_until_reopened() {
+    let mut h = Harness::new(vec![section_a(8, "冯十", None)]);
+    submitted(&h);
+    reopen_editor(&mut h);
+    let before = h.ed.answers().clone();
+    h.press("1");
+    h.type_text("改");
+    assert_eq!(h.ed.answers(), &before);
+    assert!(h.ed.notice().unwrap().contains("已提交"), "{:?}", h.ed.notice());
+    assert!(h.screen().contains("Ctrl-O 重新打开"), "{}", h.screen());
+    h.press("ctrl-s ctrl-d");
+    assert!(!h.effects.iter().any(|e| matches!(e, FormEffect::SaveDraft { .. })));
+    h.press("ctrl-o");
+    assert!(h.ed.has_dialog());
+    h.press("y");
+    assert_eq!(h.stored().form.state, FormState::Draft);
+    assert!(h.store.history(h.key()).unwrap().iter().any(|e| e.new.contains("重新打开")), "reopening is audited");
+    h.press("1"); // B1 是: now it takes
+    assert_eq!(h.stored().form.answers.get("B1"), Some(&Value::Bool(true)));
+}
+
+#[test]
+fn section_a_is_verified_by_one_key_and_corrected_explicitly() {
+    let mut h = Harness::new(vec![section_a(9, "褚一", None)]);
+    h.press("shift-tab shift-tab shift-tab shift-tab shift-tab");
+    assert_eq!(h.ed.current(), "A4");
+    h.type_text("5");
+    assert!(h.ed.notice().unwrap().contains("只需核实"));
+    h.press("ctrl-k");
+    assert!(h.stored().household.verified);
+    h.press("ctrl-k");
+    assert!(!h.stored().household.verified);
+    h.press("ctrl-r ctrl-d");
+    h.type_text("40");
+    h.press("enter");
+    assert!(h.ed.has_dialog(), "40 is out of range: asked again");
+    assert!(h.screen().contains("家庭人口数应在1–30之间"), "{}", h.screen());
+    h.press("ctrl-d");
+    h.type_text("5");
+    h.press("enter");
+    assert!(!h.ed.has_dialog());
+    assert_eq!(h.stored().household.a.size, 5);
+    let hist = h.store.history(h.key()).unwrap();
+    assert!(hist.iter().any(|e| e.field == "A4" && e.old == "4" && e.new == "5"), "{hist:?}");
+    // Correcting is only for section A.
+    h.press("pagedown ctrl-r");
+    assert!(!h.ed.has_dialog());
+}
+
+#[test]
+fn heads_down_saves_and_opens_the_next_and_previous_household() {
+    let mut h = Harness::new(vec![section_a(10, "卫二", None), section_a(11, "蒋三", None)]);
+    let first = h.key();
+    h.press("2 2");
+    h.press("ctrl-n");
+    assert_ne!(h.key(), first);
+    assert_eq!(h.ed.current(), "B1");
+    h.press("1 ctrl-p");
+    assert_eq!(h.key(), first);
+    assert_eq!(h.ed.answers().get("B2"), Some(&Value::Bool(false)), "the draft is there on reopening");
+    assert_eq!(h.ed.current(), "B3", "and the cursor is where the clerk stopped");
+    assert_eq!(h.store.get(h.keys[1]).unwrap().unwrap().form.answers.get("B1"), Some(&Value::Bool(true)));
+}
+
+#[test]
+fn moving_by_field_section_and_problem() {
+    let mut h = Harness::new(vec![section_a(12, "沈四", None)]);
+    h.press("pagedown");
+    assert_eq!(h.ed.current(), "C1");
+    h.press("pagedown");
+    assert_eq!(h.ed.current(), "D1");
+    h.press("pageup");
+    assert_eq!(h.ed.current(), "C1");
+    h.press("down down");
+    assert_eq!(h.ed.current(), "C3");
+    h.press("up");
+    assert_eq!(h.ed.current(), "C2");
+    h.press("ctrl-e");
+    assert_eq!(h.ed.current(), "C3", "the next field with an error or without an answer");
+    // C3 by the first characters of an option, or its pinyin initials.
+    h.type_text("发展");
+    assert_eq!(h.ed.answers().get("C3"), Some(&Value::Choice(1)));
+    h.press("ctrl-d");
+    h.type_text("dbzb"); // 低保… no: 低保、特困 is dbtk; this finds nothing
+    assert!(h.ed.notice().is_some());
+    h.press("ctrl-d");
+    h.type_text("wc");
+    assert_eq!(h.ed.answers().get("C3"), Some(&Value::Choice(0)), "外出务工 by wc");
+    // Inside D7 Up/Down move by line and leave at the edges.
+    h.press("pagedown");
+    while h.ed.current() != "D7" {
+        h.press("tab");
+    }
+    h.type_text(&"字".repeat(100)); // three rows at 80 columns
+    h.screen();
+    h.press("up up");
+    assert_eq!(h.ed.current(), "D7");
+    h.press("up");
+    assert_eq!(h.ed.current(), "D6");
+}
+
+#[test]
+fn warnings_must_each_be_confirmed_before_submitting() {
+    let mut h = Harness::new(vec![section_a(13, "韩五", None)]);
+    h.press("2 2 2 1 1 2 1 2"); // C1 是: a warning
+    h.type_text("王五");
+    h.press("tab");
+    h.type_text("13800001111");
+    h.press("tab 5 tab");
+    h.type_text("家中缺少劳动力，耕地大部分撂荒，老人年过八十需要照料。");
+    h.press("tab 9 tab");
+    h.type_text("202112");
+    h.press("ctrl-k ctrl-t");
+    assert!(h.ed.has_dialog());
+    h.press("enter"); // confirms the one warning
+    h.press("esc"); // ... but goes back instead of submitting
+    assert_eq!(h.stored().form.state, FormState::Draft);
+    h.press("ctrl-t y n"); // confirm, then take it back
+    h.press("enter"); // confirms again
+    h.press("enter"); // all confirmed: submit
+    let lb = h.stored();
+    assert_eq!(lb.form.state, FormState::Submitted, "{:?}", h.errors);
+    assert_eq!(lb.form.confirmed, ["new_four_kinds"]);
+}
+
+/// A fixed pseudo-random walk over keys, pastes and screen sizes: the editor
+/// never panics and every effect it asks for is one the store accepts or
+/// refuses with a message.
+#[test]
+fn random_keys_never_panic() {
+    let keys = [
+        "tab", "shift-tab", "enter", "up", "down", "left", "right", "home", "end", "backspace", "delete", "pageup",
+        "pagedown", "ctrl-e", "ctrl-s", "ctrl-t", "ctrl-o", "ctrl-k", "ctrl-r", "ctrl-d", "ctrl-y", "esc", "space", "y",
+        "n", "1", "2", "3", "9", "0", "x", "f10", "ctrl-z", "ctrl-u",
+    ];
+    let texts = ["张", "三", "2021", "-", "13800001111", "\n", "、", "因病", "，", "12", "是"];
+    let mut h = Harness::new(vec![
+        section_a(14, "杨六", None),
+        section_a(15, "朱七", Some(month(2021, 1))),
+        section_a(16, "秦八", None),
+    ]);
+    let mut seed: u64 = 0x2021_0420;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    for step in 0..4000 {
+        match next(10) {
+            0 => h.type_text(texts[next(texts.len())]),
+            1 => h.paste(texts[next(texts.len())]),
+            2 if step % 7 == 0 => h.press(["ctrl-n", "ctrl-p"][next(2)]),
+            _ => h.press(keys[next(keys.len())]),
+        }
+        if h.closed || h.quit {
+            h.closed = false;
+            h.quit = false;
+            reopen_editor(&mut h);
+        }
+        if step % 97 == 0 {
+            let sizes = [(80, 24), (20, 5), (40, 12), (120, 40), (80, 10)];
+            let (w, hh) = sizes[next(sizes.len())];
+            h.screen_at(w, hh, Theme { ascii: step % 2 == 0, color: true });
+        }
+    }
+}

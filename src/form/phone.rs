@@ -57,8 +57,10 @@ pub fn mask(phone: &str) -> String {
         return s;
     }
     match phone.split_once('-') {
-        Some((area, local)) if local.len() > 2 => {
-            format!("{area}-{}{}", "*".repeat(local.len() - 2), &local[local.len() - 2..])
+        Some((area, local)) if local.chars().count() > 2 => {
+            let local: Vec<char> = local.chars().collect();
+            let tail: String = local[local.len() - 2..].iter().collect();
+            format!("{area}-{}{tail}", "*".repeat(local.len() - 2))
         }
         _ if chars.len() > 4 => {
             let mut s = "*".repeat(chars.len() - 4);
@@ -125,6 +127,14 @@ mod tests {
         assert!(validate("02345-78865441").is_err(), "5-digit area code");
         let e = validate("(023)78865441").unwrap_err();
         assert!(e.contains("023-78865441"), "{e}");
+    }
+
+    #[test]
+    fn masks_never_split_characters() {
+        // Found by the id_validator fuzz target: mask() sliced bytes.
+        let m = mask("\u{0}3-3243E\t年3");
+        assert!(m.ends_with("年3"), "{m}");
+        assert_eq!(mask("023-七八八六五四四一"), "023-*******四一");
     }
 
     #[test]

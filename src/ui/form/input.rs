@@ -219,7 +219,7 @@ impl FieldInput {
             Input::Text { multiline, area } => {
                 let clean: String = text
                     .chars()
-                    .map(|c| if c == '\n' && !*multiline { ' ' } else if c == '\t' { ' ' } else { c })
+                    .map(|c| if (c == '\n' && !*multiline) || c == '\t' { ' ' } else { c })
                     .filter(|c| *c == '\n' || !c.is_control())
                     .collect();
                 if area.insert_str(clean) {

@@ -447,7 +447,7 @@ impl FormEditor {
         };
         // Two rows of hints, the help key last so everything else can be found.
         let help = keymap.hint(mode, Action::Help, "帮助");
-        let reserve = help.as_deref().map(|h| text::width(h)).unwrap_or(0);
+        let reserve = help.as_deref().map(text::width).unwrap_or(0);
         let mut rows: Vec<Vec<(String, Style)>> = vec![Vec::new(), Vec::new()];
         let mut used = [0usize; 2];
         let mut row = 0;
@@ -641,7 +641,7 @@ fn kind_tag(k: Kind) -> &'static str {
 /// Up to two keys of an action, plain keys (arrows before Tab) first: `↑/Shift-Tab`.
 fn keys_label(keymap: &Keymap, mode: Mode, action: Action) -> String {
     let mut keys = keymap.keys_for(mode, action);
-    keys.sort_by_key(|k| (k.ctrl || k.alt || k.shift, k.code == crate::ui::keymap::KeyCodeOrd::Tab));
+    keys.sort_by_key(|k| (k.is_function_key(), k.ctrl || k.alt || k.shift, k.code == crate::ui::keymap::KeyCodeOrd::Tab));
     keys.iter().take(2).map(|k| k.label()).collect::<Vec<_>>().join("/")
 }
 

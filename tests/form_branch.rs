@@ -19,11 +19,9 @@ fn codes_with_findings(h: &Harness) -> Vec<&'static str> {
 #[test]
 fn flipping_a8_mid_entry_lists_the_hidden_answers_and_clears_them_only_when_agreed() {
     let mut h = Harness::new(vec![section_a(1, "张三", None)]);
-    h.press("2 2 2 1 2 2 1 2");
-    h.type_text("王五");
-    h.press("tab");
-    h.type_text("13800001111");
-    h.press("tab 4 1 6 tab");
+    h.press(&bc_keys(2));
+    h.monitor("王五", "13800001111");
+    h.press("4 1 6 tab");
     h.type_text("户主患慢性病，长期服药，每月自付医药费约三百元。");
     assert_eq!(h.ed.current(), "D7");
 
@@ -62,7 +60,7 @@ fn flipping_a8_mid_entry_lists_the_hidden_answers_and_clears_them_only_when_agre
         assert!(!lb.form.answers.contains_key(code), "{code} cleared in the store");
         assert!(!h.ed.answers().contains_key(code), "{code} cleared on screen");
     }
-    assert_eq!(lb.form.answers.get("D1"), Some(&Value::List(vec!["王五".into()])), "the rest stays");
+    assert_eq!(lb.form.answers.get("D1"), Some(&list(&["王五"])), "the rest stays");
     let history = h.store.history(h.key()).unwrap();
     for code in ["A8", "D5", "D6", "D7"] {
         assert!(history.iter().any(|e| e.field == code), "{code} audited");
@@ -97,11 +95,9 @@ fn flipping_a8_mid_entry_lists_the_hidden_answers_and_clears_them_only_when_agre
 #[test]
 fn clearing_a8_lists_the_eliminated_branch_answers() {
     let mut h = Harness::new(vec![section_a(2, "李四", Some(month(2021, 2)))]);
-    h.press("2 2 2 1 2 3 1 2");
-    h.type_text("李娜");
-    h.press("tab");
-    h.type_text("13912345678");
-    h.press("tab 5 tab 1 2");
+    h.press(&bc_keys(3));
+    h.monitor("李娜", "13912345678");
+    h.press("5 tab 1 2");
     assert_eq!(h.ed.answers().get("D4"), Some(&Value::Multi(vec![0, 1])));
     h.press("ctrl-e"); // nothing is wrong: stays, says so
     h.press("pageup pageup pageup shift-tab ctrl-r ctrl-d enter");
@@ -124,7 +120,7 @@ fn clearing_a8_lists_the_eliminated_branch_answers() {
 #[test]
 fn a_correction_that_changes_no_branch_or_is_wrong() {
     let mut h = Harness::new(vec![section_a(3, "王二", Some(month(2021, 2)))]);
-    h.press("2 2 2 1 2 3 1 2");
+    h.press(&bc_keys(3));
     h.press("pageup pageup shift-tab ctrl-r");
     // Before A7 (2020-05): refused inside the dialog, nothing stored.
     h.press("ctrl-d");

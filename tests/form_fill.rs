@@ -8,14 +8,6 @@ use huitoukan::form::{Value, YearMonth};
 use huitoukan::model::{Answers, FormState};
 use huitoukan::ui::form::FormEffect;
 
-fn answers(items: &[(&str, Value)]) -> Answers {
-    items.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
-}
-
-fn list(items: &[&str]) -> Value {
-    Value::List(items.iter().map(|s| s.to_string()).collect())
-}
-
 /// A description of `n` Chinese characters.
 fn hardship(n: usize) -> String {
     "户主患慢性病长期服药每月自付医药费约三百元家中两个孩子上学妻子在家照顾老人收入主要靠务工"
@@ -29,13 +21,9 @@ fn hardship(n: usize) -> String {
 /// D10, pressing only what a clerk would. Returns the expected answers.
 fn fill_not_eliminated(h: &mut Harness, d7: &str) -> Answers {
     assert_eq!(h.ed.current(), "B1", "the cursor lands on the first question to answer");
-    h.press("2 2 2 1"); // B1–B4: 否 否 否 是, each moves on by itself
-    h.press("2 2 1 2"); // C1 否, C2 6000-9000元, C3 外出务工, C4 否
+    h.press(&bc_keys(2)); // B1–B4 否 否 否 是, C1 否, C2 6000-9000元, C3 外出务工, C4 否: each moves on by itself
     assert_eq!(h.ed.current(), "D1");
-    h.type_text("王五");
-    h.press("tab");
-    h.type_text("13800001111");
-    h.press("tab");
+    h.monitor("王五", "13800001111");
     h.press("4"); // D5 缺劳动力 (one digit of ten: no second digit can follow 4)
     h.press("1 6 tab"); // D6 因病, 因自然灾害
     assert_eq!(h.ed.current(), "D7");
@@ -45,15 +33,8 @@ fn fill_not_eliminated(h: &mut Harness, d7: &str) -> Answers {
     h.press("1 2 tab"); // D9 产业帮扶, 就业帮扶 (1 then 2 is not 12: there are 11)
     assert_eq!(h.ed.current(), "D10");
     h.type_text("202112");
-    answers(&[
-        ("B1", Value::Bool(false)),
-        ("B2", Value::Bool(false)),
-        ("B3", Value::Bool(false)),
-        ("B4", Value::Bool(true)),
-        ("C1", Value::Bool(false)),
-        ("C2", Value::Choice(1)),
-        ("C3", Value::Choice(0)),
-        ("C4", Value::Bool(false)),
+    let mut expected = bc_answers(2);
+    expected.extend([
         ("D1", list(&["王五"])),
         ("D2", list(&["13800001111"])),
         ("D5", Value::Choice(3)),
@@ -62,7 +43,8 @@ fn fill_not_eliminated(h: &mut Harness, d7: &str) -> Answers {
         ("D8", Value::Choice(6)),
         ("D9", Value::Multi(vec![0, 1])),
         ("D10", Value::Month(YearMonth::new(2021, 12).unwrap())),
-    ])
+    ]);
+    answers(&expected)
 }
 
 #[test]
@@ -96,7 +78,7 @@ fn not_eliminated_household_with_2000_characters_is_submitted_as_typed() {
 fn eliminated_household_is_submitted_as_typed() {
     let mut h = Harness::new(vec![section_a(2, "李四", Some(month(2021, 3)))]);
     assert_eq!(h.ed.current(), "B1");
-    h.press("2 2 2 1 2 3 1 2"); // B1–B4, C1 否, C2 9000-13500元, C3 外出务工, C4 否
+    h.press(&bc_keys(3)); // C2 9000-13500元
     h.type_text("李娜 赵强");
     h.press("tab");
     h.paste("023-78865441\n13912345678\n"); // a pasted newline stays in the field
@@ -109,23 +91,14 @@ fn eliminated_household_is_submitted_as_typed() {
     assert!(h.errors.is_empty(), "{:?}", h.errors);
     let lb = h.stored();
     assert_eq!(lb.form.state, FormState::Submitted);
-    assert_eq!(
-        lb.form.answers,
-        answers(&[
-            ("B1", Value::Bool(false)),
-            ("B2", Value::Bool(false)),
-            ("B3", Value::Bool(false)),
-            ("B4", Value::Bool(true)),
-            ("C1", Value::Bool(false)),
-            ("C2", Value::Choice(2)),
-            ("C3", Value::Choice(0)),
-            ("C4", Value::Bool(false)),
-            ("D1", list(&["李娜", "赵强"])),
-            ("D2", list(&["023-78865441", "13912345678"])),
-            ("D3", Value::Choice(0)),
-            ("D4", Value::Multi(vec![1, 6])),
-        ])
-    );
+    let mut expected = bc_answers(3);
+    expected.extend([
+        ("D1", list(&["李娜", "赵强"])),
+        ("D2", list(&["023-78865441", "13912345678"])),
+        ("D3", Value::Choice(0)),
+        ("D4", Value::Multi(vec![1, 6])),
+    ]);
+    assert_eq!(lb.form.answers, answers(&expected));
     assert!(lb.household.verified);
 }
 

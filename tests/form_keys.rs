@@ -6,7 +6,7 @@ mod form_support;
 
 use form_support::*;
 use huitoukan::form::{Value, YearMonth};
-use huitoukan::model::{Answers, FormState};
+use huitoukan::model::FormState;
 use huitoukan::ui::form::FormEffect;
 use huitoukan::ui::theme::Theme;
 
@@ -19,26 +19,16 @@ fn text_of(v: Option<&Value>) -> String {
 
 /// A complete, valid not-eliminated record, stored as submitted.
 fn submitted(h: &Harness) {
-    let a: Answers = [
-        ("B1", Value::Bool(false)),
-        ("B2", Value::Bool(false)),
-        ("B3", Value::Bool(false)),
-        ("B4", Value::Bool(true)),
-        ("C1", Value::Bool(false)),
-        ("C2", Value::Choice(1)),
-        ("C3", Value::Choice(0)),
-        ("C4", Value::Bool(false)),
-        ("D1", Value::List(vec!["王五".into()])),
-        ("D2", Value::List(vec!["13800001111".into()])),
+    let mut a = bc_answers(2);
+    a.extend([
+        ("D1", list(&["王五"])),
+        ("D2", list(&["13800001111"])),
         ("D5", Value::Choice(0)),
         ("D7", Value::Text("户主患慢性病长期服药每月自付医药费约三百元家中缺少劳动力".into())),
         ("D8", Value::Choice(6)),
         ("D10", Value::Month(YearMonth::new(2021, 12).unwrap())),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    h.store.submit(h.key(), &a, &[], WHO).unwrap();
+    ]);
+    h.store.submit(h.key(), &answers(&a), &[], WHO).unwrap();
 }
 
 fn reopen_editor(h: &mut Harness) {
@@ -104,9 +94,14 @@ fn input_method_text_counts_as_characters() {
 
 #[test]
 fn leaving_with_unsaved_text_asks_first() {
-    let mut h = Harness::new(vec![section_a(4, "陈六", None)]);
-    h.press("pagedown pagedown pagedown");
-    h.type_text("王五");
+    // A name typed into D1, not yet left.
+    let typing = |n: u32| {
+        let mut h = Harness::new(vec![section_a(n, "陈六", None)]);
+        h.press("pagedown pagedown");
+        h.type_text("王五");
+        h
+    };
+    let mut h = typing(4);
     h.press("esc");
     assert!(h.ed.has_dialog() && !h.closed);
     h.press("esc"); // keep typing
@@ -115,20 +110,16 @@ fn leaving_with_unsaved_text_asks_first() {
     assert!(h.closed);
     assert!(!h.stored().form.answers.contains_key("D1"));
 
-    let mut h = Harness::new(vec![section_a(5, "周七", None)]);
-    h.press("pagedown pagedown pagedown");
-    h.type_text("王五");
+    let mut h = typing(5);
     h.press("esc y");
     assert!(h.closed);
-    assert_eq!(h.stored().form.answers.get("D1"), Some(&Value::List(vec!["王五".into()])));
+    assert_eq!(h.stored().form.answers.get("D1"), Some(&list(&["王五"])));
 
     // Quit twice: saved, then quit. Nothing unsaved: no question.
-    let mut h = Harness::new(vec![section_a(6, "吴八", None)]);
-    h.press("pagedown pagedown pagedown");
-    h.type_text("赵六");
+    let mut h = typing(6);
     h.press("ctrl-q ctrl-q");
     assert!(h.quit);
-    assert_eq!(h.stored().form.answers.get("D1"), Some(&Value::List(vec!["赵六".into()])));
+    assert_eq!(h.stored().form.answers.get("D1"), Some(&list(&["王五"])));
     let mut h = Harness::new(vec![section_a(7, "郑九", None)]);
     h.press("esc");
     assert!(h.closed && !h.ed.has_dialog());
@@ -240,10 +231,8 @@ fn moving_by_field_section_and_problem() {
 fn warnings_must_each_be_confirmed_before_submitting() {
     let mut h = Harness::new(vec![section_a(13, "韩五", None)]);
     h.press("2 2 2 1 1 2 1 2"); // C1 是: a warning
-    h.type_text("王五");
-    h.press("tab");
-    h.type_text("13800001111");
-    h.press("tab 5 tab");
+    h.monitor("王五", "13800001111");
+    h.press("5 tab");
     h.type_text("家中缺少劳动力，耕地大部分撂荒，老人年过八十需要照料。");
     h.press("tab 9 tab");
     h.type_text("202112");

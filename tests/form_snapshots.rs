@@ -13,11 +13,9 @@ fn snap(h: &Harness) -> String {
 #[test]
 fn form_with_errors_showing() {
     let mut h = Harness::new(vec![section_a(1, "张三", None)]);
-    h.press("2 2 2 1 2 2 1 2");
-    h.type_text("王五");
-    h.press("tab");
-    h.type_text("1380000111");
-    h.press("tab 4 tab");
+    h.press(&bc_keys(2));
+    h.monitor("王五", "1380000111");
+    h.press("4 tab");
     h.type_text("家里困难");
     h.press("tab tab tab");
     h.type_text("2020-12");
@@ -30,10 +28,8 @@ fn form_with_errors_showing() {
 fn form_with_the_d7_editor() {
     let mut h = Harness::new(vec![section_a(2, "李四", None)]);
     h.press("2 2 2 1 2 1 3 1");
-    h.type_text("赵六");
-    h.press("tab");
-    h.type_text("023-78865441");
-    h.press("tab 1 tab 3 4 tab");
+    h.monitor("赵六", "023-78865441");
+    h.press("1 tab 3 4 tab");
     h.type_text("户主李四2020年3月在县人民医院确诊尿毒症，每周透析两次，平均每月自付医药费约1200元；");
     h.paste("妻子在家照顾，无固定收入。\n儿子在外务工，月收入约2500元，");
     h.type_text("家庭主要收入来源为务工和低保。");
@@ -44,10 +40,8 @@ fn form_with_the_d7_editor() {
 fn form_with_the_submit_checklist() {
     let mut h = Harness::new(vec![section_a(3, "王二", None)]);
     h.press("2 2 2 1 1 4 2 2"); // C1 是 and C2 13500元以上: two warnings
-    h.type_text("王五");
-    h.press("tab");
-    h.type_text("13800001111");
-    h.press("tab 5 tab");
+    h.monitor("王五", "13800001111");
+    h.press("5 tab");
     h.type_text("家中缺少劳动力，耕地大部分撂荒，老人年过八十需要照料。");
     h.press("tab 9 tab");
     h.type_text("202506"); // more than 36 months away: a third warning

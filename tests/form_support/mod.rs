@@ -4,8 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use huitoukan::form::idnum;
-use huitoukan::form::YearMonth;
-use huitoukan::model::{LookBack, Place, SectionA};
+use huitoukan::form::{Value, YearMonth};
+use huitoukan::model::{Answers, LookBack, Place, SectionA};
 use huitoukan::store::Store;
 use huitoukan::ui::form::{FormEditor, FormEffect};
 use huitoukan::ui::keymap::{Key, Keymap};
@@ -31,6 +31,35 @@ pub fn section_a(n: u32, head: &str, eliminated: Option<YearMonth>) -> SectionA 
         enrolled: month(2020, 5),
         eliminated,
     }
+}
+
+/// An answer map from pairs.
+pub fn answers(items: &[(&str, Value)]) -> Answers {
+    items.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+pub fn list(items: &[&str]) -> Value {
+    Value::List(items.iter().map(|s| s.to_string()).collect())
+}
+
+/// The keys `2 2 2 1 2 {c2} 1 2` answer sections B and C like this: no
+/// problem with the three guarantees or water, not a new-four-kinds family,
+/// C2 option `c2` (1–4), income from 外出务工, no sudden hardship.
+pub fn bc_keys(c2: u16) -> String {
+    format!("2 2 2 1 2 {c2} 1 2")
+}
+
+pub fn bc_answers(c2: u16) -> Vec<(&'static str, Value)> {
+    vec![
+        ("B1", Value::Bool(false)),
+        ("B2", Value::Bool(false)),
+        ("B3", Value::Bool(false)),
+        ("B4", Value::Bool(true)),
+        ("C1", Value::Bool(false)),
+        ("C2", Value::Choice(c2 - 1)),
+        ("C3", Value::Choice(0)),
+        ("C4", Value::Bool(false)),
+    ]
 }
 
 pub fn place() -> Place {
@@ -99,6 +128,14 @@ impl Harness {
         for c in text.chars() {
             self.send(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
         }
+    }
+
+    /// D1 and D2 from D1: one monitor's name and phone, leaving the cursor on the field after D2.
+    pub fn monitor(&mut self, name: &str, phone: &str) {
+        self.type_text(name);
+        self.press("tab");
+        self.type_text(phone);
+        self.press("tab");
     }
 
     pub fn paste(&mut self, text: &str) {

@@ -51,6 +51,21 @@ pub enum Input {
     Slots { areas: Vec<TextArea<'static>>, active: usize },
 }
 
+impl Typed {
+    /// Adds `c` to the characters typed to find an option; a character that
+    /// matches nothing is refused and dropped.
+    fn find(&mut self, field: &Field, opts: &OptionList, c: char) -> Result<u16, Outcome> {
+        self.digits.clear();
+        self.toggled = None;
+        self.query.push(c);
+        find_option(opts, &self.query).ok_or_else(|| {
+            let q = self.query.clone();
+            self.query.pop();
+            Outcome::Refused(format!("没有以“{q}”开头的选项（{}），可按序号1至{}", field.label, opts.len()))
+        })
+    }
+}
+
 /// A field and the state of its input.
 pub struct FieldInput {
     pub field: &'static Field,
@@ -400,21 +415,13 @@ fn choice_key(
         KeyCode::Char(_) if yes_no => {
             Outcome::Refused("请按 1 或 y 选“是”，2 或 n 选“否”".into())
         }
-        KeyCode::Char(c) if !c.is_whitespace() && !c.is_control() => {
-            typed.digits.clear();
-            typed.query.push(c);
-            match find_option(opts, &typed.query) {
-                Some(i) => {
-                    *selected = Some(i);
-                    Outcome::Changed
-                }
-                None => {
-                    let q = std::mem::take(&mut typed.query);
-                    typed.query = q.chars().take(q.chars().count() - 1).collect();
-                    Outcome::Refused(format!("没有以“{q}”开头的选项（{}），可按序号1至{n}", field.label))
-                }
+        KeyCode::Char(c) if !c.is_whitespace() && !c.is_control() => match typed.find(field, opts, c) {
+            Ok(i) => {
+                *selected = Some(i);
+                Outcome::Changed
             }
-        }
+            Err(refused) => refused,
+        },
         KeyCode::Backspace if !typed.query.is_empty() => {
             typed.query.pop();
             Outcome::Unchanged
@@ -492,22 +499,13 @@ fn multi_key(
             toggle(selected, *highlight);
             Outcome::Changed
         }
-        KeyCode::Char(c) if !c.is_whitespace() && !c.is_control() => {
-            typed.digits.clear();
-            typed.toggled = None;
-            typed.query.push(c);
-            match find_option(opts, &typed.query) {
-                Some(i) => {
-                    *highlight = i;
-                    Outcome::Unchanged
-                }
-                None => {
-                    let q = std::mem::take(&mut typed.query);
-                    typed.query = q.chars().take(q.chars().count() - 1).collect();
-                    Outcome::Refused(format!("没有以“{q}”开头的选项（{}）", field.label))
-                }
+        KeyCode::Char(c) if !c.is_whitespace() && !c.is_control() => match typed.find(field, opts, c) {
+            Ok(i) => {
+                *highlight = i;
+                Outcome::Unchanged
             }
-        }
+            Err(refused) => refused,
+        },
         KeyCode::Backspace if !typed.query.is_empty() => {
             typed.query.pop();
             Outcome::Unchanged

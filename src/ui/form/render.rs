@@ -153,7 +153,7 @@ impl FormEditor {
         let cols = area.width as usize;
         self.wrap_width.set(area.width.saturating_sub(2));
         let inner = area.width.saturating_sub(2) as usize;
-        let body = self.editor_body(theme, inner);
+        let body = self.editor_body(theme, keymap, inner);
         let want = body.lines.len() as u16 + 2;
         let edit_h = want.min(area.height - 7);
         let list_h = area.height - 4 - edit_h;
@@ -281,7 +281,7 @@ impl FormEditor {
     }
 
     /// The body of the editor box for the current field.
-    fn editor_body(&self, theme: &Theme, cols: usize) -> Drawn<'static> {
+    fn editor_body(&self, theme: &Theme, keymap: &Keymap, cols: usize) -> Drawn<'static> {
         let fd = self.field();
         let mut lines = vec![spans_fit(vec![(fd.hint.to_string(), theme.dim())], cols)];
         let mut drawn = match &self.input.state {
@@ -301,7 +301,7 @@ impl FormEditor {
             c.1 += 1;
         }
         lines.append(&mut drawn.lines);
-        let message = self.message_lines(theme, cols);
+        let message = self.message_lines(theme, keymap, cols);
         let keep = message.len();
         lines.extend(message);
         Drawn { lines, cursor: drawn.cursor, keep }
@@ -319,7 +319,7 @@ impl FormEditor {
     }
 
     /// The field's first finding (if shown), or what has been typed to find an option.
-    fn message_lines(&self, theme: &Theme, cols: usize) -> Vec<Line<'static>> {
+    fn message_lines(&self, theme: &Theme, keymap: &Keymap, cols: usize) -> Vec<Line<'static>> {
         let fd = self.field();
         if let Input::Choice { typed, .. } | Input::Multi { typed, .. } = &self.input.state {
             if !typed.query.is_empty() {
@@ -338,6 +338,10 @@ impl FormEditor {
                 let more = if found.len() > 1 { format!("（另有{}条）", found.len() - 1) } else { String::new() };
                 let text = format!("{}：{}{more}", first.severity.label(), first.message);
                 wrap::wrap(&[text], cols).into_iter().take(2).map(|r| spans_fit(vec![(r.text, style)], cols)).collect()
+            }
+            None if fd.is_prefilled() && !self.read_only() => {
+                let text = with_keys("基础信息只需核实：相符请按 {verify} 标为已核实，有误请按 {correct} 更正", keymap, Mode::Form);
+                vec![spans_fit(vec![(text, theme.dim())], cols)]
             }
             None if self.value_of(fd).is_some() && !fd.is_prefilled() => vec![Line::styled("无误", theme.ok())],
             None => vec![Line::from("")],

@@ -304,31 +304,29 @@ fn read_content<R: Read>(
     let mut key = Vec::new();
     let mut value = Vec::new();
     let mut entries = 0u64;
-    // Reads exactly `n` bytes into `buf`, or says the file ends too soon.
-    fn take<R: Read>(r: &mut Hashing<R>, buf: &mut Vec<u8>, n: usize, total: u64) -> io::Result<bool> {
-        if r.len + n as u64 > total {
-            return Ok(false);
+    // Reads exactly `n` bytes into `buf`: a length running past the content
+    // is damage, a file ending before the content does is truncation.
+    let take = |r: &mut Hashing<R>, buf: &mut Vec<u8>, n: usize| -> Result<(), SnapshotError> {
+        let at = r.len;
+        if at + n as u64 > total {
+            return Err(damaged(format!("第{}字节处的长度{n}超出了内容的范围", PREFIX_LEN as u64 + at)));
         }
         buf.resize(n, 0);
-        Ok(read_full(r, buf)? == n)
-    }
+        if read_full(r, buf).map_err(|e| SnapshotError::file(path, &e))? < n {
+            return Err(truncated(r.len));
+        }
+        Ok(())
+    };
     let mut small = Vec::with_capacity(8);
     while r.len < total {
-        let at = r.len;
-        let ok = take(&mut r, &mut small, 1, total).map_err(|e| SnapshotError::file(path, &e))?;
-        if !ok {
-            return Err(truncated(at));
-        }
+        let at = PREFIX_LEN as u64 + r.len;
+        take(&mut r, &mut small, 1)?;
         match small[0] {
             b'T' => {
-                if !take(&mut r, &mut small, 2, total).map_err(|e| SnapshotError::file(path, &e))? {
-                    return Err(truncated(r.len));
-                }
+                take(&mut r, &mut small, 2)?;
                 let n = u16::from_le_bytes([small[0], small[1]]) as usize;
                 let mut name = Vec::new();
-                if !take(&mut r, &mut name, n, total).map_err(|e| SnapshotError::file(path, &e))? {
-                    return Err(truncated(r.len));
-                }
+                take(&mut r, &mut name, n)?;
                 tree = Some(name);
             }
             b'E' => {
@@ -336,16 +334,12 @@ fn read_content<R: Read>(
                     return Err(damaged(format!("第{at}字节处的记录不属于任何数据表")));
                 };
                 for (buf, max) in [(&mut key, MAX_KEY), (&mut value, MAX_VALUE)] {
-                    if !take(&mut r, &mut small, 4, total).map_err(|e| SnapshotError::file(path, &e))? {
-                        return Err(truncated(r.len));
-                    }
+                    take(&mut r, &mut small, 4)?;
                     let n = u32::from_le_bytes([small[0], small[1], small[2], small[3]]) as usize;
                     if n > max {
-                        return Err(damaged(format!("第{}字节处记录的长度{n}不合理", r.len)));
+                        return Err(damaged(format!("第{}字节处记录的长度{n}不合理", PREFIX_LEN as u64 + r.len)));
                     }
-                    if !take(&mut r, buf, n, total).map_err(|e| SnapshotError::file(path, &e))? {
-                        return Err(truncated(r.len));
-                    }
+                    take(&mut r, buf, n)?;
                 }
                 entries += 1;
                 entry(t, &key, &value)?;

@@ -7,7 +7,15 @@ mod form_support;
 use form_support::*;
 use huitoukan::form::rules::{self, Severity};
 use huitoukan::form::{Value, YearMonth};
-use huitoukan::ui::form::FormEffect;
+use huitoukan::io::export;
+use huitoukan::model::LookBack;
+use huitoukan::ui::form::{FormEditor, FormEffect};
+
+/// The export row of a record, by column heading (`D5 当前该户最主要的风险点`).
+fn exported(lb: &LookBack, code: &str) -> String {
+    let col = export::header().iter().position(|h| h.split(' ').next() == Some(code)).unwrap();
+    export::cells(lb)[col].clone()
+}
 
 fn codes_with_findings(h: &Harness) -> Vec<&'static str> {
     let lb = h.stored();
@@ -80,7 +88,7 @@ fn flipping_a8_mid_entry_lists_the_hidden_answers_and_clears_them_only_when_agre
     assert!(found.contains(&"D3"), "D3 is now required: {found:?}");
     for code in ["D5", "D6", "D7", "D8", "D9", "D10"] {
         assert!(!found.contains(&code), "{code} not validated: {found:?}");
-        assert_eq!(lb.active_value(code), None, "{code} not exported");
+        assert_eq!(exported(&lb, code), "", "{code} not exported");
     }
 
     // The new branch is filled and submitted as usual.
@@ -90,6 +98,31 @@ fn flipping_a8_mid_entry_lists_the_hidden_answers_and_clears_them_only_when_agre
     let lb = h.stored();
     assert_eq!(lb.form.state, huitoukan::model::FormState::Submitted, "{:?}", h.errors);
     assert_eq!(lb.form.answers.get("D3"), Some(&Value::Choice(2)));
+    assert_eq!(exported(&lb, "D3"), "金融帮扶");
+    assert_eq!(exported(&lb, "A8"), "2021-03");
+}
+
+#[test]
+fn answers_left_in_the_branch_not_taken_are_named_not_shown_checked_or_exported() {
+    // An older record: A8 set, yet D5 and D7 answered (written before A8 was).
+    let h = Harness::new(vec![section_a(4, "吴八", Some(month(2021, 1)))]);
+    let mut a = answers(&bc_answers(2));
+    a.insert("D5".into(), Value::Choice(0));
+    a.insert("D7".into(), Value::Text("短".into()));
+    h.store.save_draft(h.key(), &a, WHO).unwrap();
+    let lb = h.stored();
+    let ed = FormEditor::new(h.key(), lb.clone(), h.store.round().clone());
+    assert!(ed.notice().unwrap().starts_with("D5、D7是另一类户的旧答案"), "{:?}", ed.notice());
+    let mut h = Harness { ed, ..h };
+    h.press("pagedown pagedown tab tab");
+    assert_eq!(h.ed.current(), "D3");
+    let screen = h.screen();
+    assert!(screen.contains("D2  监测责任人联系电话"), "{screen}");
+    assert!(!screen.contains("D5 ") && !screen.contains("D7 "), "{screen}");
+    let found = codes_with_findings(&h);
+    assert!(!found.contains(&"D7"), "the short D7 is not checked: {found:?}");
+    assert_eq!(exported(&lb, "D5"), "");
+    assert_eq!(exported(&lb, "D7"), "");
 }
 
 #[test]

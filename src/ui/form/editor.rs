@@ -90,7 +90,14 @@ impl FormEditor {
         ed.refresh();
         let start = ed.first_problem_after(None, false).unwrap_or_else(|| ed.first_of(Section::B).unwrap_or(0));
         ed.enter(start);
-        if ed.read_only() {
+        let hidden = ed.hidden_by(rules::risk_eliminated(&ed.view()));
+        if !hidden.is_empty() {
+            // Answers of the branch not taken (from an older A8): say so, never hide them silently.
+            ed.notice = Some(Notice {
+                tone: Tone::Info,
+                text: format!("{}是另一类户的旧答案，按A8现在的值不显示、不检查、不导出", hidden.join("、")),
+            });
+        } else if ed.read_only() {
             ed.notice = Some(Notice { tone: Tone::Info, text: "该表已提交，只能查看；要修改请按 {reopen} 重新打开".into() });
         }
         ed

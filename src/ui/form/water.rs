@@ -108,9 +108,28 @@ pub fn assess(r: &Readings, s: &WaterStandard) -> Assessment {
     let reliability = r.reliability.map(|v| s.reliability.level(v));
     let aspects = [("水量", quantity), ("水质", quality), ("方便程度", convenience), ("供水保证率", reliability)];
     let missing: Vec<&str> = aspects.iter().filter(|(_, l)| l.is_none()).map(|(n, _)| *n).collect();
-    let failed: Vec<&str> = aspects.iter().filter(|(_, l)| *l == Some(Level::Failed)).map(|(n, _)| *n).collect();
+    // What was seen, for the aspects that failed.
+    let seen = [
+        r.quantity.map(|v| format!("每人每天{v}升，不到{}升", s.quantity.basic)),
+        None,
+        match (r.minutes, r.distance) {
+            (Some(m), _) => Some(format!("往返{m}分钟，超过{}分钟", s.minutes.basic)),
+            (None, Some(d)) => Some(format!("水平{d}米、垂直{}米", r.vertical.unwrap_or(0.0))),
+            (None, None) => None,
+        },
+        r.reliability.map(|v| format!("{v}%，不到{}%", s.reliability.basic)),
+    ];
+    let failed: Vec<String> = aspects
+        .iter()
+        .zip(seen)
+        .filter(|((_, l), _)| *l == Some(Level::Failed))
+        .map(|((n, _), d)| match d {
+            Some(d) => format!("{n}（{d}）"),
+            None => n.to_string(),
+        })
+        .collect();
     let (suggestion, reason) = if !failed.is_empty() {
-        (Some(false), format!("{}不达标，建议B4填“否”", failed.join("、")))
+        (Some(false), format!("不达标：{}，建议B4填“否”", failed.join("、")))
     } else if !missing.is_empty() {
         (None, format!("还缺：{}", missing.join("、")))
     } else {
@@ -189,12 +208,13 @@ mod tests {
         assert_eq!(a.suggestion, Some(true));
         let a = assess(&r(20.0, 0, Some(5.0), None, 99.0), &STANDARD);
         assert_eq!(a.suggestion, Some(false));
-        assert!(a.reason.starts_with("水量不达标"), "{}", a.reason);
+        assert_eq!(a.reason, "不达标：水量（每人每天20升，不到35升），建议B4填“否”");
         // Distance and vertical together: 300 m but 100 m up is not convenient.
         let mut x = r(80.0, 0, None, Some(300.0), 99.0);
         x.vertical = Some(100.0);
         let a = assess(&x, &STANDARD);
         assert_eq!(a.aspects[2].1, Some(Level::Failed));
+        assert_eq!(a.reason, "不达标：方便程度（水平300米、垂直100米），建议B4填“否”");
         // A short round trip is enough on its own.
         x.minutes = Some(8.0);
         assert_eq!(assess(&x, &STANDARD).suggestion, Some(true));

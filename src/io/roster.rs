@@ -275,6 +275,13 @@ fn normalize_header(h: &str) -> String {
     n.trim_start_matches('*').to_string()
 }
 
+/// A column of our own export that is not section A (B1–D10 answers and the
+/// record's state): expected in a re-imported export, not worth listing.
+fn is_answer_column(key: &str) -> bool {
+    schema::FIELDS.iter().any(|f| !f.is_prefilled() && normalize_header(&f.heading()) == key)
+        || ["状态", "核实", "最后保存人", "最后保存时间"].contains(&key)
+}
+
 /// Where each roster column is in the file.
 struct Columns {
     /// (target, column index, header as written)
@@ -288,6 +295,7 @@ impl Columns {
         let names: Vec<(Target, Vec<String>)> = targets.iter().map(|t| (*t, t.names())).collect();
         let mut cols: Vec<(Target, usize, String)> = Vec::new();
         let mut unknown = Vec::new();
+        let mut answer_columns = 0;
         for (i, cell) in header.iter().enumerate() {
             let written = cell.as_read().trim().trim_start_matches('\u{feff}').to_string();
             if written.is_empty() {
@@ -297,8 +305,12 @@ impl Columns {
             match names.iter().find(|(_, n)| n.iter().any(|n| *n == key)) {
                 Some((t, _)) if !cols.iter().any(|(c, _, _)| c == t) => cols.push((*t, i, written)),
                 Some(_) => unknown.push(format!("{written}（重复的列，只用第一列）")),
+                None if is_answer_column(&key) => answer_columns += 1,
                 None => unknown.push(written),
             }
+        }
+        if answer_columns > 0 {
+            unknown.push(format!("采集表答案等{answer_columns}列（导入只读基础信息）"));
         }
         let missing = names
             .iter()
@@ -634,6 +646,14 @@ mod tests {
         assert_eq!(cols.unknown, ["备注", "村（重复的列，只用第一列）"]);
         let (_, missing) = Columns::find(&header[..4]);
         assert_eq!(missing, ["户主证件号码", "家庭人口数", "对象类别", "主要风险点", "纳入系统时间", "标注风险消除年月"]);
+    }
+
+    #[test]
+    fn our_own_export_reads_as_a_roster() {
+        let header: Vec<Cell> = crate::io::export::header().into_iter().map(Cell::Text).collect();
+        let (cols, missing) = Columns::find(&header);
+        assert!(missing.is_empty(), "{missing:?}");
+        assert_eq!(cols.unknown, ["采集表答案等22列（导入只读基础信息）"]);
     }
 
     #[test]

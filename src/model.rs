@@ -302,6 +302,16 @@ impl Counts {
             self.with_errors += 1;
         }
     }
+
+    /// Adds another set of counts (a village's to its township's).
+    pub fn merge(&mut self, other: &Counts) {
+        self.households += other.households;
+        self.empty += other.empty;
+        self.draft += other.draft;
+        self.submitted += other.submitted;
+        self.verified += other.verified;
+        self.with_errors += other.with_errors;
+    }
 }
 
 /// A village with its counts.
@@ -331,12 +341,7 @@ pub fn places(summaries: &[Summary]) -> Vec<TownshipCounts> {
             let villages = villages
                 .into_iter()
                 .map(|(v, c)| {
-                    total.households += c.households;
-                    total.empty += c.empty;
-                    total.draft += c.draft;
-                    total.submitted += c.submitted;
-                    total.verified += c.verified;
-                    total.with_errors += c.with_errors;
+                    total.merge(&c);
                     VillageCounts { name: v.to_string(), counts: c }
                 })
                 .collect();

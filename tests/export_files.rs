@@ -98,7 +98,7 @@ fn xlsx_has_text_id_cells_frozen_header_and_summary_sheet() {
         assert!(matches!(row[a4], Data::Float(_) | Data::Int(_)), "{:?}", row[a4]);
     }
     let summary = book.worksheet_range("汇总").unwrap();
-    let last = summary.rows().last().unwrap();
+    let last = summary.rows().next_back().unwrap();
     assert_eq!(last[0], Data::String("合计".into()));
     assert_eq!(last[2], Data::Float(300.0));
     let places = store.places().unwrap();

@@ -300,11 +300,11 @@ fn write_summary(
         let mut sub = Counts::default();
         for (village, c) in villages {
             write_line(r, township, village, c, None)?;
-            add_counts(&mut sub, c);
+            sub.merge(c);
             r += 1;
         }
         write_line(r, township, "（乡镇合计）", &sub, Some(bold))?;
-        add_counts(&mut total, &sub);
+        total.merge(&sub);
         r += 1;
     }
     write_line(r, "合计", "", &total, Some(bold))?;
@@ -312,15 +312,6 @@ fn write_summary(
     sheet.set_column_width(0, 14)?;
     sheet.set_column_width(1, 16)?;
     Ok(())
-}
-
-fn add_counts(total: &mut Counts, c: &Counts) {
-    total.households += c.households;
-    total.empty += c.empty;
-    total.draft += c.draft;
-    total.submitted += c.submitted;
-    total.verified += c.verified;
-    total.with_errors += c.with_errors;
 }
 
 #[cfg(test)]

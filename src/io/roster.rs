@@ -302,7 +302,7 @@ impl Columns {
                 continue;
             }
             let key = normalize_header(&written);
-            match names.iter().find(|(_, n)| n.iter().any(|n| *n == key)) {
+            match names.iter().find(|(_, n)| n.contains(&key)) {
                 Some((t, _)) if !cols.iter().any(|(c, _, _)| c == t) => cols.push((*t, i, written)),
                 Some(_) => unknown.push(format!("{written}（重复的列，只用第一列）")),
                 None if is_answer_column(&key) => answer_columns += 1,
@@ -369,7 +369,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), RosterError> {
 
 /// Rows of a CSV as (row number, cells); the delimiter is sniffed from the
 /// first line (comma, or tab for Excel's "text" files, or semicolon).
-fn csv_rows(text: &str) -> Result<Vec<(usize, Vec<Cell>)>, RosterError> {
+fn csv_rows(text: &str) -> Result<Rows, RosterError> {
     let first = text.lines().next().unwrap_or("");
     let delimiter = [b',', b'\t', b';']
         .into_iter()
@@ -393,16 +393,19 @@ fn workbook_error(detail: impl std::fmt::Display) -> RosterError {
     RosterError::Workbook { detail: detail.to_string() }
 }
 
+/// A table as read: (row number, cells) per row.
+type Rows = Vec<(usize, Vec<Cell>)>;
+
 /// Reads the first sheet whose header has every roster column. calamine is
 /// run under `catch_unwind`: a damaged workbook must give a message, not a crash.
 fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
-    let sheets = std::panic::catch_unwind(|| -> Result<Vec<(String, Vec<(usize, Vec<Cell>)>)>, RosterError> {
+    let sheets = std::panic::catch_unwind(|| -> Result<Vec<(String, Rows)>, RosterError> {
         let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(workbook_error)?;
         let mut out = Vec::new();
         for name in book.sheet_names() {
             let range = book.worksheet_range(&name).map_err(workbook_error)?;
             let (row0, col0) = range.start().unwrap_or((0, 0));
-            let rows: Vec<(usize, Vec<Cell>)> = range
+            let rows: Rows = range
                 .rows()
                 .enumerate()
                 .map(|(i, r)| {
@@ -453,7 +456,7 @@ fn header_row(rows: &[(usize, Vec<Cell>)]) -> Option<usize> {
 
 /// Finds the header, then checks every data row.
 fn check(
-    rows: Vec<(usize, Vec<Cell>)>,
+    rows: Rows,
     source: Source,
     place: String,
     round: &Round,

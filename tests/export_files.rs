@@ -78,7 +78,7 @@ fn csv_has_every_household_in_form_order() {
 }
 
 #[test]
-fn xlsx_has_text_id_cells_frozen_header_and_summary_sheet() {
+fn xlsx_has_text_id_cells_number_sizes_and_summary_sheet() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path(), 300);
     let path = dir.path().join("out.xlsx");

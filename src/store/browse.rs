@@ -24,7 +24,14 @@ use std::path::PathBuf;
 pub const SUMMARY_CACHE: &str = "huitoukan.summaries";
 
 /// Bumped when the cache layout changes; an older file is then ignored.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
+
+/// Summaries per separately encoded part of the cache (parts decode in parallel).
+#[cfg(not(test))]
+const CACHE_PART: usize = 65_536;
+/// Small in tests, so that a small store has many parts.
+#[cfg(test)]
+const CACHE_PART: usize = 16;
 
 /// How the summaries were loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,18 +44,43 @@ pub enum SummarySource {
     Scan,
 }
 
-#[derive(Serialize)]
-struct CacheOut<'a> {
+/// The cache file: `[header length: u64 LE][header][part]…`, each part the
+/// codec encoding of up to [`CACHE_PART`] summaries.
+#[derive(Serialize, Deserialize)]
+struct CacheHeader {
     format: u32,
     head: AuditHead,
-    summaries: &'a [Summary],
+    /// Byte length of each part, in order.
+    parts: Vec<u64>,
 }
 
-#[derive(Deserialize)]
-struct CacheIn {
-    format: u32,
-    head: AuditHead,
-    summaries: Vec<Summary>,
+/// Decodes the parts on every core; `None` if any part is damaged.
+fn decode_parts(body: &[u8], lens: &[u64]) -> Option<Vec<Summary>> {
+    let mut parts = Vec::with_capacity(lens.len());
+    let mut at = 0usize;
+    for &len in lens {
+        let end = at.checked_add(usize::try_from(len).ok()?)?;
+        parts.push(body.get(at..end)?);
+        at = end;
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let decoded: Vec<Option<Vec<Summary>>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = (0..threads)
+            .map(|t| {
+                let mine: Vec<&[u8]> = parts.iter().skip(t).step_by(threads).copied().collect();
+                scope.spawn(move || mine.into_iter().map(|p| codec::decode::<Vec<Summary>>(p).ok()).collect::<Vec<_>>())
+            })
+            .collect();
+        let per_thread: Vec<Vec<Option<Vec<Summary>>>> = jobs.into_iter().map(|j| j.join().unwrap_or_default()).collect();
+        // Back into file order: part k was decoded by thread k % threads.
+        let mut iters: Vec<_> = per_thread.into_iter().map(|v| v.into_iter()).collect();
+        (0..parts.len()).map(|k| iters[k % threads].next().flatten()).collect()
+    });
+    let mut all = Vec::with_capacity(lens.len() * CACHE_PART);
+    for part in decoded {
+        all.extend(part?);
+    }
+    Some(all)
 }
 
 fn decode_summary(bytes: &[u8]) -> Result<Summary> {
@@ -65,7 +97,7 @@ impl Store {
     pub fn load_summaries(&self) -> Result<(Vec<Summary>, SummarySource)> {
         let _no_writes = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(found) = self.from_cache(head) {
+        if let Some(found) = self.cached_summaries(head) {
             return Ok(found);
         }
         Ok((self.scan_summaries()?, SummarySource::Scan))
@@ -76,7 +108,14 @@ impl Store {
     pub fn write_summary_cache(&self, summaries: &[Summary]) -> Result<()> {
         let _no_writes = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
-        let bytes = codec::encode(&CacheOut { format: CACHE_FORMAT, head, summaries });
+        let parts: Vec<Vec<u8>> = summaries.chunks(CACHE_PART).map(|c| codec::encode(&c)).collect();
+        let header = codec::encode(&CacheHeader { format: CACHE_FORMAT, head, parts: parts.iter().map(|p| p.len() as u64).collect() });
+        let mut bytes = Vec::with_capacity(8 + header.len() + parts.iter().map(Vec::len).sum::<usize>());
+        bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&header);
+        for p in &parts {
+            bytes.extend_from_slice(p);
+        }
         let path = self.summary_cache_path();
         let tmp = self.path.join(format!("{SUMMARY_CACHE}.tmp"));
         let io = |e| StoreError::from_io(&path, e);
@@ -87,14 +126,16 @@ impl Store {
     }
 
     /// `None` when the cache is missing, unreadable, or not this store's history.
-    fn from_cache(&self, head: AuditHead) -> Option<(Vec<Summary>, SummarySource)> {
+    fn cached_summaries(&self, head: AuditHead) -> Option<(Vec<Summary>, SummarySource)> {
         let bytes = std::fs::read(self.summary_cache_path()).ok()?;
-        let cache: CacheIn = codec::decode(&bytes).ok()?;
-        drop(bytes);
-        if cache.format != CACHE_FORMAT || cache.head.next_seq > head.next_seq {
+        let header_len = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+        let header: CacheHeader = codec::decode(bytes.get(8..8usize.checked_add(header_len)?)?).ok()?;
+        if header.format != CACHE_FORMAT || header.head.next_seq > head.next_seq {
             return None;
         }
-        let mut summaries = cache.summaries;
+        let mut summaries = decode_parts(&bytes[8 + header_len..], &header.parts)?;
+        drop(bytes);
+        let cache = header;
         if cache.head == head {
             return Some((summaries, SummarySource::Cache));
         }

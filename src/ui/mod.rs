@@ -1,19 +1,33 @@
-//! The full-screen app. (The screens arrive with the browse issue.)
+//! The full-screen app: browse townships → villages → households, find one,
+//! see its card and history, open its form, see statistics.
+//!
+//! - [`app`]: the state, `update`, and the effects the loop runs;
+//! - [`effects`]: running them with the store;
+//! - [`view`] and the screen modules: drawing, from state only;
+//! - [`terminal`]: setup, restore, and the event loop.
 
 pub mod action;
+pub mod app;
+pub mod card;
+pub mod effects;
+pub mod find;
+pub mod footer;
 pub mod form;
+pub mod help;
+pub mod history;
+pub mod households;
 pub mod keymap;
+pub mod places;
+pub mod scroll;
 pub mod stats;
+pub mod terminal;
 pub mod text;
 pub mod theme;
+pub mod view;
 
 use crate::cli::Global;
 
-/// Opens the app on the store. Until the screens exist it prints a summary.
+/// Opens the app on the store; returns the exit status.
 pub fn run(global: &Global) -> anyhow::Result<i32> {
-    let store = crate::cli::open_store(global, "huitoukan")?;
-    for t in store.places()? {
-        println!("{}  {}户  已提交{}  草稿{}  未填{}", t.name, t.counts.households, t.counts.submitted, t.counts.draft, t.counts.empty);
-    }
-    Ok(0)
+    terminal::run(global)
 }

@@ -1,0 +1,623 @@
+//! The app's state and how it changes.
+//!
+//! Keys become [`Action`]s through the keymap ([`handle_key`]); an action
+//! changes the state in [`update`] and returns [`Effect`]s — loading a
+//! household, its history or a report, saving a form — that the loop runs
+//! with the store ([`super::effects`]) and feeds back ([`App::loaded`] and
+//! friends). Nothing here touches the store or the terminal, so tests drive
+//! the whole app with key events and hand-made records.
+
+use super::action::Action;
+use super::card::Card;
+use super::find::{Find, FindScope};
+use super::form::{FormEditor, FormEffect};
+use super::help::Help;
+use super::history::History;
+use super::households::{Filters, HouseholdList, Spread};
+use super::keymap::{Keymap, Mode};
+use super::places::{PlaceSel, PlacesPane, Tree};
+use super::stats::StatsView;
+use super::theme::Theme;
+use super::view;
+use crate::form::Round;
+use crate::model::{AuditEntry, LookBack, Summary};
+use crate::report::{Report, Scope};
+use crate::search::Index;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+
+/// Which pane of the browse screen has the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Places,
+    Households,
+}
+
+/// A screen over the browse screen; the last one is on top and sees keys first.
+pub enum Screen {
+    Card(Card),
+    History(History),
+    Help(Help),
+    Stats(StatsView),
+    Form(Box<FormEditor>),
+}
+
+/// Work for the loop, which has the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Load the household and open its form.
+    OpenForm(u64),
+    /// Load the household and show its card.
+    Card(u64),
+    /// Load the household's audit history.
+    History(u64),
+    /// Compute the report for the statistics screen.
+    Stats { title: String, scope: Scope },
+    /// Something the form editor asked for.
+    Form(FormEffect),
+}
+
+/// What the loop loaded for an [`Effect`].
+pub enum Loaded {
+    Form(u64, LookBack),
+    Card(u64, LookBack),
+    History(u64, Vec<AuditEntry>),
+    Stats(String, Report),
+}
+
+/// The status line: one message, until the next key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Everything on screen, and the data behind it.
+pub struct App {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub round: Round,
+    /// Shown in the header: whose saves these are.
+    pub operator: String,
+    /// The demo store is open (the header says so).
+    pub demo: bool,
+    /// Every household's summary, in store-key order.
+    pub summaries: Vec<Summary>,
+    pub index: Index,
+    pub tree: Tree,
+    pub focus: Focus,
+    pub places: PlacesPane,
+    pub list: HouseholdList,
+    pub filters: Filters,
+    pub find: Option<Find>,
+    /// The household whose full ID number is shown.
+    pub revealed: Option<u64>,
+    pub screens: Vec<Screen>,
+    pub status: Option<Status>,
+    /// Keymap and settings problems, listed on the help screen.
+    pub warnings: Vec<String>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub quit: bool,
+}
+
+impl App {
+    /// Builds the app over loaded summaries; the search index and the
+    /// places are built side by side.
+    pub fn new(summaries: Vec<Summary>, round: Round, keymap: Keymap, theme: Theme) -> App {
+        let (index, tree) = std::thread::scope(|scope| {
+            let index = scope.spawn(|| Index::build(&summaries));
+            let tree = Tree::build(&summaries);
+            (index.join().unwrap_or_else(|_| Index::build(&summaries)), tree)
+        });
+        let mut app = App {
+            keymap,
+            theme,
+            round,
+            operator: String::new(),
+            demo: false,
+            summaries,
+            index,
+            tree,
+            focus: Focus::Places,
+            places: PlacesPane::default(),
+            list: HouseholdList::default(),
+            filters: Filters::default(),
+            find: None,
+            revealed: None,
+            screens: Vec::new(),
+            status: None,
+            warnings: Vec::new(),
+            size: (80, 24),
+            quit: false,
+        };
+        // Start in the first township's first village when there is one.
+        if app.tree.townships.first().is_some_and(|t| !t.villages.is_empty()) {
+            app.places.sel = PlaceSel::Village(0, 0);
+        }
+        app.places.keep_in_view(&app.tree, app.heights().places);
+        app.fill_list();
+        if app.summaries.is_empty() {
+            app.say("数据库里还没有户。请先导入名单：huitoukan import 名单.xlsx（或用 --demo 打开演示数据）");
+        }
+        app
+    }
+
+    /// Settings and keymap problems: the first in the status line, all on the help screen.
+    pub fn warn(&mut self, warnings: Vec<String>) {
+        if let Some(first) = warnings.first() {
+            let more = if warnings.len() > 1 { format!("（共{}条，按 ? 在帮助里查看）", warnings.len()) } else { String::new() };
+            self.status = Some(Status { text: format!("{first}{more}"), error: true });
+        }
+        self.warnings.extend(warnings);
+    }
+
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { text: text.into(), error: false });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { text: text.into(), error: true });
+    }
+
+    /// The keymap mode the next key is looked up in.
+    pub fn mode(&self) -> Mode {
+        match self.screens.last() {
+            Some(Screen::Form(ed)) => ed.mode(),
+            Some(_) => Mode::Viewer,
+            None if self.find.as_ref().is_some_and(|f| f.editing) => Mode::Find,
+            None => Mode::Browse,
+        }
+    }
+
+    /// Row counts of the panes, from the layout.
+    pub fn heights(&self) -> view::Heights {
+        view::heights(self)
+    }
+
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.size = (cols, rows);
+        let h = self.heights();
+        self.places.keep_in_view(&self.tree, h.places);
+        self.list.keep_in_view(h.list);
+    }
+
+    /// The selected household's summary.
+    pub fn selected(&self) -> Option<&Summary> {
+        self.list.selected_index().map(|i| &self.summaries[i])
+    }
+
+    /// What the list spans: with more than one township or village, rows name them.
+    pub fn spread(&self) -> Spread {
+        let sel = match self.find.as_ref().map(|f| f.scope) {
+            Some(FindScope::All) => PlaceSel::All,
+            Some(FindScope::Place(p)) => p,
+            None => self.places.sel,
+        };
+        Spread { townships: sel == PlaceSel::All, villages: !matches!(sel, PlaceSel::Village(..)) }
+    }
+
+    /// Refills the household list from the place or the find results, through the filters.
+    pub fn fill_list(&mut self) {
+        let height = self.heights().list;
+        let tree = &self.tree;
+        let base: &[u32] = match &self.find {
+            Some(f) => match (f.results(), f.scope) {
+                (Some(r), _) => r,
+                (None, FindScope::Place(p)) => tree.members(p),
+                (None, FindScope::All) => tree.members(PlaceSel::All),
+            },
+            None => tree.members(self.places.sel),
+        };
+        self.list.fill(&self.summaries, base, &self.filters, height);
+    }
+
+    fn refresh_find(&mut self) {
+        let base = match self.find.as_ref().map(|f| f.scope) {
+            Some(FindScope::Place(p)) => self.tree.members(p),
+            Some(FindScope::All) => self.tree.members(PlaceSel::All),
+            None => return,
+        };
+        if let Some(f) = self.find.as_mut() {
+            f.refresh(base, &self.summaries, &self.index);
+        }
+        self.list.selected = 0;
+        self.list.offset = 0;
+        self.list.rows.clear();
+        self.fill_list();
+    }
+
+    /// The place the statistics and titles are about.
+    pub fn scope(&self) -> Scope {
+        match self.places.sel {
+            PlaceSel::All => Scope::default(),
+            PlaceSel::Township(t) => Scope { township: Some(self.tree.townships[t].name.clone()), village: None },
+            PlaceSel::Village(t, v) => Scope {
+                township: Some(self.tree.townships[t].name.clone()),
+                village: Some(self.tree.townships[t].villages[v].name.clone()),
+            },
+        }
+    }
+
+    // ----- results from the loop -----
+
+    /// A load finished; returns follow-up effects.
+    pub fn loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
+        match loaded {
+            Loaded::Form(key, record) => {
+                let editor = Box::new(FormEditor::new(key, record, self.round.clone()));
+                match self.screens.last_mut() {
+                    Some(Screen::Form(top)) => *top = editor,
+                    _ => self.screens.push(Screen::Form(editor)),
+                }
+            }
+            Loaded::Card(key, record) => {
+                let card = Card::new(key, record, &self.round);
+                match self.screens.last_mut() {
+                    Some(Screen::Card(top)) => *top = card,
+                    _ => self.screens.push(Screen::Card(card)),
+                }
+            }
+            Loaded::History(key, entries) => {
+                let head = self.summary_of(key).map(|s| s.head.clone()).unwrap_or_default();
+                self.screens.push(Screen::History(History::new(key, head, entries)));
+            }
+            Loaded::Stats(title, report) => self.screens.push(Screen::Stats(StatsView::new(title, report))),
+        }
+        Vec::new()
+    }
+
+    fn summary_of(&self, key: u64) -> Option<&Summary> {
+        self.summaries.binary_search_by_key(&key, |s| s.key).ok().map(|i| &self.summaries[i])
+    }
+
+    fn editor(&mut self) -> Option<&mut FormEditor> {
+        self.screens.iter_mut().rev().find_map(|s| match s {
+            Screen::Form(ed) => Some(ed.as_mut()),
+            _ => None,
+        })
+    }
+
+    /// A store effect of the form succeeded: the editor gets the stored
+    /// record and the lists the new summary.
+    pub fn form_saved(&mut self, record: Option<LookBack>, summary: Option<Summary>) {
+        if let (Some(record), Some(ed)) = (record, self.editor()) {
+            ed.on_saved(record);
+        }
+        if let Some(s) = summary {
+            self.refresh_summary(s);
+        }
+    }
+
+    /// A store effect of the form failed: the editor keeps its answers.
+    pub fn form_failed(&mut self, message: String) {
+        if let Some(ed) = self.editor() {
+            ed.on_error(message.clone());
+        }
+        self.error(message);
+    }
+
+    /// The form asked to close, move on, or quit (its saves have run).
+    pub fn form_moved(&mut self, fe: FormEffect) -> Vec<Effect> {
+        match fe {
+            FormEffect::Close => {
+                if matches!(self.screens.last(), Some(Screen::Form(_))) {
+                    self.screens.pop();
+                }
+                Vec::new()
+            }
+            FormEffect::OpenNext | FormEffect::OpenPrev => {
+                let delta = if fe == FormEffect::OpenNext { 1 } else { -1 };
+                let before = self.list.selected;
+                self.list.move_by(Some(delta), self.heights().list);
+                if self.list.selected == before {
+                    self.say(if delta > 0 { "已经是列表中的最后一户" } else { "已经是列表中的第一户" });
+                    return Vec::new();
+                }
+                let mut out: Vec<Effect> = self.editor().and_then(|ed| ed.pending_save()).map(Effect::Form).into_iter().collect();
+                out.extend(self.selected().map(|s| Effect::OpenForm(s.key)));
+                out
+            }
+            FormEffect::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
+            other => vec![Effect::Form(other)],
+        }
+    }
+
+    /// Every save that must run before the app goes away.
+    pub fn pending_saves(&mut self) -> Vec<Effect> {
+        self.screens
+            .iter_mut()
+            .filter_map(|s| match s {
+                Screen::Form(ed) => ed.pending_save().map(Effect::Form),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Puts a household's new summary everywhere it counts.
+    pub fn refresh_summary(&mut self, s: Summary) {
+        let Ok(i) = self.summaries.binary_search_by_key(&s.key, |x| x.key) else { return };
+        let old = std::mem::replace(&mut self.summaries[i], s);
+        let new = &self.summaries[i];
+        let matching_changed = old.head != new.head || old.id_number != new.id_number || old.address != new.address;
+        self.index.update(i, new);
+        for place in [self.tree.village_of(&old), self.tree.village_of(new)].into_iter().flatten() {
+            self.tree.refresh_village(&self.summaries, place.0, place.1);
+        }
+        if matching_changed {
+            if let Some(f) = self.find.as_mut() {
+                f.reset();
+            }
+            self.refresh_find();
+        }
+        self.fill_list();
+    }
+}
+
+/// Turns the editor's requests into effects, in order.
+fn from_editor(effects: Vec<FormEffect>) -> Vec<Effect> {
+    effects.into_iter().map(Effect::Form).collect()
+}
+
+/// A key from the terminal: looked up in the keymap under the current mode.
+pub fn handle_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
+    if ev.kind != KeyEventKind::Press {
+        return Vec::new();
+    }
+    app.status = None;
+    let mode = app.mode();
+    let action = app.keymap.lookup(mode, &ev);
+    if let Some(Screen::Form(ed)) = app.screens.last_mut() {
+        return match action {
+            Some(a @ (Action::Help | Action::Stats)) => update(app, a),
+            Some(a) => from_editor(ed.handle_action(a)),
+            None => from_editor(ed.handle_key(ev)),
+        };
+    }
+    match action {
+        Some(a) => update(app, a),
+        None if mode == Mode::Find => {
+            let theme = app.theme;
+            if app.find.as_mut().is_some_and(|f| f.key(ev, &theme)) {
+                app.refresh_find();
+            }
+            Vec::new()
+        }
+        None => {
+            if let KeyCode::Char(c) = ev.code {
+                if mode == Mode::Browse && !c.is_control() {
+                    let find = app.keymap.keys_for(Mode::Browse, Action::Find).first().map(|k| k.label()).unwrap_or_default();
+                    let help = app.keymap.keys_for(Mode::Browse, Action::Help).first().map(|k| k.label()).unwrap_or_default();
+                    app.say(format!("“{c}”键在这里没有功能。查找请按 {find}，全部按键见 {help}"));
+                }
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Typed text (an input method commits characters one by one): to the
+/// find box or the form.
+pub fn input(app: &mut App, c: char) -> Vec<Effect> {
+    if let Some(Screen::Form(ed)) = app.screens.last_mut() {
+        return from_editor(ed.handle_key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    let theme = app.theme;
+    if app.screens.is_empty() && app.find.as_mut().is_some_and(|f| f.editing && f.insert(&c.to_string(), &theme)) {
+        app.refresh_find();
+    }
+    Vec::new()
+}
+
+/// A bracketed paste: into the form, the find box, or a new store-wide find.
+pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
+    if let Some(Screen::Form(ed)) = app.screens.last_mut() {
+        return from_editor(ed.handle_paste(text));
+    }
+    if !app.screens.is_empty() {
+        return Vec::new();
+    }
+    if app.find.is_none() {
+        open_find(app, FindScope::All);
+    }
+    let theme = app.theme;
+    if let Some(f) = app.find.as_mut() {
+        f.editing = true;
+        if f.insert(text, &theme) {
+            app.refresh_find();
+        }
+    }
+    Vec::new()
+}
+
+fn open_find(app: &mut App, scope: FindScope) {
+    app.find = Some(Find::new(scope, &app.theme));
+    app.focus = Focus::Households;
+    app.revealed = None;
+    app.refresh_find();
+}
+
+/// Changes the state for one action; returns what the loop must do.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Help => {
+            if matches!(app.screens.last(), Some(Screen::Help(_))) {
+                app.screens.pop();
+            } else {
+                let help = Help::new(&app.keymap, app.mode(), &app.warnings);
+                app.screens.push(Screen::Help(help));
+            }
+            return Vec::new();
+        }
+        Action::Quit if !matches!(app.screens.last(), Some(Screen::Form(_))) => {
+            app.quit = true;
+            return Vec::new();
+        }
+        Action::Stats => {
+            if matches!(app.screens.last(), Some(Screen::Stats(_))) {
+                app.screens.pop();
+                return Vec::new();
+            }
+            let scope = app.scope();
+            return vec![Effect::Stats { title: format!("统计：{}", scope.label()), scope }];
+        }
+        _ => {}
+    }
+    let page = app.heights();
+    match app.screens.last_mut() {
+        Some(Screen::Form(ed)) => return from_editor(ed.handle_action(action)),
+        Some(Screen::Stats(view)) => {
+            if !view.handle_action(action) {
+                app.screens.pop();
+            }
+            return Vec::new();
+        }
+        Some(Screen::Help(help)) => {
+            if !help.scroll.handle(action, page.viewer) {
+                app.screens.pop();
+            }
+            return Vec::new();
+        }
+        Some(Screen::History(h)) => {
+            match action {
+                Action::RevealId => h.revealed = !h.revealed,
+                a if !h.scroll.handle(a, page.viewer) => {
+                    app.screens.pop();
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        Some(Screen::Card(card)) => {
+            let key = card.key;
+            match action {
+                Action::Open => {
+                    app.screens.pop();
+                    return vec![Effect::OpenForm(key)];
+                }
+                Action::History => return vec![Effect::History(key)],
+                Action::RevealId => card.revealed = !card.revealed,
+                a if !card.scroll.handle(a, page.viewer) => {
+                    app.screens.pop();
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
+        None => {}
+    }
+    browse(app, action)
+}
+
+fn move_focused(app: &mut App, delta: Option<isize>) {
+    let h = app.heights();
+    app.revealed = None;
+    if app.focus == Focus::Places && app.find.is_none() {
+        let before = app.places.sel;
+        app.places.move_by(&app.tree, delta, h.places);
+        if app.places.sel != before {
+            app.list.selected = 0;
+            app.list.offset = 0;
+            app.list.rows.clear();
+            app.fill_list();
+        }
+    } else {
+        app.list.move_by(delta, h.list);
+    }
+}
+
+fn selected_key(app: &mut App) -> Option<u64> {
+    let key = app.selected().map(|s| s.key);
+    if key.is_none() {
+        app.say("列表里没有选中的户");
+    }
+    key
+}
+
+fn browse(app: &mut App, action: Action) -> Vec<Effect> {
+    let h = app.heights();
+    let page = if app.focus == Focus::Places && app.find.is_none() { h.places } else { h.list }.max(2) as isize - 1;
+    match action {
+        Action::MoveUp => move_focused(app, Some(-1)),
+        Action::MoveDown => move_focused(app, Some(1)),
+        Action::PageUp => move_focused(app, Some(-page)),
+        Action::PageDown => move_focused(app, Some(page)),
+        Action::First => move_focused(app, Some(isize::MIN / 2)),
+        Action::Last => move_focused(app, None),
+        Action::FocusNext | Action::FocusPrev if app.find.is_some() => {
+            if let Some(f) = app.find.as_mut() {
+                f.editing = !f.editing;
+            }
+        }
+        Action::FocusNext | Action::FocusPrev => {
+            app.focus = match app.focus {
+                Focus::Places => Focus::Households,
+                Focus::Households => Focus::Places,
+            };
+        }
+        Action::Open => {
+            if app.focus == Focus::Places && app.find.is_none() {
+                if app.list.rows.is_empty() {
+                    app.say("这里没有符合条件的户");
+                } else {
+                    app.focus = Focus::Households;
+                }
+            } else if let Some(key) = selected_key(app) {
+                return vec![Effect::OpenForm(key)];
+            }
+        }
+        Action::Card => {
+            if let Some(key) = selected_key(app) {
+                return vec![Effect::Card(key)];
+            }
+        }
+        Action::History => {
+            if let Some(key) = selected_key(app) {
+                return vec![Effect::History(key)];
+            }
+        }
+        Action::RevealId => {
+            if let Some(key) = selected_key(app) {
+                app.revealed = if app.revealed == Some(key) { None } else { Some(key) };
+            }
+        }
+        Action::Find | Action::FindAll => {
+            let wanted = if action == Action::FindAll { FindScope::All } else { FindScope::Place(app.places.sel) };
+            match app.find.as_mut() {
+                Some(f) if f.editing && action == Action::FindAll => {
+                    // Ctrl-F while typing switches between the place and everywhere.
+                    f.scope = if f.scope == FindScope::All { FindScope::Place(app.places.sel) } else { FindScope::All };
+                    f.reset();
+                    app.refresh_find();
+                }
+                Some(f) => f.editing = true,
+                None => open_find(app, wanted),
+            }
+        }
+        Action::FilterCategory | Action::FilterState | Action::FilterRisk | Action::ClearFilters => {
+            match action {
+                Action::FilterCategory => app.filters.cycle_category(),
+                Action::FilterState => app.filters.cycle_state(),
+                Action::FilterRisk => app.filters.cycle_risk(),
+                _ => app.filters = Filters::default(),
+            }
+            app.fill_list();
+        }
+        Action::Back => {
+            if app.find.take().is_some() {
+                app.list.rows.clear();
+                app.fill_list();
+            } else if app.focus == Focus::Households {
+                app.focus = Focus::Places;
+            } else {
+                let quit = app.keymap.keys_for(Mode::Browse, Action::Quit).first().map(|k| k.label()).unwrap_or_default();
+                app.say(format!("要退出请按 {quit}"));
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}

@@ -1,0 +1,179 @@
+//! The real binary in a pseudo-terminal at 80×24 on a demo store: browse,
+//! find by the last four ID digits, open a card, quit, and check that the
+//! terminal was given back (alternate screen left, cursor shown, bracketed
+//! paste off). A second run checks a store held by another process gives
+//! the store's Chinese message and exit status 1.
+#![cfg(unix)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_huitoukan");
+
+/// Everything the app wrote, raw and with escape sequences removed (cells
+/// are written one by one, so text is only contiguous once they are gone).
+struct Term {
+    session: expectrl::Session,
+    raw: String,
+    text: String,
+}
+
+fn strip_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+        } else if chars.next_if_eq(&'[').is_some() {
+            for d in chars.by_ref() {
+                if ('@'..='~').contains(&d) {
+                    break;
+                }
+            }
+        } else {
+            chars.next();
+        }
+    }
+    out
+}
+
+impl Term {
+    fn start(args: &[&str], config: &std::path::Path) -> Term {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).env("TERM", "xterm").env("HUITOUKAN_CONFIG", config).env("HUITOUKAN_OPERATOR", "pty-test").env_remove("NO_COLOR");
+        let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
+        session.get_process_mut().set_window_size(80, 24).unwrap();
+        Term { session, raw: String::new(), text: String::new() }
+    }
+
+    fn read(&mut self) {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = self.session.try_read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let chunk = String::from_utf8_lossy(&buf[..n]).into_owned();
+            self.text.push_str(&strip_escapes(&chunk));
+            self.raw.push_str(&chunk);
+        }
+    }
+
+    /// Waits for `needle` in the text written after `from`.
+    fn wait_for(&mut self, needle: &str, from: usize) {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(20) {
+            self.read();
+            if self.text.get(from..).is_some_and(|t| t.contains(needle)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        panic!("“{needle}” did not show; the screen said:\n{}", self.text.get(from..).unwrap_or(""));
+    }
+
+    /// Waits until the app wrote anything after `from` (a length of `raw`).
+    fn wait_output(&mut self, from: usize) {
+        let started = Instant::now();
+        while self.raw.len() <= from && started.elapsed() < Duration::from_secs(20) {
+            self.read();
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        assert!(self.raw.len() > from, "no output");
+    }
+
+    /// Waits for the process to end; its exit status.
+    fn exit_status(&mut self) -> expectrl::WaitStatus {
+        let started = Instant::now();
+        loop {
+            self.read();
+            let status = self.session.get_process().status().unwrap();
+            if status != expectrl::WaitStatus::StillAlive || started.elapsed() > Duration::from_secs(20) {
+                self.read();
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn send(&mut self, keys: &str) -> usize {
+        self.read();
+        let at = self.text.len();
+        self.session.send(keys).unwrap();
+        at
+    }
+}
+
+fn demo_store(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("db");
+    let out = Command::new(BIN).args(["demo", "--households", "300", "--db"]).arg(&db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    db
+}
+
+#[test]
+fn browse_find_card_quit_and_the_terminal_is_restored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let db_arg = db.to_str().unwrap();
+    // The demo command makes household i (key i+1) from seed 2021: the first one's ID.
+    let round = huitoukan::form::Round::default();
+    let places = huitoukan::demo::places(300, 2021);
+    let first = huitoukan::demo::household(0, 2021, &places, &round);
+    let id = &first.household.a.id_number;
+    let tail = &id[id.len() - 4..];
+    let same_tail = (0..300).filter(|&i| huitoukan::demo::household(i, 2021, &places, &round).household.a.id_number.ends_with(tail)).count();
+
+    let mut t = Term::start(&["--db", db_arg], &dir.path().join("config"));
+    t.wait_for("筛选", 0);
+    t.wait_for("已交", 0);
+    assert!(t.raw.contains("\x1b[?1049h"), "alternate screen entered");
+    assert!(t.raw.contains("\x1b[?2004h"), "bracketed paste on");
+
+    // Down the places, into the list.
+    t.read();
+    let raw = t.raw.len();
+    t.send("jj");
+    t.wait_output(raw);
+    let at = t.send("\t");
+    t.wait_for("填表", at);
+
+    // Find across the store by the last four digits.
+    let at = t.send("\x06");
+    t.wait_for("查找（全部乡镇）", at);
+    let at = t.send(tail);
+    t.wait_for(&format!("找到{same_tail}户"), at);
+
+    // The card of the result.
+    let at = t.send("\t");
+    t.wait_for("卡片", at);
+    let at = t.send(" ");
+    t.wait_for(&format!("户卡片：{}", first.household.a.head), at);
+    assert!(!t.text.contains(id.as_str()), "the full ID is never shown unasked");
+
+    // Back, close the find, quit.
+    let at = t.send("\x1b");
+    t.wait_for("关闭查找", at);
+    std::thread::sleep(Duration::from_millis(100));
+    t.send("\x1b");
+    std::thread::sleep(Duration::from_millis(100));
+    t.send("q");
+    let status = t.exit_status();
+    assert!(matches!(status, expectrl::WaitStatus::Exited(_, 0)), "{status:?}");
+    let tail_out = &t.raw[t.raw.rfind("\x1b[?2004h").unwrap()..];
+    assert!(tail_out.contains("\x1b[?2004l"), "bracketed paste off at the end");
+    assert!(tail_out.contains("\x1b[?1049l"), "alternate screen left at the end");
+    assert!(tail_out.contains("\x1b[?25h"), "cursor shown at the end");
+    assert!(db.join(huitoukan::store::browse::SUMMARY_CACHE).is_file(), "the next start reads the summary cache");
+}
+
+#[test]
+fn a_store_in_use_gives_its_message_and_status_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let _held = huitoukan::store::Store::open(&db).unwrap();
+    let mut t = Term::start(&["--db", db.to_str().unwrap()], &dir.path().join("config"));
+    t.wait_for("正被另一个程序使用", 0);
+    let status = t.exit_status();
+    assert!(matches!(status, expectrl::WaitStatus::Exited(_, 1)), "{status:?}");
+    assert!(!t.raw.contains("\x1b[?1049h"), "the screen was never switched");
+}

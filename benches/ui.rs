@@ -1,0 +1,193 @@
+//! The app's speed on 22,000 and 1,000,000 demo households (`demo::fill`,
+//! seed 2021): from opening the store to the first full frame, one
+//! keystroke in the store-wide find box, and one frame.
+//!
+//! ```sh
+//! cargo bench --bench ui                        # both sizes
+//! HUITOUKAN_BENCH_1M=0 cargo bench --bench ui   # 22,000 only
+//! ```
+//!
+//! The stores are generated once and kept under `target/tmp/bench-ui/`
+//! (`CARGO_TARGET_TMPDIR`; a marker file says a store is complete, so an
+//! interrupted generation starts again). The million-household store takes
+//! minutes to generate and about 2 GB of disk; delete the directory to get
+//! the space back. Nothing large is committed. Run as a test (`cargo test
+//! --benches`), only the 22,000-household store is used.
+//!
+//! Targets (issue 4): first frame under 0.3 s / 3 s, a find keystroke under
+//! 10 ms / 100 ms. `first_frame` opens with the summary cache the app keeps
+//! beside the store; the first open of a new store has no cache and scans
+//! instead, which is timed once per run and printed ("cold").
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use huitoukan::store::browse::SUMMARY_CACHE;
+use huitoukan::store::Store;
+use huitoukan::ui::app::{self, App};
+use huitoukan::ui::keymap::{Key, Keymap};
+use huitoukan::ui::terminal;
+use huitoukan::ui::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const SEED: u64 = 2021;
+
+fn vm_kb(key: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// The demo store of `n` households, generated on first use and kept.
+fn store_dir(n: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-ui").join(format!("demo-{n}-seed{SEED}"));
+    let done = dir.join("bench-complete");
+    if !done.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Store::open(&dir).expect("create the bench store");
+        let started = Instant::now();
+        huitoukan::demo::fill(&store, n, SEED, |k| {
+            if k % 100_000 == 0 {
+                eprintln!("bench ui: generated {k}/{n} households ({:.0?})", started.elapsed());
+            }
+        })
+        .expect("fill the bench store");
+        drop(store);
+        // sled replays its log on the first open after the writes; not the app's cost.
+        drop(Store::open(&dir).expect("reopen the bench store"));
+        std::fs::write(&done, "").expect("mark the store complete");
+        eprintln!("bench ui: {n} households generated in {:.1?}", started.elapsed());
+    }
+    dir
+}
+
+fn theme() -> Theme {
+    Theme { ascii: false, color: true }
+}
+
+/// Open → load → first frame at 80×24; returned so that drops are not timed.
+fn first_frame(dir: &Path) -> (Store, App, Terminal<TestBackend>) {
+    let store = Store::open(dir).expect("open");
+    let (mut app, _) = terminal::load(&store, Keymap::shipped(), theme()).expect("load");
+    app.resize(80, 24);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| huitoukan::ui::view::render(f, &app)).expect("draw");
+    (store, app, t)
+}
+
+fn press(app: &mut App, key: &str) {
+    app::handle_key(app, Key::parse(key).expect("key").to_event());
+}
+
+/// Times typing `typed` into the store-wide find box holding `before`;
+/// the deletion after each is not timed.
+fn keystroke(c: &mut Criterion, name: &str, label: &str, app: &mut App, before: &str, typed: char, big: bool) {
+    press(app, "esc");
+    press(app, "ctrl-f");
+    for ch in before.chars() {
+        app::input(app, ch);
+    }
+    let mut g = c.benchmark_group("ui_find_keystroke");
+    if big {
+        g.sample_size(20);
+    }
+    g.bench_function(BenchmarkId::new(name, label), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let t = Instant::now();
+                app::input(app, typed);
+                total += t.elapsed();
+                black_box(app.list.rows.len());
+                press(app, "backspace");
+            }
+            total
+        })
+    });
+    g.finish();
+    press(app, "esc");
+}
+
+fn run(c: &mut Criterion, n: usize, label: &str) {
+    let dir = store_dir(n);
+    let big = n > 100_000;
+
+    // Cold: no summary cache (the first start on a store), once.
+    let _ = std::fs::remove_file(dir.join(SUMMARY_CACHE));
+    let started = Instant::now();
+    let (store, app, _) = first_frame(&dir);
+    let cold = started.elapsed();
+    store.write_summary_cache(&app.summaries).expect("write the cache");
+    drop((store, app));
+    let started = Instant::now();
+    let (store, mut app, _) = first_frame(&dir);
+    eprintln!(
+        "bench ui {label}: first frame cold (scan, no cache) {cold:.2?}, with cache {:.2?}; resident {} MB (peak {} MB)",
+        started.elapsed(),
+        vm_kb("VmRSS") / 1024,
+        vm_kb("VmHWM") / 1024
+    );
+    drop(store);
+
+    let mut g = c.benchmark_group("ui_first_frame");
+    if big {
+        g.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(40));
+    }
+    g.bench_function(BenchmarkId::new("open_load_draw", label), |b| {
+        // One store open at a time (it is locked); closing it is not timed.
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let t = Instant::now();
+                let opened = first_frame(&dir);
+                total += t.elapsed();
+                drop(black_box(opened));
+            }
+            total
+        })
+    });
+    g.finish();
+
+    // A name's first letter (a full scan), the second letter (within the
+    // first's results), a 汉字 (name or address text, a full scan), and the
+    // fourth digit of an ID's tail (a full scan: digits do not narrow).
+    let id = app.summaries[n / 2].id_number.clone();
+    let tail: Vec<char> = id[id.len() - 4..].chars().collect();
+    keystroke(c, "first_letter_z", label, &mut app, "", 'z', big);
+    keystroke(c, "second_letter_zh", label, &mut app, "z", 'h', big);
+    keystroke(c, "hanzi_shi", label, &mut app, "", '石', big);
+    let before: String = tail[..3].iter().collect();
+    keystroke(c, "fourth_id_digit", label, &mut app, &before, tail[3], big);
+
+    // One frame of the main screen, in a village and with every household listed.
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    let mut g = c.benchmark_group("ui_frame");
+    for (name, keys) in [("village_step", &["tab"][..]), ("all_households_step", &["shift-tab", "home", "tab"][..])] {
+        for k in keys {
+            press(&mut app, k);
+        }
+        g.bench_function(BenchmarkId::new(name, label), |b| {
+            let mut down = true;
+            b.iter(|| {
+                press(&mut app, if down { "j" } else { "k" });
+                down = !down;
+                t.draw(|f| huitoukan::ui::view::render(f, &app)).expect("draw");
+            })
+        });
+    }
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    run(c, 22_000, "22k");
+    let benchmarking = std::env::args().any(|a| a == "--bench");
+    let million = std::env::var("HUITOUKAN_BENCH_1M").map_or(true, |v| v != "0");
+    if benchmarking && million {
+        run(c, 1_000_000, "1m");
+    }
+}
+
+criterion_group!(ui_benches, benches);
+criterion_main!(ui_benches);

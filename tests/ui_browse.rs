@@ -113,7 +113,7 @@ fn find_across_the_store_shows_places_and_narrows_per_key() {
     assert!(app.list.rows.is_empty(), "three digits are not enough");
     assert!(screen_text(&draw(&app, 80, 24)).contains("至少输入最后4位"));
     type_text(&mut app, &tail[3..]);
-    assert!(app.list.rows.iter().any(|&i| i == 1234));
+    assert!(app.list.rows.contains(&1234));
 
     // Ctrl-F again switches to the place; Esc closes the find.
     press(&mut app, &["ctrl-f"]);
@@ -223,7 +223,7 @@ fn paste_starts_a_store_wide_find_and_repeats_and_releases_are_ignored() {
     let mut app = app_with(&recs, plain());
     let name = app.summaries[42].head.clone();
     app::paste(&mut app, &format!("{name}\n"));
-    assert!(app.list.rows.iter().any(|&i| i == 42));
+    assert!(app.list.rows.contains(&42));
     let mut ev = huitoukan::ui::keymap::Key::parse("esc").unwrap().to_event();
     ev.kind = crossterm::event::KeyEventKind::Release;
     assert!(app::handle_key(&mut app, ev).is_empty());

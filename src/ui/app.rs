@@ -212,7 +212,16 @@ impl App {
         self.list.fill(&self.summaries, base, &self.filters, height);
     }
 
+    /// Searches again after the find box changed; the list starts at its top.
     fn refresh_find(&mut self) {
+        self.search_again();
+        self.list.selected = 0;
+        self.list.offset = 0;
+        self.list.rows.clear();
+        self.fill_list();
+    }
+
+    fn search_again(&mut self) {
         let base = match self.find.as_ref().map(|f| f.scope) {
             Some(FindScope::Place(p)) => self.tree.members(p),
             Some(FindScope::All) => self.tree.members(PlaceSel::All),
@@ -221,10 +230,6 @@ impl App {
         if let Some(f) = self.find.as_mut() {
             f.refresh(base, &self.summaries, &self.index);
         }
-        self.list.selected = 0;
-        self.list.offset = 0;
-        self.list.rows.clear();
-        self.fill_list();
     }
 
     /// The place the statistics and titles are about.
@@ -351,7 +356,8 @@ impl App {
             if let Some(f) = self.find.as_mut() {
                 f.reset();
             }
-            self.refresh_find();
+            // The household being worked on stays selected.
+            self.search_again();
         }
         self.fill_list();
     }

@@ -54,22 +54,39 @@ fn narrows(old: &Query, new: &Query) -> bool {
     }
 }
 
+/// Whether `c` occurs in `text`. UTF-8 never matches inside another
+/// character, so comparing bytes is exact. Written out per length: the
+/// standard `contains` and a slice comparison both call `memcmp` per
+/// candidate, which is slow for a 汉字 in a million short strings.
+fn has_char(text: &str, c: char) -> bool {
+    let mut buf = [0u8; 4];
+    let bytes = text.as_bytes();
+    match *c.encode_utf8(&mut buf).as_bytes() {
+        [a] => bytes.contains(&a),
+        [a, b] => bytes.windows(2).any(|w| w[0] == a && w[1] == b),
+        [a, b, c] => bytes.windows(3).any(|w| w[0] == a && w[1] == b && w[2] == c),
+        [a, b, c, d] => bytes.windows(4).any(|w| w[0] == a && w[1] == b && w[2] == c && w[3] == d),
+        _ => false,
+    }
+}
+
 /// Whether summary `i` matches; the same test as [`Index::matches`], with
-/// a character searcher for a one-character text (the first 汉字 typed
-/// scans everything, and `str::contains(&str)` sets up a searcher per call).
+/// a faster one for a single character (the first 汉字 typed scans
+/// everything in scope).
 fn matches(summaries: &[Summary], index: &Index, i: usize, q: &Query, one_char: Option<char>) -> bool {
     match (q, one_char) {
         (Query::Text(_), Some(c)) => {
             let s = &summaries[i];
-            s.head.contains(c) || s.address.contains(c)
+            has_char(&s.head, c) || has_char(&s.address, c)
         }
         _ => index.matches(summaries, i, q),
     }
 }
 
-/// Households in `within` that match `q`, in `within`'s order. A set as
-/// large as the store is tested in memory order (place order would jump
-/// around a million records) and split over the cores.
+/// Households in `within` that match `q`, in `within`'s order. When
+/// `within` is a good part of the store, every household is tested in
+/// memory order (place order jumps around the records, and that costs more
+/// than testing the rest); large jobs are split over the cores.
 pub fn search(within: &[u32], summaries: &[Summary], index: &Index, q: &Query) -> Vec<u32> {
     const PARALLEL_FROM: usize = 100_000;
     let one_char = match q {
@@ -77,14 +94,14 @@ pub fn search(within: &[u32], summaries: &[Summary], index: &Index, q: &Query) -
         _ => None,
     };
     let test = |i: usize| matches(summaries, index, i, q, one_char);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    if within.len() < PARALLEL_FROM {
-        return within.iter().copied().filter(|&i| test(i as usize)).collect();
-    }
-    if within.len() < summaries.len() {
-        let chunk = within.len().div_ceil(threads);
+    let threads = |n: usize| if n < PARALLEL_FROM { 1 } else { std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) };
+    if within.len() * 4 < summaries.len() || within.len() < 1_000 {
+        let pick = |part: &[u32]| -> Vec<u32> { part.iter().copied().filter(|&i| test(i as usize)).collect() };
+        let chunk = within.len().div_ceil(threads(within.len())).max(1);
+        if chunk >= within.len() {
+            return pick(within);
+        }
         return std::thread::scope(|scope| {
-            let pick = |part: &[u32]| -> Vec<u32> { part.iter().copied().filter(|&i| test(i as usize)).collect() };
             let jobs: Vec<_> = within.chunks(chunk).map(|part| (part, scope.spawn(move || pick(part)))).collect();
             let mut out = Vec::new();
             for (part, job) in jobs {
@@ -94,16 +111,20 @@ pub fn search(within: &[u32], summaries: &[Summary], index: &Index, q: &Query) -
             out
         });
     }
-    // The whole store: mark matches in memory order, then read them in `within`'s order.
     let mut hit = vec![false; summaries.len()];
-    let chunk = hit.len().div_ceil(threads);
+    let chunk = hit.len().div_ceil(threads(hit.len())).max(1);
     std::thread::scope(|scope| {
         for (n, part) in hit.chunks_mut(chunk).enumerate() {
-            scope.spawn(move || {
+            let mut mark = move || {
                 for (k, h) in part.iter_mut().enumerate() {
                     *h = test(n * chunk + k);
                 }
-            });
+            };
+            if chunk >= summaries.len() {
+                mark();
+            } else {
+                scope.spawn(mark);
+            }
         }
     });
     within.iter().copied().filter(|&i| hit.get(i as usize).copied().unwrap_or(false)).collect()
@@ -253,6 +274,15 @@ mod tests {
         assert_eq!(typed(&mut g, "4"), Some(vec![0]));
         assert_eq!(typed(&mut g, "\n李"), Some(vec![]), "pasted line breaks become spaces");
         assert_eq!(g.text(), "1234 李");
+    }
+
+    #[test]
+    fn one_character_is_found_only_whole() {
+        assert!(has_char("重庆市彭水县石盘乡", '石'));
+        assert!(!has_char("重庆市彭水县", '石'));
+        assert!(has_char("ab3组", '3'));
+        assert!(!has_char("三口村", '石'));
+        assert!(has_char("Müller", 'ü') && has_char("𠀋家", '𠀋'));
     }
 
     #[test]

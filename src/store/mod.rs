@@ -195,9 +195,8 @@ impl Store {
             .map_err(|e| StoreError::from_io(path, e))?;
         let config = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500));
         // sled 0.34 can panic on some damaged files instead of returning an error.
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
-        let db = match opened {
-            Ok(r) => r.map_err(|e| StoreError::from_sled(path, e))?,
+        let db = match open_waiting_for_release(path, &config) {
+            Ok(r) => r?,
             Err(panic) => {
                 let detail = panic
                     .downcast_ref::<String>()
@@ -702,6 +701,39 @@ fn answer_changes(old: &LookBack, answers: &Answers) -> Vec<(&'static str, Strin
         }
     }
     out
+}
+
+/// How long an open waits for a lock that this process itself, or a process
+/// that has ended, still holds.
+const LOCK_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Opens sled, catching the panics it raises on some damaged files. sled 0.34
+/// releases its file lock from a background thread some moments after the last
+/// handle is dropped (spacejam/sled#1234, #1289), so reopening a store this
+/// process just closed (a restore, a test) can find it briefly locked. Such a
+/// lock, or one left by a process that no longer runs, is waited for; a live
+/// other process is reported at once.
+fn open_waiting_for_release(
+    path: &Path,
+    config: &sled::Config,
+) -> std::result::Result<Result<sled::Db>, Box<dyn std::any::Any + Send>> {
+    let started = std::time::Instant::now();
+    loop {
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()))?;
+        let err = match opened {
+            Ok(db) => return Ok(Ok(db)),
+            Err(e) => StoreError::from_sled(path, e),
+        };
+        let transient = match &err {
+            StoreError::Locked { holder: None, .. } => true,
+            StoreError::Locked { holder: Some(h), .. } => h.pid == std::process::id() || !h.alive(),
+            _ => false,
+        };
+        if !transient || started.elapsed() >= LOCK_RELEASE_WAIT {
+            return Ok(Err(err));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[cfg(test)]

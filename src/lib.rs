@@ -7,6 +7,8 @@
 //! - [`store`]: the sled store behind a typed API (no sled type leaves it).
 //! - [`demo`]: deterministic demo data.
 
+pub mod backup;
+pub mod config;
 pub mod demo;
 pub mod form;
 pub mod io;

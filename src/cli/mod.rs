@@ -80,15 +80,24 @@ pub enum Command {
     },
 }
 
-/// Opens the store for a command-line tool, with the Chinese message on failure.
+/// Opens the store for a command-line tool or the app, with the Chinese
+/// message on failure; a damaged store's message names the newest automatic
+/// snapshot and the command that restores it.
 pub fn open_store(global: &Global, program: &str) -> anyhow::Result<crate::store::Store> {
     let path = global.store_path();
-    if global.demo && global.db.is_none() && !path.exists() {
-        let store = crate::store::Store::open_as(&path, program)?;
-        demo::fill_default(&store)?;
-        return Ok(store);
+    let fresh_demo = global.demo && global.db.is_none() && !path.exists();
+    match crate::store::Store::open_as(&path, program) {
+        Ok(store) => {
+            if fresh_demo {
+                demo::fill_default(&store)?;
+            }
+            Ok(store)
+        }
+        Err(e @ crate::store::StoreError::Corrupt { .. }) => {
+            anyhow::bail!("{e}\n{}", crate::backup::advice_for_damaged(&path))
+        }
+        Err(e) => Err(e.into()),
     }
-    Ok(crate::store::Store::open_as(&path, program)?)
 }
 
 /// Prints an error the way every command does: Chinese, on stderr.

@@ -13,6 +13,7 @@ use super::app::{self, App};
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::{effects, view};
+use crate::backup::{self, Schedule};
 use crate::cli::Global;
 use crate::store::browse::SummarySource;
 use crate::store::Store;
@@ -22,7 +23,7 @@ use ratatui::DefaultTerminal;
 use std::io::{stdout, IsTerminal};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Exit status when the terminal went away (hang-up, lost tty).
 pub const EXIT_TERMINAL_LOST: i32 = 129;
@@ -115,8 +116,10 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     // Opened before the screen switches, so a locked or damaged store's
     // message prints on the normal screen.
     let store = crate::cli::open_store(global, "huitoukan")?;
-    let (keymap, warnings) = Keymap::load(global.keymap.as_deref());
-    let theme = Theme::new(global.ascii);
+    let (config, mut warnings) = crate::config::Config::load();
+    let (keymap, keymap_warnings) = Keymap::load(global.keymap.as_deref());
+    warnings.extend(keymap_warnings);
+    let theme = Theme::new(global.ascii || config.ascii);
     eprint!("正在读取数据库 {} …", store.path().display());
     let (mut app, source) = load(&store, keymap, theme)?;
     eprintln!();
@@ -125,21 +128,24 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     app.warn(warnings);
     let hangup = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&hangup))?;
+        signal_hook::flag::register(signal, Arc::clone(&hangup))
+            .map_err(|e| anyhow::anyhow!("无法登记挂断信号的处理（{e}），为免断线时丢失正在填写的内容，程序不启动"))?;
     }
     let done = Arc::new(AtomicBool::new(false));
     watchdog(Arc::clone(&hangup), Arc::clone(&done));
+    let mut schedule = Schedule::new(config.backup);
     let cache_due = match source {
         SummarySource::Scan => true,
         SummarySource::CachePlus(n) => n > CACHE_REWRITE_AFTER,
         SummarySource::Cache => false,
     };
     let code = {
-        let mut session = Session::start()?;
+        let mut session = Session::start()
+            .map_err(|e| anyhow::anyhow!("无法把终端切换到全屏模式（{e}）。请在普通的终端窗口里运行huitoukan"))?;
         if let Ok(size) = session.terminal.size() {
             app.resize(size.width, size.height);
         }
-        let code = event_loop(&mut session.terminal, &store, &mut app, &hangup, cache_due);
+        let code = event_loop(&mut session.terminal, &store, &mut app, &hangup, cache_due, &mut schedule);
         let pending = app.pending_saves();
         effects::run(&store, &mut app, pending);
         code
@@ -151,6 +157,13 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     if let Some(s) = app.status.as_ref().filter(|s| s.error) {
         eprintln!("{}", s.text);
     }
+    if code == 0 && schedule.due_on_exit() {
+        eprint!("正在做自动快照 …");
+        match backup::take(&store, schedule.policy()) {
+            Ok((path, _)) => eprintln!(" 已保存到 {}", path.display()),
+            Err(e) => eprintln!("\n自动快照没有做成：{e}"),
+        }
+    }
     Ok(code)
 }
 
@@ -160,6 +173,7 @@ fn event_loop(
     app: &mut App,
     hangup: &AtomicBool,
     mut cache_due: bool,
+    schedule: &mut Schedule,
 ) -> i32 {
     loop {
         if terminal.draw(|f| view::render(f, app)).is_err() {
@@ -186,6 +200,14 @@ fn event_loop(
             }
             match event::poll(Duration::ZERO) {
                 Ok(true) => break,
+                Ok(false) if input == Input::Idle && schedule.due(Instant::now()) => {
+                    match backup::take(store, schedule.policy()) {
+                        Ok((path, _)) => app.say(format!("已自动快照：{}", path.display())),
+                        Err(e) => app.error(format!("自动快照没有做成：{e}")),
+                    }
+                    schedule.taken(Instant::now());
+                    break;
+                }
                 Ok(false) => {}
                 Err(_) => return EXIT_TERMINAL_LOST,
             }
@@ -208,7 +230,9 @@ fn event_loop(
                 Ok(_) => Vec::new(),
                 Err(_) => return EXIT_TERMINAL_LOST,
             };
-            effects::run(store, app, effects);
+            if effects::run(store, app, effects).edited {
+                schedule.edited();
+            }
             if app.quit {
                 break;
             }

@@ -1,0 +1,174 @@
+//! Automatic snapshots: taken on clean exit and every N minutes of editing,
+//! the last few kept beside the store (owner-only), and named in the
+//! message a clerk sees when the store will not open.
+//!
+//! For a store at `…/store` they live in `…/store.snapshots/` as
+//! `auto-YYYYMMDD-HHMMSS.htksnap`.
+
+use crate::config::BackupPolicy;
+use crate::io::snapshot::{self, SnapshotError, SnapshotInfo};
+use crate::store::Store;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+const PREFIX: &str = "auto-";
+const SUFFIX: &str = ".htksnap";
+
+/// The folder beside the store that holds its automatic snapshots.
+pub fn dir_for(store_path: &Path) -> PathBuf {
+    let name = store_path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
+    store_path.with_file_name(format!("{name}.snapshots"))
+}
+
+/// Automatic snapshots of the store, newest first.
+pub fn list(store_path: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir_for(store_path)) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
+        })
+        .collect();
+    // The names sort by time.
+    files.sort();
+    files.reverse();
+    files
+}
+
+/// Takes an automatic snapshot now and keeps only the newest `policy.keep`.
+pub fn take(store: &Store, policy: &BackupPolicy) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
+    let dir = dir_for(store.path());
+    let dir_err = |e: std::io::Error| SnapshotError::File { path: dir.display().to_string(), reason: crate::io::file::describe(&e) };
+    std::fs::create_dir_all(&dir).map_err(dir_err)?;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(dir_err)?;
+    let mut name = format!("{PREFIX}{}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    let mut n = 1;
+    while dir.join(&name).exists() {
+        n += 1;
+        name = format!("{PREFIX}{}-{n}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    }
+    let path = dir.join(name);
+    let info = snapshot::save(store, &path)?;
+    for old in list(store.path()).into_iter().skip(policy.keep.max(1)) {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok((path, info))
+}
+
+/// The newest automatic snapshot that verifies, with what it holds.
+pub fn newest_good(store_path: &Path) -> Option<(PathBuf, SnapshotInfo)> {
+    list(store_path).into_iter().find_map(|p| snapshot::verify(&p).ok().map(|i| (p, i)))
+}
+
+/// What to tell the clerk when the store is damaged: the newest good
+/// automatic snapshot, and the exact command that restores it.
+pub fn advice_for_damaged(store_path: &Path) -> String {
+    match newest_good(store_path) {
+        Some((file, info)) => format!(
+            "最近一次自动快照是 {}。恢复它（损坏的数据库会改名保留在旁边）请运行：\n  huitoukan --db {} snapshot restore {}\n恢复后，快照时间之后录入的内容需要重新录入。",
+            info.describe(),
+            shell_quote(store_path),
+            shell_quote(&file)
+        ),
+        None => format!(
+            "在 {} 没有找到可用的自动快照。如有手动保存的快照，请运行：huitoukan --db {} snapshot restore 快照文件；否则请联系技术人员，不要删除数据库目录。",
+            dir_for(store_path).display(),
+            shell_quote(store_path)
+        ),
+    }
+}
+
+fn shell_quote(p: &Path) -> String {
+    let s = p.display().to_string();
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Decides when the next automatic snapshot is due while editing.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    policy: BackupPolicy,
+    /// Edits since the last snapshot.
+    dirty: bool,
+    last: std::time::Instant,
+}
+
+impl Schedule {
+    pub fn new(policy: BackupPolicy) -> Self {
+        Schedule { policy, dirty: false, last: std::time::Instant::now() }
+    }
+
+    /// Call after every save that changed the store.
+    pub fn edited(&mut self) {
+        self.dirty = true;
+    }
+
+    /// True when a periodic snapshot is due now.
+    pub fn due(&self, now: std::time::Instant) -> bool {
+        self.dirty
+            && self.policy.every_minutes > 0
+            && now.duration_since(self.last).as_secs() >= self.policy.every_minutes * 60
+    }
+
+    /// True when a snapshot should be taken on a clean exit.
+    pub fn due_on_exit(&self) -> bool {
+        self.policy.on_exit && self.dirty
+    }
+
+    pub fn taken(&mut self, now: std::time::Instant) {
+        self.dirty = false;
+        self.last = now;
+    }
+
+    pub fn policy(&self) -> &BackupPolicy {
+        &self.policy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn schedule_waits_for_edits_and_the_interval() {
+        let mut s = Schedule::new(BackupPolicy { every_minutes: 30, keep: 3, on_exit: true });
+        let t0 = Instant::now();
+        assert!(!s.due(t0 + Duration::from_secs(3600)), "nothing edited");
+        assert!(!s.due_on_exit());
+        s.edited();
+        assert!(!s.due(t0 + Duration::from_secs(60)));
+        assert!(s.due(t0 + Duration::from_secs(1800)));
+        assert!(s.due_on_exit());
+        s.taken(t0 + Duration::from_secs(1800));
+        assert!(!s.due(t0 + Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn takes_keeps_the_newest_and_advises() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("store");
+        let store = Store::open(&path).unwrap();
+        crate::demo::fill(&store, 30, 1, |_| {}).unwrap();
+        let policy = BackupPolicy { every_minutes: 30, keep: 2, on_exit: true };
+        for _ in 0..3 {
+            take(&store, &policy).unwrap();
+        }
+        let files = list(&path);
+        assert_eq!(files.len(), 2);
+        let mode = std::fs::metadata(dir_for(&path)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        for f in &files {
+            assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        drop(store);
+        let advice = advice_for_damaged(&path);
+        assert!(advice.contains("30户"), "{advice}");
+        assert!(advice.contains(&format!("huitoukan --db {} snapshot restore {}", path.display(), files[0].display())), "{advice}");
+    }
+}

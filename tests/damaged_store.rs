@@ -1,0 +1,55 @@
+//! A damaged store is refused with a Chinese message that names the newest
+//! automatic snapshot and the exact command that restores it; running that
+//! command brings the store back.
+
+use huitoukan::config::BackupPolicy;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_huitoukan"))
+}
+
+#[test]
+fn damaged_store_names_the_snapshot_and_the_restore_command_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("store");
+    let out = bin().args(["demo", "--households", "400", "--db"]).arg(&db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    {
+        let store = huitoukan::store::Store::open(&db).unwrap();
+        huitoukan::backup::take(&store, &BackupPolicy::default()).unwrap();
+    }
+    // A power cut in the wrong place: stomp on the middle of sled's data file.
+    let file = db.join("db");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let mid = bytes.len() / 2;
+    let end = (mid + 4096).min(bytes.len());
+    for b in &mut bytes[mid..end] {
+        *b = 0xA5;
+    }
+    for b in &mut bytes[..64] {
+        *b = 0;
+    }
+    std::fs::write(&file, &bytes).unwrap();
+
+    let out = bin().arg("--db").arg(&db).args(["audit", "verify"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(err.contains("已损坏"), "{err}");
+    assert!(err.contains("400户"), "names the snapshot's counts: {err}");
+    let line = err
+        .lines()
+        .find(|l| l.trim_start().starts_with("huitoukan --db"))
+        .unwrap_or_else(|| panic!("restore command in: {err}"));
+    let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+    assert_eq!(args[0], "--db");
+    assert_eq!(&args[2..4], ["snapshot", "restore"]);
+
+    // Run exactly the command the message gave (adding --yes: no terminal here).
+    let out = bin().args(&args).arg("--yes").output().unwrap();
+    assert!(out.status.success(), "restore: {}", String::from_utf8_lossy(&out.stderr));
+    let out = bin().arg("--db").arg(&db).args(["audit", "verify"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = huitoukan::store::Store::open(&db).unwrap();
+    assert_eq!(store.household_count(), 400);
+}

@@ -1,0 +1,118 @@
+//! The real binary in a pseudo-terminal: type into a form, send SIGHUP (as a
+//! dropped SSH connection does), reopen the store and find the draft with
+//! everything entered before the last field change — and the field being
+//! typed, which the app saves on hang-up.
+#![cfg(unix)]
+
+mod form_support;
+
+use form_support::*;
+use huitoukan::form::Value;
+use huitoukan::store::Store;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The app's screen output so far, escape sequences removed (the terminal
+/// is driven cell by cell, so only single 汉字 can be looked for reliably).
+struct Screen {
+    session: expectrl::Session,
+    text: String,
+}
+
+impl Screen {
+    fn read(&mut self) {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = self.session.try_read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            self.text.push_str(&strip_escapes(&String::from_utf8_lossy(&buf[..n])));
+        }
+    }
+
+    /// Waits until `needle` shows in output that came after `from` (a length of `text`).
+    fn wait_for(&mut self, needle: &str, from: usize, secs: u64) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(secs) {
+            self.read();
+            if self.text.get(from..).is_some_and(|t| t.contains(needle)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    fn send(&mut self, keys: &str) -> usize {
+        self.read();
+        let at = self.text.len();
+        self.session.send(keys).unwrap();
+        at
+    }
+}
+
+/// Drops CSI (`ESC [ … final`) and other two-byte escape sequences.
+fn strip_escapes(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        if chars.next_if_eq(&'[').is_some() {
+            for d in chars.by_ref() {
+                if ('@'..='~').contains(&d) {
+                    break;
+                }
+            }
+        } else {
+            chars.next();
+        }
+    }
+    out
+}
+
+#[test]
+fn sighup_keeps_every_field_left_and_the_one_being_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    {
+        let store = Store::open(&db).unwrap();
+        store.upsert_households(&[(place(), section_a(1, "张三", None))], WHO).unwrap();
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_huitoukan"));
+    cmd.arg("--db").arg(&db).env("TERM", "xterm-256color").env("HUITOUKAN_OPERATOR", "pty");
+    let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
+    session.get_process_mut().set_window_size(80, 24).unwrap();
+    let mut s = Screen { session, text: String::new() };
+    assert!(s.wait_for("张", 0, 30), "the household list: {}", s.text);
+
+    // Enter opens the household (a first Enter may only move the focus to the list).
+    let at = s.send("\r");
+    if !s.wait_for("医疗", at, 3) {
+        let at = s.send("\r");
+        assert!(s.wait_for("医疗", at, 10), "the form: {}", s.text);
+    }
+    s.send("221"); // B1 否, B2 否, B3 是: each field left, so saved
+    s.send("\x1b[6~\x1b[6~"); // PageDown twice: D1
+    let at = s.send("王五"); // typed, not left
+    assert!(s.wait_for("五", at, 10), "the name on screen (so every key before it was handled): {}", s.text);
+
+    let pid = s.session.get_process().pid().as_raw();
+    assert!(Command::new("kill").args(["-HUP", &pid.to_string()]).status().unwrap().success());
+    let started = Instant::now();
+    while s.session.is_alive().unwrap_or(false) {
+        assert!(started.elapsed() < Duration::from_secs(20), "the app did not exit on SIGHUP");
+        s.read();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let store = Store::open(&db).expect("the store opens again after a hang-up");
+    let key = store.summaries().unwrap()[0].key;
+    let a = store.get(key).unwrap().unwrap().form.answers;
+    assert_eq!(a.get("B1"), Some(&Value::Bool(false)));
+    assert_eq!(a.get("B2"), Some(&Value::Bool(false)));
+    assert_eq!(a.get("B3"), Some(&Value::Bool(true)));
+    assert_eq!(a.get("D1"), Some(&list(&["王五"])), "the field being typed is saved on hang-up too");
+}

@@ -691,9 +691,12 @@ fn clean_answers(answers: &Answers) -> Answers {
 /// Changed B–D answers as (field, old, new) display strings.
 fn answer_changes(old: &LookBack, answers: &Answers) -> Vec<(&'static str, String, String)> {
     let new = clean_answers(answers);
+    // A record written before answers were cleaned can hold blank values
+    // (an empty checklist); blank to absent is no change worth auditing.
+    let old = clean_answers(&old.form.answers);
     let mut out = Vec::new();
     for f in schema::FIELDS.iter().filter(|f| !f.is_prefilled()) {
-        let o = old.form.answers.get(f.code);
+        let o = old.get(f.code);
         let n = new.get(f.code);
         if o != n {
             let show = |v: Option<&Value>| v.map(|v| rules::display_value(f, v)).unwrap_or_default();

@@ -144,3 +144,17 @@ fn audit_chain_detects_tampering() {
     s.db.insert(audit_key(1), codec::encode(&e)).unwrap();
     assert_eq!(s.verify_audit().unwrap().first_broken, Some(2));
 }
+
+#[test]
+fn blank_old_answers_are_not_audited_as_changes() {
+    let household = Household { place: place("石盘村"), a: section_a(ID1, "张三"), verified: false, imported_at: crate::model::Timestamp(0) };
+    let mut old = LookBack { household, form: FormRecord::default() };
+    old.form.answers.insert("D4".into(), Value::Multi(vec![]));
+    old.form.answers.insert("D7".into(), Value::Text(String::new()));
+    assert!(answer_changes(&old, &Answers::new()).is_empty());
+    let mut new = Answers::new();
+    new.insert("B1".into(), Value::Bool(true));
+    new.insert("D4".into(), Value::Multi(vec![]));
+    let changes = answer_changes(&old, &new);
+    assert_eq!(changes, vec![("B1", String::new(), "是".to_string())]);
+}

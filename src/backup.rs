@@ -62,6 +62,13 @@ pub fn newest_good(store_path: &Path) -> Option<(PathBuf, SnapshotInfo)> {
     list(store_path).into_iter().find_map(|p| snapshot::verify(&p).ok().map(|i| (p, i)))
 }
 
+/// Whether the store holds changes no good automatic snapshot has: none
+/// taken yet, or changes made since (by an import, or a session that ended
+/// without its exit snapshot).
+pub fn stale(store: &Store) -> bool {
+    newest_good(store.path()).map_or(true, |(_, info)| info.audit_entries != store.audit_entries())
+}
+
 /// What to tell the clerk when the store is damaged: the newest good
 /// automatic snapshot, and the exact command that restores it.
 pub fn advice_for_damaged(store_path: &Path) -> String {
@@ -156,7 +163,12 @@ mod tests {
         let store = Store::open(&path).unwrap();
         crate::demo::fill(&store, 30, 1, |_| {}).unwrap();
         let policy = BackupPolicy { every_minutes: 30, keep: 2, on_exit: true };
-        for _ in 0..3 {
+        assert!(stale(&store), "no snapshot yet");
+        take(&store, &policy).unwrap();
+        assert!(!stale(&store), "the snapshot holds every change");
+        store.set_verified(1, true, "t").unwrap();
+        assert!(stale(&store), "a change since");
+        for _ in 0..2 {
             take(&store, &policy).unwrap();
         }
         let files = list(&path);

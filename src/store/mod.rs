@@ -283,6 +283,12 @@ impl Store {
         Ok(())
     }
 
+    /// How many audit entries the store holds: every change adds one, so two
+    /// equal counts (store and snapshot) mean nothing changed in between.
+    pub fn audit_entries(&self) -> u64 {
+        self.head.lock().unwrap_or_else(|p| p.into_inner()).next_seq
+    }
+
     /// Records the audit log's length for the next open's check (atomic, owner-only).
     fn write_marker(&self) {
         let have = self.head.lock().unwrap_or_else(|p| p.into_inner()).next_seq;

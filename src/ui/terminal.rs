@@ -157,7 +157,7 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     if let Some(s) = app.status.as_ref().filter(|s| s.error) {
         eprintln!("{}", s.text);
     }
-    if code == 0 && schedule.due_on_exit() {
+    if code == 0 && schedule.policy().on_exit && (schedule.due_on_exit() || backup::stale(&store)) {
         eprint!("正在做自动快照 …");
         match backup::take(&store, schedule.policy()) {
             Ok((path, _)) => eprintln!(" 已保存到 {}", path.display()),

@@ -133,3 +133,74 @@ fn read_only_store_gives_a_clear_message() {
     assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}: {msg}");
     assert!(msg.contains("没有写入权限"), "{msg}");
 }
+
+/// In the app: a save refused by a full disk shows the message in the status
+/// line, the form stays open with what was typed, and the same text saves
+/// once there is room again.
+#[test]
+fn app_keeps_the_typed_text_when_the_disk_is_full() {
+    use huitoukan::ui::app::{self, Screen};
+    use huitoukan::ui::keymap::{Key, Keymap};
+    use huitoukan::ui::theme::Theme;
+    use huitoukan::ui::{effects, terminal};
+    let Some(fs) = Tmpfs::mount("24m") else { return };
+    let path = fs.dir.join("store");
+    let store = Store::open(&path).unwrap();
+    demo::fill(&store, 50, 1, |_| {}).unwrap();
+    let key = store
+        .summaries()
+        .unwrap()
+        .iter()
+        .filter(|s| s.state != huitoukan::model::FormState::Submitted)
+        .map(|s| s.key)
+        .find(|&k| store.get(k).unwrap().unwrap().household.a.eliminated.is_none())
+        .expect("a not-eliminated household not yet submitted");
+    let (mut app, _) = terminal::load(&store, Keymap::shipped(), Theme { ascii: false, color: false }).unwrap();
+    app.resize(80, 24);
+    effects::run(&store, &mut app, vec![app::Effect::OpenForm(key)]);
+    let press = |app: &mut app::App, k: &str| app::handle_key(app, Key::parse(k).unwrap().to_event());
+    let editor = |app: &app::App| match app.screens.last() {
+        Some(Screen::Form(ed)) => ed.current(),
+        other => panic!("the form must stay open, found {}", other.is_some()),
+    };
+    // Go to D7 (the long text) through the fields.
+    for _ in 0..40 {
+        if editor(&app) == "D7" {
+            break;
+        }
+        let fx = press(&mut app, "tab");
+        effects::run(&store, &mut app, fx);
+    }
+    assert_eq!(editor(&app), "D7");
+    let ballast = fill_disk(&fs.dir);
+    let mut typed = match app.screens.last() {
+        Some(Screen::Form(ed)) => match ed.answers().get("D7") {
+            Some(Value::Text(t)) => t.clone(),
+            _ => String::new(),
+        },
+        _ => unreachable!(),
+    };
+    let mut refused = false;
+    for i in 0..400 {
+        let chunk = format!("第{i}段：家中老人常年患病，子女外出务工收入不稳定，需要持续关注。");
+        typed.push_str(&chunk);
+        app::paste(&mut app, &chunk);
+        let fx = press(&mut app, "ctrl-s");
+        effects::run(&store, &mut app, fx);
+        if app.status.as_ref().is_some_and(|s| s.error) {
+            refused = true;
+            break;
+        }
+    }
+    let stored = store.get(key).unwrap().unwrap().form.answers.get("D7").cloned();
+    assert!(refused, "a full disk must refuse a save; status {:?}, stored {} chars of {}", app.status, stored.map_or(0, |v| match v { Value::Text(t) => t.chars().count(), _ => 0 }), typed.chars().count());
+    let status = app.status.clone().unwrap();
+    assert!(status.text.contains("磁盘已满"), "{}", status.text);
+    assert_eq!(editor(&app), "D7");
+    let pending = app.pending_saves();
+    assert_eq!(pending.len(), 1, "the typed text is still waiting to be saved");
+    std::fs::remove_file(ballast).unwrap();
+    let out = effects::run(&store, &mut app, pending);
+    assert!(out.edited, "saved once there is room: {:?}", app.status);
+    assert_eq!(store.get(key).unwrap().unwrap().form.answers.get("D7"), Some(&Value::Text(typed)));
+}

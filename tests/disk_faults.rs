@@ -132,6 +132,12 @@ fn read_only_store_gives_a_clear_message() {
     let msg = err.to_string();
     assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}: {msg}");
     assert!(msg.contains("没有写入权限"), "{msg}");
+    // The command line says the same, in Chinese, with status 1.
+    let out = Command::new(env!("CARGO_BIN_EXE_huitoukan")).arg("--db").arg(&path).args(["audit", "verify"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("没有写入权限") && stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 /// In the app: a save refused by a full disk shows the message in the status

@@ -210,6 +210,18 @@ impl App {
             None => tree.members(self.places.sel),
         };
         self.list.fill(&self.summaries, base, &self.filters, height);
+        // While a form is open its household is the selected one whenever it
+        // is in the list (a save can take it out of a filter and bring it back).
+        let form = self.screens.iter().find_map(|s| if let Screen::Form(ed) = s { Some(ed.key()) } else { None });
+        if let Some(pos) = form.and_then(|k| self.list.rows.iter().position(|&i| self.summaries[i as usize].key == k)) {
+            self.list.selected = pos;
+            self.list.keep_in_view(height);
+        }
+        // A full ID stays shown only while its household is the selected one
+        // (a filter or a find can move the cursor off it).
+        if self.revealed.is_some() && self.revealed != self.list.selected_index().map(|i| self.summaries[i].key) {
+            self.revealed = None;
+        }
     }
 
     /// Searches again after the find box changed; the list starts at its top.
@@ -313,12 +325,17 @@ impl App {
             }
             FormEffect::OpenNext | FormEffect::OpenPrev => {
                 let delta = if fe == FormEffect::OpenNext { 1 } else { -1 };
-                let before = self.list.selected;
-                self.list.move_by(Some(delta), self.heights().list);
-                if self.list.selected == before {
-                    self.say(if delta > 0 { "已经是列表中的最后一户" } else { "已经是列表中的第一户" });
-                    return Vec::new();
+                // A save that took the form's household out of the list left the
+                // cursor on a neighbour of it: maybe the one wanted.
+                if self.cursor_after_form() != Some(delta > 0) {
+                    let before = self.list.selected;
+                    self.list.move_by(Some(delta), self.heights().list);
+                    if self.list.selected == before {
+                        self.say(if delta > 0 { "已经是列表中的最后一户" } else { "已经是列表中的第一户" });
+                        return Vec::new();
+                    }
                 }
+                self.revealed = None;
                 let mut out: Vec<Effect> = self.editor().and_then(|ed| ed.pending_save()).map(Effect::Form).into_iter().collect();
                 out.extend(self.selected().map(|s| Effect::OpenForm(s.key)));
                 out
@@ -329,6 +346,27 @@ impl App {
             }
             other => vec![Effect::Form(other)],
         }
+    }
+
+    /// When the open form's household is no longer in the list (a save
+    /// moved it out of a filter or the find): whether the cursor is on the
+    /// row that came after it (else on the one before). `None` otherwise.
+    fn cursor_after_form(&mut self) -> Option<bool> {
+        let key = self.editor()?.key();
+        let sel = self.list.selected_index()?;
+        let gone = self.summaries.binary_search_by_key(&key, |s| s.key).ok()?;
+        if sel == gone {
+            return None;
+        }
+        // Lists keep the order of their place's members.
+        let scope = match self.find.as_ref().map(|f| f.scope) {
+            Some(FindScope::All) => PlaceSel::All,
+            Some(FindScope::Place(p)) => p,
+            None => self.places.sel,
+        };
+        let members = self.tree.members(scope);
+        let pos = |i: usize| members.iter().position(|&m| m as usize == i);
+        Some(pos(sel)? > pos(gone)?)
     }
 
     /// Every save that must run before the app goes away.

@@ -14,10 +14,12 @@
 //! 2. `S` is renamed to `S.before-restore-<time>` (kept, or removed at the end);
 //! 3. `.S.restoring` is renamed to `S`; the directory is synced; the marker is removed.
 //!
-//! Killed before 2, the old store is in place and untouched (the next restore
-//! clears the leftover). Killed between 2 and 3, `S` is missing and the
-//! complete new store waits with its marker: the next open finishes step 3.
-//! Killed after 3, the new store is in place.
+//! Killed before 2, the old store is in place and untouched; the next open
+//! of the store removes the leftover at `P/.S.restoring` (unless a live
+//! restore is building it: its holder file names a running process).
+//! Killed between 2 and 3, `S` is missing and the complete new store waits
+//! with its marker: the next open finishes step 3. Killed after 3, the new
+//! store is in place.
 
 use super::{codec, Result, Store, StoreError, UpsertOutcome};
 use crate::model::{FormState, Place, SectionA, Summary};
@@ -117,6 +119,8 @@ impl RawBuilder {
     /// Creates an empty store directory (0700) at `path`, which must not exist.
     pub fn create(path: &Path) -> Result<RawBuilder> {
         fs::DirBuilder::new().mode(0o700).create(path).map_err(|e| StoreError::from_io(path, e))?;
+        // Says "being built" to an open of the store meanwhile (see clear_leftover_staging).
+        let _ = super::lock::write(path, &super::Holder::current("huitoukan snapshot restore"));
         let db = sled::Config::new().path(path).open().map_err(|e| StoreError::from_sled(path, e))?;
         Ok(RawBuilder {
             db,
@@ -269,6 +273,18 @@ pub fn finish_interrupted_restore(store: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Run by [`Store::open_as`] once it holds the store: removes what a
+/// restore killed before its swap left beside the store (a partial new
+/// store, or a complete one the old store was never swapped for), unless
+/// a running process is building it. Not fatal: the next restore clears it too.
+pub(super) fn clear_leftover_staging(store: &Path) {
+    let staging = staging_path(store);
+    if !staging.exists() || super::lock::read(&staging).is_some_and(|h| h.alive()) {
+        return;
+    }
+    let _ = clear_staging(&staging);
+}
+
 /// Removes what an earlier, interrupted restore left at `staging`.
 pub fn clear_staging(staging: &Path) -> Result<()> {
     match fs::remove_dir_all(staging) {
@@ -326,13 +342,34 @@ mod tests {
             let s = Store::open(&staging).unwrap();
             crate::demo::fill(&s, 10, 1, |_| {}).unwrap();
         }
-        // Without the marker the staging store is not known to be complete.
+        // Without the marker the staging store is not known to be complete:
+        // a leftover, which the open clears (no live process holds it).
         assert_eq!(Store::open(&store).unwrap().household_count(), 0);
+        assert!(!staging.exists());
+        {
+            let s = Store::open(&staging).unwrap();
+            crate::demo::fill(&s, 10, 1, |_| {}).unwrap();
+        }
         fs::remove_dir_all(&store).unwrap();
         write_marker(&staging).unwrap();
         let s = Store::open(&store).unwrap();
         assert_eq!(s.household_count(), 10);
         assert!(!staging.exists());
         assert!(!store.join(RESTORE_MARKER).exists());
+    }
+
+    #[test]
+    fn open_leaves_a_staging_store_being_built() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("db");
+        let staging = staging_path(&store);
+        let building = RawBuilder::create(&staging).unwrap();
+        drop(Store::open(&store).unwrap());
+        assert!(staging.exists(), "a live builder's store stays");
+        drop(building);
+        // Its holder names this (live) process: only a dead one's leftover is cleared.
+        super::super::lock::write(&staging, &super::super::Holder { pid: u32::MAX - 1, ..super::super::Holder::current("t") }).unwrap();
+        drop(Store::open(&store).unwrap());
+        assert!(!staging.exists(), "a dead builder's store is cleared");
     }
 }

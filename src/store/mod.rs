@@ -221,6 +221,7 @@ impl Store {
         // Not fatal: the lock itself is sled's; this only names the holder.
         let _ = lock::write(path, &Holder::current(program));
         store.write_marker();
+        bulk::clear_leftover_staging(path);
         Ok(store)
     }
 

@@ -1,6 +1,7 @@
 //! An import killed (SIGKILL) at any moment leaves the store as it was
 //! before or completely imported, never partly: the real binary imports a
-//! large generated roster and is killed while reading and while writing.
+//! large generated roster and is killed while reading and while writing,
+//! at fixed moments and at seeded random ones.
 
 use huitoukan::io::sample;
 use huitoukan::store::Store;
@@ -12,6 +13,9 @@ const ROWS: usize = 10_000;
 /// Households already in the store, with a size the roster will change.
 const KNOWN: usize = 200;
 const OLD_SIZE: i64 = 20;
+/// Kills at random moments, on top of the fixed ones.
+const RANDOM_ROUNDS: usize = 5;
+const RANDOM_SEED: u64 = 4_553;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -105,6 +109,10 @@ fn import_killed_at_any_moment_is_all_or_nothing() {
     let mut moments = vec![reading / 3, reading * 4 / 5];
     moments.extend((0..4).map(|k| reading + writing * k / 4));
     moments.extend([400, 200, 100, 50, 20].map(|ms| whole.saturating_sub(Duration::from_millis(ms))));
+    // And at seeded random moments over the whole import (and a little past it).
+    let mut rng = huitoukan::demo::Rng::new(RANDOM_SEED);
+    let whole_ms = whole.as_millis() as u64;
+    moments.extend((0..RANDOM_ROUNDS).map(|_| Duration::from_millis(rng.below(whole_ms * 11 / 10 + 1))));
     let mut found = Vec::new();
     for (i, at) in moments.iter().enumerate() {
         let db = dir.path().join(format!("run{i}"));

@@ -191,6 +191,8 @@ impl Store {
         // An existing store must come back with its metadata; only a new one may be initialised.
         let existing = path.join("db").exists() || path.join("conf").exists();
         std::fs::create_dir_all(path).map_err(|e| StoreError::from_io(path, e))?;
+        // sled creates its files with the process umask (0644 under 022): this
+        // owner-only directory is what keeps them private (tests/privacy.rs).
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| StoreError::from_io(path, e))?;
         let config = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500));

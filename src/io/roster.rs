@@ -396,9 +396,11 @@ fn workbook_error(detail: impl std::fmt::Display) -> RosterError {
 /// A table as read: (row number, cells) per row.
 type Rows = Vec<(usize, Vec<Cell>)>;
 
-/// Reads the first sheet whose header has every roster column. calamine is
+/// Reads a workbook (`.xlsx`, `.xls`, `.ods`) from its bytes: the first
+/// sheet whose header has every roster column. [`read_bytes`] calls this for
+/// content with a zip or OLE signature; it is public for fuzzing. calamine is
 /// run under `catch_unwind`: a damaged workbook must give a message, not a crash.
-fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
+pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
     let sheets = std::panic::catch_unwind(|| -> Result<Vec<(String, Rows)>, RosterError> {
         let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(workbook_error)?;
         let mut out = Vec::new();

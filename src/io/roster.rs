@@ -393,21 +393,49 @@ fn workbook_error(detail: impl std::fmt::Display) -> RosterError {
     RosterError::Workbook { detail: detail.to_string() }
 }
 
+std::thread_local! {
+    /// Set while [`quietly`] runs calamine on this thread.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs calamine code on a workbook from outside. calamine panics on some
+/// damaged files (0.31 indexes the shared strings with the number a cell
+/// holds, unchecked: found by fuzzing, see docs/fuzzing.md), so the panic is
+/// caught and becomes the workbook error, and the panic hook (installed
+/// once, handing every other panic on to the hook before it) keeps quiet
+/// about it: the clerk sees the Chinese message only, not a Rust panic
+/// message on the terminal.
+fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, RosterError> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result.map_err(|_| workbook_error("文件内部的结构有错误（例如引用了不存在的内容）"))
+}
+
 /// A table as read: (row number, cells) per row.
 type Rows = Vec<(usize, Vec<Cell>)>;
 
 /// Reads a workbook (`.xlsx`, `.xls`, `.ods`) from its bytes: the first
 /// sheet whose header has every roster column. [`read_bytes`] calls this for
 /// content with a zip or OLE signature; it is public for fuzzing. calamine is
-/// run under `catch_unwind`: a damaged workbook must give a message, not a crash.
+/// run through [`quietly`]: a damaged workbook must give a message, not a crash.
 pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
-    let sheets = std::panic::catch_unwind(|| -> Result<Vec<(String, Rows)>, RosterError> {
-        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(workbook_error)?;
-        let mut out = Vec::new();
-        for name in book.sheet_names() {
-            let range = book.worksheet_range(&name).map_err(workbook_error)?;
+    let mut book = quietly(|| calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)))?.map_err(workbook_error)?;
+    let mut sheets = Vec::new();
+    for name in book.sheet_names() {
+        let rows = quietly(|| -> Result<Rows, calamine::Error> {
+            let range = book.worksheet_range(&name)?;
             let (row0, col0) = range.start().unwrap_or((0, 0));
-            let rows: Rows = range
+            Ok(range
                 .rows()
                 .enumerate()
                 .map(|(i, r)| {
@@ -415,16 +443,15 @@ pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize
                     cells.extend(r.iter().map(cell_of));
                     (row0 as usize + i + 1, cells)
                 })
-                .collect();
-            let found = header_row(&rows).is_some();
-            out.push((name, rows));
-            if found {
-                break;
-            }
+                .collect())
+        })?
+        .map_err(workbook_error)?;
+        let found = header_row(&rows).is_some();
+        sheets.push((name, rows));
+        if found {
+            break;
         }
-        Ok(out)
-    })
-    .unwrap_or_else(|_| Err(workbook_error("读取时程序内部出错")))?;
+    }
     let Some(pick) = sheets.iter().position(|(_, rows)| header_row(rows).is_some()).or(if sheets.is_empty() { None } else { Some(0) })
     else {
         return Err(workbook_error("工作簿中没有工作表"));
@@ -659,6 +686,22 @@ mod tests {
         let (cols, missing) = Columns::find(&header);
         assert!(missing.is_empty(), "{missing:?}");
         assert_eq!(cols.unknown, ["采集表答案等22列（导入只读基础信息）"]);
+    }
+
+    /// Found by fuzzing (xlsx_reader): a damaged workbook whose cells refer to
+    /// a shared string past the end of the table made calamine panic; the
+    /// panic printed a Rust message before the error.
+    #[test]
+    fn workbook_with_a_missing_shared_string_is_refused_in_chinese() {
+        let bytes = include_bytes!("testdata/fuzz_xlsx_shared_string_index.xlsx");
+        for read in [read_workbook, read_bytes] {
+            let e = read(bytes, &Round::default(), &mut |_| {}).unwrap_err();
+            assert!(matches!(e, RosterError::Workbook { .. }), "{e:?}");
+            let text = e.to_string();
+            assert!(text.contains("无法读取Excel文件") && text.contains("结构有错误"), "{text}");
+        }
+        // Other panics still reach the hook: the quiet flag is off again.
+        assert!(!QUIET.with(|q| q.get()));
     }
 
     #[test]

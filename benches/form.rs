@@ -1,5 +1,5 @@
-//! A keystroke in the form editor on a 22,000-household store (`demo::fill`,
-//! seed 7, in a temporary directory): the key is handled, the record
+//! A keystroke in the form editor on a 22,000-household store (a scratch
+//! copy of the shared demo store of `benches/common`, seed 2021): the key is handled, the record
 //! validated, and the 80×24 screen redrawn to a ratatui `TestBackend`.
 //! Target: under 5 ms per keystroke.
 //!
@@ -23,9 +23,11 @@ use huitoukan::ui::keymap::{Key, Keymap};
 use huitoukan::ui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const HOUSEHOLDS: usize = 22_000;
+mod common;
+
+const HOUSEHOLDS: usize = common::COUNTY;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -37,11 +39,9 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
-        let dir = tempfile::tempdir().expect("temporary directory");
-        let store = Store::open(&dir.path().join("store")).expect("open the bench store");
-        let started = Instant::now();
-        huitoukan::demo::fill(&store, HOUSEHOLDS, 7, |_| {}).expect("fill the demo store");
-        eprintln!("bench form: {HOUSEHOLDS} households generated in {:.1?}", started.elapsed());
+        // The form saves drafts: a scratch copy of the shared store.
+        let (dir, path) = common::scratch_copy(HOUSEHOLDS);
+        let store = Store::open(&path).expect("open the bench store");
         Fixture {
             _dir: dir,
             store,

@@ -1,48 +1,61 @@
-//! Store speed at the city's scale: 22,000 demo households (`demo::fill`,
-//! seed 7) in a temporary directory, created once per run.
+//! Store speed at a county's and a city's scale: 22,000 and 1,000,000 demo
+//! households (the shared stores of `benches/common`, seed 2021; this bench
+//! writes, so it works on a scratch copy of each).
 //!
 //! ```sh
-//! cargo bench --bench store
+//! cargo bench --bench store                        # both sizes
+//! HUITOUKAN_BENCH_1M=0 cargo bench --bench store   # 22,000 only
 //! ```
 //!
-//! Measures what a clerk waits for: saving one draft durably (flushed to
-//! disk), opening one household with its form, listing a village, and
-//! loading every summary (the township/village tree and search start there).
+//! Measures what a clerk waits for: opening the store, saving one draft
+//! durably (flushed to disk), opening one household with its form, listing
+//! a village, and loading every summary by a scan of the store (the app
+//! starts from a summary cache instead; see `benches/ui.rs`).
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use huitoukan::demo;
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 use huitoukan::form::Value;
 use huitoukan::model::{FormState, Place};
 use huitoukan::store::Store;
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-const HOUSEHOLDS: usize = 22_000;
-const SEED: u64 = 7;
+mod common;
 
-fn dir_size(path: &std::path::Path) -> u64 {
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| match e.metadata() {
-            Ok(m) if m.is_dir() => dir_size(&e.path()),
-            Ok(m) => m.len(),
-            Err(_) => 0,
+/// Store::open alone, then closing it (not timed).
+fn open_close(c: &mut Criterion, path: &Path, label: &str, big: bool) {
+    let mut g = c.benchmark_group("store_open");
+    if big {
+        g.sampling_mode(SamplingMode::Flat).sample_size(10);
+    }
+    g.bench_function(BenchmarkId::new("open", label), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let t = Instant::now();
+                let store = Store::open(path).expect("open");
+                total += t.elapsed();
+                drop(black_box(store));
+            }
+            total
         })
-        .sum()
+    });
+    g.finish();
 }
 
-fn store_benches(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("store");
-    let store = Store::open(&path).expect("open the bench store");
-    let started = Instant::now();
-    demo::fill(&store, HOUSEHOLDS, SEED, |_| {}).expect("fill the demo store");
-    let filled_in = started.elapsed();
+fn run(c: &mut Criterion, n: usize) {
+    let label = common::label(n);
+    let big = n > 100_000;
+    let (_scratch, path) = common::scratch_copy(n);
+    open_close(c, &path, &label, big);
 
+    let started = Instant::now();
+    let store = Store::open(&path).expect("open the bench store");
+    let opened_in = started.elapsed();
+    let started = Instant::now();
     let summaries = store.summaries().expect("summaries");
-    assert_eq!(summaries.len(), HOUSEHOLDS);
+    let scanned_in = started.elapsed();
+    assert_eq!(summaries.len(), n);
     let mut villages: HashMap<&Place, usize> = HashMap::new();
     for s in &summaries {
         *villages.entry(&s.place).or_default() += 1;
@@ -53,17 +66,18 @@ fn store_benches(c: &mut Criterion) {
         .map(|(p, n)| ((*p).clone(), *n))
         .expect("at least one village");
     eprintln!(
-        "bench store: {HOUSEHOLDS} households in {} villages, filled in {:.1?}, {:.1} MB on disk at {}; \
-         largest village {}{} has {largest_size} households",
+        "bench store {label}: {n} households in {} villages, {:.1} MB on disk; opened in {opened_in:.1?}, \
+         summaries scanned in {scanned_in:.1?}; largest village {}{} has {largest_size} households",
         villages.len(),
-        filled_in,
-        dir_size(&path) as f64 / 1e6,
-        path.display(),
+        common::dir_size(&path) as f64 / 1e6,
         largest.township,
         largest.village,
     );
 
-    let mut g = c.benchmark_group("store_22000");
+    let mut g = c.benchmark_group("store");
+    if big {
+        g.sample_size(20);
+    }
 
     // A household in draft: every iteration flips B1 so every save really
     // writes (an unchanged draft returns early) and flushes.
@@ -72,7 +86,7 @@ fn store_benches(c: &mut Criterion) {
     let mut yes = matches!(answers.get("B1"), Some(Value::Bool(true)));
     // Demo records may hold blank answers that the first save drops; save once so each timed save changes B1 only.
     store.save_draft(draft, &answers, "bench").expect("save_draft");
-    g.bench_function("save_draft_durable", |b| {
+    g.bench_function(BenchmarkId::new("save_draft_durable", &label), |b| {
         b.iter(|| {
             yes = !yes;
             answers.insert("B1".into(), Value::Bool(yes));
@@ -83,26 +97,39 @@ fn store_benches(c: &mut Criterion) {
 
     // Households in a scattered order, as a clerk moves through lists.
     let keys: Vec<u64> = summaries.iter().map(|s| s.key).collect();
+    drop(villages);
+    drop(summaries);
     let mut i = 0usize;
-    g.bench_function("get_household_with_form", |b| {
+    g.bench_function(BenchmarkId::new("get_household_with_form", &label), |b| {
         b.iter(|| {
             i = (i + 7_919) % keys.len();
             black_box(store.get(keys[i]).expect("get").expect("household"))
         })
     });
 
-    g.bench_function(format!("village_largest_{largest_size}"), |b| {
+    g.bench_function(BenchmarkId::new(format!("village_largest_{largest_size}"), &label), |b| {
         b.iter(|| {
             let list = store.village(&largest).expect("village");
             assert_eq!(list.len(), largest_size);
             black_box(list)
         })
     });
+    g.finish();
 
-    g.bench_function("summaries_all_22000", |b| {
+    let mut g = c.benchmark_group("store");
+    if big {
+        g.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(20));
+    }
+    g.bench_function(BenchmarkId::new("summaries_scan_all", &label), |b| {
         b.iter(|| black_box(store.summaries().expect("summaries")))
     });
     g.finish();
+}
+
+fn store_benches(c: &mut Criterion) {
+    for n in common::sizes() {
+        run(c, n);
+    }
 }
 
 criterion_group! {

@@ -7,12 +7,10 @@
 //! HUITOUKAN_BENCH_1M=0 cargo bench --bench ui   # 22,000 only
 //! ```
 //!
-//! The stores are generated once and kept under `target/tmp/bench-ui/`
-//! (`CARGO_TARGET_TMPDIR`; a marker file says a store is complete, so an
-//! interrupted generation starts again). The million-household store takes
-//! minutes to generate and about 2 GB of disk; delete the directory to get
-//! the space back. Nothing large is committed. Run as a test (`cargo test
-//! --benches`), only the 22,000-household store is used.
+//! The stores are the shared ones of `benches/common` (generated once and
+//! kept under `target/tmp/bench-stores/`; the million-household one takes
+//! about ten minutes and 2.2 GB of disk). Nothing large is committed. Run as
+//! a test (`cargo test --benches`), only the 22,000-household store is used.
 //!
 //! Targets (issue 4): first frame under 0.3 s / 3 s, a find keystroke under
 //! 10 ms / 100 ms. `first_frame` opens with the summary cache the app keeps
@@ -28,40 +26,10 @@ use huitoukan::ui::terminal;
 use huitoukan::ui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-const SEED: u64 = 2021;
-
-fn vm_kb(key: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
-        .unwrap_or(0)
-}
-
-/// The demo store of `n` households, generated on first use and kept.
-fn store_dir(n: usize) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-ui").join(format!("demo-{n}-seed{SEED}"));
-    let done = dir.join("bench-complete");
-    if !done.exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        let store = Store::open(&dir).expect("create the bench store");
-        let started = Instant::now();
-        huitoukan::demo::fill(&store, n, SEED, |k| {
-            if k % 100_000 == 0 {
-                eprintln!("bench ui: generated {k}/{n} households ({:.0?})", started.elapsed());
-            }
-        })
-        .expect("fill the bench store");
-        drop(store);
-        // sled replays its log on the first open after the writes; not the app's cost.
-        drop(Store::open(&dir).expect("reopen the bench store"));
-        std::fs::write(&done, "").expect("mark the store complete");
-        eprintln!("bench ui: {n} households generated in {:.1?}", started.elapsed());
-    }
-    dir
-}
+mod common;
 
 fn theme() -> Theme {
     Theme { ascii: false, color: true }
@@ -111,7 +79,7 @@ fn keystroke(c: &mut Criterion, name: &str, label: &str, app: &mut App, before: 
 }
 
 fn run(c: &mut Criterion, n: usize, label: &str) {
-    let dir = store_dir(n);
+    let dir = common::store_dir(n);
     let big = n > 100_000;
 
     // Cold: no summary cache (the first start on a store), once.
@@ -126,8 +94,8 @@ fn run(c: &mut Criterion, n: usize, label: &str) {
     eprintln!(
         "bench ui {label}: first frame cold (scan, no cache) {cold:.2?}, with cache {:.2?}; resident {} MB (peak {} MB)",
         started.elapsed(),
-        vm_kb("VmRSS") / 1024,
-        vm_kb("VmHWM") / 1024
+        common::status_kb("VmRSS:").unwrap_or(0) / 1024,
+        common::status_kb("VmHWM:").unwrap_or(0) / 1024
     );
     drop(store);
 
@@ -181,11 +149,8 @@ fn run(c: &mut Criterion, n: usize, label: &str) {
 }
 
 fn benches(c: &mut Criterion) {
-    run(c, 22_000, "22k");
-    let benchmarking = std::env::args().any(|a| a == "--bench");
-    let million = std::env::var("HUITOUKAN_BENCH_1M").map_or(true, |v| v != "0");
-    if benchmarking && million {
-        run(c, 1_000_000, "1m");
+    for n in common::sizes() {
+        run(c, n, &common::label(n));
     }
 }
 

@@ -143,7 +143,7 @@ impl Store {
         let mut changed = BTreeSet::new();
         let mut prev = cache.head.last_hash;
         let limit = (summaries.len() / 10).max(1_000);
-        for item in self.db.range(audit_key(cache.head.next_seq)..audit_key(head.next_seq)) {
+        for item in self.range(audit_key(cache.head.next_seq)..audit_key(head.next_seq)) {
             let (_, bytes) = item.ok()?;
             let entry: AuditEntry = codec::decode(&bytes).ok()?;
             if entry.prev_hash != prev {
@@ -178,7 +178,7 @@ impl Store {
     /// Every summary by a scan split over the cores (keys are dense, so
     /// equal key ranges are about equal work).
     fn scan_summaries(&self) -> Result<Vec<Summary>> {
-        let next_key = self.db.get(K_NEXT_KEY).map_err(|e| self.sled_err(e))?.and_then(|v| be_u64(&v)).unwrap_or(1);
+        let next_key = self.db().and_then(|db| db.get(K_NEXT_KEY)).map_err(|e| self.sled_err(e))?.and_then(|v| be_u64(&v)).unwrap_or(1);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) as u64;
         let threads = if next_key < 20_000 { 1 } else { threads };
         let step = next_key.div_ceil(threads).max(1);
@@ -188,7 +188,7 @@ impl Store {
                     let (lo, hi) = (t * step, ((t + 1) * step).min(next_key));
                     scope.spawn(move || {
                         let mut out = Vec::with_capacity((hi - lo) as usize);
-                        for item in self.db.range(summary_key(lo)..summary_key(hi)) {
+                        for item in self.range(summary_key(lo)..summary_key(hi)) {
                             let (_, v) = item.map_err(|e| self.sled_err(e))?;
                             out.push(decode_summary(&v)?);
                         }
@@ -210,7 +210,7 @@ impl Store {
             }
         }
         // Keys at or past the counter (none are written there) are read too.
-        for item in self.db.range(summary_key(next_key)..summary_key(u64::MAX)) {
+        for item in self.range(summary_key(next_key)..summary_key(u64::MAX)) {
             let (_, v) = item.map_err(|e| self.sled_err(e))?;
             all.push(decode_summary(&v)?);
         }

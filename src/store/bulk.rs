@@ -87,11 +87,12 @@ impl Store {
         mut visit: impl FnMut(&[u8], &[u8], &[u8]) -> std::result::Result<(), E>,
     ) -> std::result::Result<RawCounts, E> {
         let _no_writes = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let mut names = self.db.tree_names();
+        let db = self.db().map_err(|e| self.sled_err(e))?;
+        let mut names = db.tree_names();
         names.sort();
         let mut counts = RawCounts::default();
         for name in names {
-            let tree = self.db.open_tree(&name).map_err(|e| self.sled_err(e))?;
+            let tree = db.open_tree(&name).map_err(|e| self.sled_err(e))?;
             for item in tree.iter() {
                 let (k, v) = item.map_err(|e| self.sled_err(e))?;
                 counts.add(&k, &v);

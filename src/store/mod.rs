@@ -31,7 +31,8 @@ use crate::model::{
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock};
 
 /// The store layout this release writes (key scheme, not record encoding).
 pub const STORE_FORMAT: u32 = 1;
@@ -162,8 +163,17 @@ impl Tx<'_> {
     fn commit(mut self) -> Result<()> {
         self.batch.insert(K_AUDIT_HEAD, codec::encode(&self.head));
         let s = self.store;
-        s.db.apply_batch(self.batch).map_err(|e| StoreError::from_sled(&s.path, e))?;
-        s.db.flush().map_err(|e| StoreError::from_sled(&s.path, e))?;
+        let written = s.db().and_then(|db| {
+            db.apply_batch(self.batch)?;
+            db.flush()
+        });
+        if let Err(e) = written {
+            let e = s.sled_err(e);
+            if e.is_retryable() {
+                s.broken.store(true, Ordering::SeqCst);
+            }
+            return Err(e);
+        }
         *s.head.lock().unwrap_or_else(|p| p.into_inner()) = self.head;
         Ok(())
     }
@@ -171,7 +181,12 @@ impl Tx<'_> {
 
 /// An open store. Dropping it flushes and releases the lock.
 pub struct Store {
-    db: sled::Db,
+    /// `None` only when reopening after a failed write did not succeed.
+    db: RwLock<Option<sled::Db>>,
+    /// A write failed on the disk (full, read-only, I/O). sled then refuses
+    /// every later write of that handle (its "global error" stays set until
+    /// the store is opened again), so the next write reopens it first.
+    broken: AtomicBool,
     path: PathBuf,
     round: Round,
     /// The committed audit head; also serialises writers within the process.
@@ -195,24 +210,13 @@ impl Store {
         // owner-only directory is what keeps them private (tests/privacy.rs).
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| StoreError::from_io(path, e))?;
-        let config = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500));
-        // sled 0.34 can panic on some damaged files instead of returning an error.
-        let db = match open_waiting_for_release(path, &config) {
-            Ok(r) => r?,
-            Err(panic) => {
-                let detail = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "读取时程序内部出错".into());
-                return Err(StoreError::Corrupt { path: path.to_path_buf(), detail });
-            }
-        };
+        let db = open_sled(path)?;
         if existing && db.get(K_FORMAT).map_err(|e| StoreError::from_sled(path, e))?.is_none() {
             return Err(StoreError::Corrupt { path: path.to_path_buf(), detail: "数据库的元数据丢失".into() });
         }
         let mut store = Store {
-            db,
+            db: RwLock::new(Some(db)),
+            broken: AtomicBool::new(false),
             path: path.to_path_buf(),
             round: Round::default(),
             head: Mutex::new(AuditHead { next_seq: 0, last_hash: [0; 32] }),
@@ -227,18 +231,70 @@ impl Store {
         Ok(store)
     }
 
+    /// The sled handle (a cheap clone), or the error that says why there is none.
+    fn db(&self) -> std::result::Result<sled::Db, sled::Error> {
+        match &*self.db.read().unwrap_or_else(|p| p.into_inner()) {
+            Some(db) => Ok(db.clone()),
+            None => Err(sled::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::NotConnected,
+                "上次写入失败后数据库未能重新打开。请先腾出磁盘空间或恢复写入权限，再保存一次",
+            ))),
+        }
+    }
+
+    /// Every entry under `prefix`; a missing handle is one error item.
+    fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Scan {
+        let (err, iter) = match self.db() {
+            Ok(db) => (None, Some(db.scan_prefix(prefix))),
+            Err(e) => (Some(Err(e)), None),
+        };
+        err.into_iter().chain(iter.into_iter().flatten())
+    }
+
+    /// Every entry in `range`; a missing handle is one error item.
+    fn range<K: AsRef<[u8]>, R: std::ops::RangeBounds<K>>(&self, range: R) -> Scan {
+        let (err, iter) = match self.db() {
+            Ok(db) => (None, Some(db.range(range))),
+            Err(e) => (Some(Err(e)), None),
+        };
+        err.into_iter().chain(iter.into_iter().flatten())
+    }
+
+    /// Before a write: reopens the store when an earlier write failed on the
+    /// disk, and takes the audit head from what is really on disk (the
+    /// failed write may or may not have reached it).
+    fn revive_if_broken(&self) -> Result<()> {
+        let missing = self.db.read().unwrap_or_else(|p| p.into_inner()).is_none();
+        if !missing && !self.broken.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut slot = self.db.write().unwrap_or_else(|p| p.into_inner());
+        // sled's file lock goes with the last handle: the old one must be gone first.
+        drop(slot.take());
+        let db = open_sled(&self.path)?;
+        let head = match db.get(K_AUDIT_HEAD).map_err(|e| self.sled_err(e))? {
+            Some(bytes) => codec::decode(&bytes).map_err(|source| StoreError::Decode { what: "审计日志头".into(), source })?,
+            None => return Err(StoreError::Corrupt { path: self.path.clone(), detail: "数据库的元数据丢失".into() }),
+        };
+        *self.head.lock().unwrap_or_else(|p| p.into_inner()) = head;
+        *slot = Some(db);
+        self.broken.store(false, Ordering::SeqCst);
+        Ok(())
+    }
+
     fn init(&mut self) -> Result<()> {
         let p = self.path.clone();
         let sled_err = |e| StoreError::from_sled(&p, e);
-        match self.db.get(K_FORMAT).map_err(sled_err)? {
+        let db = self.db().map_err(sled_err)?;
+        match db.get(K_FORMAT).map_err(sled_err)? {
             None => {
                 let mut b = sled::Batch::default();
                 b.insert(K_FORMAT, STORE_FORMAT.to_be_bytes().to_vec());
                 b.insert(K_ROUND, codec::encode(&self.round));
                 b.insert(K_NEXT_KEY, 1u64.to_be_bytes().to_vec());
                 b.insert(K_AUDIT_HEAD, codec::encode(&*self.head.lock().unwrap_or_else(|p| p.into_inner())));
-                self.db.apply_batch(b).map_err(sled_err)?;
-                self.db.flush().map_err(sled_err)?;
+                db.apply_batch(b).map_err(sled_err)?;
+                db.flush().map_err(sled_err)?;
             }
             Some(v) => {
                 let format = u32::from_be_bytes(v.as_ref().try_into().unwrap_or([0xff; 4]));
@@ -316,7 +372,7 @@ impl Store {
     }
 
     fn get_decoded<T: serde::de::DeserializeOwned>(&self, key: &[u8], what: &str) -> Result<Option<T>> {
-        match self.db.get(key).map_err(|e| self.sled_err(e))? {
+        match self.db().and_then(|db| db.get(key)).map_err(|e| self.sled_err(e))? {
             None => Ok(None),
             Some(bytes) => codec::decode(&bytes)
                 .map(Some)
@@ -324,25 +380,27 @@ impl Store {
         }
     }
 
-    fn begin(&self, who: &str) -> (std::sync::MutexGuard<'_, ()>, Tx<'_>) {
+    fn begin(&self, who: &str) -> Result<(std::sync::MutexGuard<'_, ()>, Tx<'_>)> {
         let guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.revive_if_broken()?;
         let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
         let tx = Tx { store: self, batch: sled::Batch::default(), head, who: who.to_string(), at: Timestamp::now() };
-        (guard, tx)
+        Ok((guard, tx))
     }
 
     fn next_keys(&self, n: u64) -> Result<u64> {
         // Only called under the writer lock; the counter is bumped in its own
         // flushed write so that a key is never handed out twice.
-        let cur = self.db.get(K_NEXT_KEY).map_err(|e| self.sled_err(e))?.and_then(|v| be_u64(&v)).unwrap_or(1);
-        self.db.insert(K_NEXT_KEY, (cur + n).to_be_bytes().to_vec()).map_err(|e| self.sled_err(e))?;
+        let db = self.db().map_err(|e| self.sled_err(e))?;
+        let cur = db.get(K_NEXT_KEY).map_err(|e| self.sled_err(e))?.and_then(|v| be_u64(&v)).unwrap_or(1);
+        db.insert(K_NEXT_KEY, (cur + n).to_be_bytes().to_vec()).map_err(|e| self.sled_err(e))?;
         Ok(cur)
     }
 
     /// Replaces the round settings (audited against household 0).
     pub fn set_round(&mut self, round: Round, who: &str) -> Result<()> {
         {
-            let (_g, mut tx) = self.begin(who);
+            let (_g, mut tx) = self.begin(who)?;
             tx.audit(0, "round", format!("{:?}", self.round), format!("{round:?}"));
             tx.put(K_ROUND.to_vec(), codec::encode(&round));
             tx.commit()?;
@@ -355,13 +413,13 @@ impl Store {
 
     /// Number of households in the store.
     pub fn household_count(&self) -> usize {
-        self.db.scan_prefix(b"s/").count()
+        self.scan_prefix(b"s/").count()
     }
 
     /// Every household's summary, in key order.
     pub fn summaries(&self) -> Result<Vec<Summary>> {
         let mut out = Vec::new();
-        for item in self.db.scan_prefix(b"s/") {
+        for item in self.scan_prefix(b"s/") {
             let (_, v) = item.map_err(|e| self.sled_err(e))?;
             out.push(codec::decode(&v).map_err(|source| StoreError::Decode { what: "户摘要".into(), source })?);
         }
@@ -376,7 +434,7 @@ impl Store {
     /// Summaries of one village's households, ordered by head's name.
     pub fn village(&self, place: &Place) -> Result<Vec<Summary>> {
         let mut out = Vec::new();
-        for item in self.db.scan_prefix(village_prefix(place)) {
+        for item in self.scan_prefix(village_prefix(place)) {
             let (key, _) = item.map_err(|e| self.sled_err(e))?;
             let Some(hk) = key.len().checked_sub(8).and_then(|i| be_u64(&key[i..])) else { continue };
             if let Some(s) = self.get_decoded::<Summary>(&summary_key(hk), "户摘要")? {
@@ -402,7 +460,7 @@ impl Store {
 
     /// The key of the household whose head has this (normalised) ID number.
     pub fn key_of(&self, id_number: &str) -> Result<Option<u64>> {
-        Ok(self.db.get(id_key(id_number)).map_err(|e| self.sled_err(e))?.and_then(|v| be_u64(&v)))
+        Ok(self.db().and_then(|db| db.get(id_key(id_number))).map_err(|e| self.sled_err(e))?.and_then(|v| be_u64(&v)))
     }
 
     /// The summary of one household.
@@ -413,7 +471,7 @@ impl Store {
     /// The audit history of one household, oldest first.
     pub fn history(&self, key: u64) -> Result<Vec<AuditEntry>> {
         let mut out = Vec::new();
-        for item in self.db.scan_prefix(k(b"x/", key)) {
+        for item in self.scan_prefix(k(b"x/", key)) {
             let (ik, _) = item.map_err(|e| self.sled_err(e))?;
             let Some(seq) = be_u64(&ik[10..]) else { continue };
             if let Some(e) = self.get_decoded::<AuditEntry>(&audit_key(seq), "审计记录")? {
@@ -428,7 +486,7 @@ impl Store {
         let mut prev = [0u8; 32];
         let mut expected_seq = 0u64;
         let mut entries = 0;
-        for item in self.db.scan_prefix(b"a/") {
+        for item in self.scan_prefix(b"a/") {
             let (key, bytes) = item.map_err(|e| self.sled_err(e))?;
             let seq = be_u64(&key[2..]).unwrap_or(u64::MAX);
             let broken = match codec::decode::<AuditEntry>(&bytes) {
@@ -454,7 +512,7 @@ impl Store {
     /// Adds new households and updates section A of known ones (matched by
     /// ID number), keeping every answer. All rows commit together or not at all.
     pub fn upsert_households(&self, rows: &[(Place, SectionA)], who: &str) -> Result<UpsertOutcome> {
-        let (_g, mut tx) = self.begin(who);
+        let (_g, mut tx) = self.begin(who)?;
         let mut out = UpsertOutcome::default();
         let mut new_rows = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -506,7 +564,7 @@ impl Store {
     /// Inserts complete records (demo data, snapshot tools); one audit entry each.
     /// All records commit together or not at all.
     pub fn insert_records(&self, records: &[LookBack], who: &str, note: &str) -> Result<Vec<u64>> {
-        let (_g, mut tx) = self.begin(who);
+        let (_g, mut tx) = self.begin(who)?;
         let first = self.next_keys(records.len() as u64)?;
         let mut keys = Vec::with_capacity(records.len());
         for (i, lb) in records.iter().enumerate() {
@@ -525,7 +583,7 @@ impl Store {
     /// Saves the answers as a draft; audits each changed field. A submitted
     /// record must be reopened first.
     pub fn save_draft(&self, key: u64, answers: &Answers, who: &str) -> Result<usize> {
-        let (_g, mut tx) = self.begin(who);
+        let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.form.state == FormState::Submitted {
             return Err(StoreError::Refused("该户的采集表已提交，修改前请先“重新打开”".into()));
@@ -555,7 +613,7 @@ impl Store {
     /// Submits: saves the answers and marks the record 已提交. Refused while
     /// any error stands or any warning is not in `confirmed` (rule ids).
     pub fn submit(&self, key: u64, answers: &Answers, confirmed: &[String], who: &str) -> Result<()> {
-        let (_g, mut tx) = self.begin(who);
+        let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.form.state == FormState::Submitted {
             return Err(StoreError::Refused("该户的采集表已经提交过了".into()));
@@ -584,7 +642,7 @@ impl Store {
 
     /// Reopens a submitted record for change (back to 草稿), audited.
     pub fn reopen(&self, key: u64, who: &str) -> Result<()> {
-        let (_g, mut tx) = self.begin(who);
+        let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.form.state != FormState::Submitted {
             return Err(StoreError::Refused("只有已提交的采集表需要重新打开".into()));
@@ -601,7 +659,7 @@ impl Store {
 
     /// Marks section A as verified (已核实) or not.
     pub fn set_verified(&self, key: u64, verified: bool, who: &str) -> Result<()> {
-        let (_g, mut tx) = self.begin(who);
+        let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.household.verified == verified {
             return Ok(());
@@ -620,7 +678,7 @@ impl Store {
         let field = schema::field(code)
             .filter(|f| f.is_prefilled())
             .ok_or_else(|| StoreError::Refused(format!("{code}不是基础信息字段")))?;
-        let (_g, mut tx) = self.begin(who);
+        let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         let mut lb = old.clone();
         lb.household.a.set(code, value).map_err(StoreError::Refused)?;
@@ -655,13 +713,17 @@ impl Store {
 
     /// Flushes everything to disk.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush().map(|_| ()).map_err(|e| self.sled_err(e))
+        let flushed = self.db().and_then(|db| db.flush()).map(|_| ()).map_err(|e| self.sled_err(e));
+        if flushed.as_ref().is_err_and(StoreError::is_retryable) {
+            self.broken.store(true, Ordering::SeqCst);
+        }
+        flushed
     }
 }
 
 impl Drop for Store {
     fn drop(&mut self) {
-        if self.db.flush().is_ok() {
+        if !self.broken.load(Ordering::SeqCst) && self.db().and_then(|db| db.flush()).is_ok() {
             self.write_marker();
         }
         lock::remove(&self.path);
@@ -725,6 +787,29 @@ const LOCK_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3)
 /// process just closed (a restore, a test) can find it briefly locked. Such a
 /// lock, or one left by a process that no longer runs, is waited for; a live
 /// other process is reported at once.
+/// The one place sled is opened for a store (also when reopening after a failed write).
+fn open_sled(path: &Path) -> Result<sled::Db> {
+    let config = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500));
+    // sled 0.34 can panic on some damaged files instead of returning an error.
+    match open_waiting_for_release(path, &config) {
+        Ok(r) => r,
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "读取时程序内部出错".into());
+            Err(StoreError::Corrupt { path: path.to_path_buf(), detail })
+        }
+    }
+}
+
+/// What [`Store::scan_prefix`] and [`Store::range`] return.
+type Scan = std::iter::Chain<
+    std::option::IntoIter<sled::Result<(sled::IVec, sled::IVec)>>,
+    std::iter::Flatten<std::option::IntoIter<sled::Iter>>,
+>;
+
 fn open_waiting_for_release(
     path: &Path,
     config: &sled::Config,

@@ -38,12 +38,12 @@ fn township_prefix(township: &str) -> Vec<u8> {
 /// only ever moves forward.
 struct Follower<'a> {
     store: &'a Store,
-    scan: Peekable<sled::Iter>,
+    scan: Peekable<super::Scan>,
 }
 
 impl<'a> Follower<'a> {
     fn new(store: &'a Store, prefix: &[u8]) -> Self {
-        Follower { store, scan: store.db.scan_prefix(prefix).peekable() }
+        Follower { store, scan: store.scan_prefix(prefix).peekable() }
     }
 
     /// The entry stored under `key`, skipping entries of keys without a household.
@@ -77,7 +77,7 @@ impl Store {
     pub fn rows(&self) -> impl Iterator<Item = Result<Row>> + '_ {
         let mut forms = Follower::new(self, b"f/");
         let mut summaries = Follower::new(self, b"s/");
-        self.db.scan_prefix(b"h/").filter_map(move |item| {
+        self.scan_prefix(b"h/").filter_map(move |item| {
             let read = || -> Result<Option<Row>> {
                 let (k, v) = item.map_err(|e| self.sled_err(e))?;
                 let Some(key) = key_after_prefix(&k) else { return Ok(None) };
@@ -98,7 +98,7 @@ impl Store {
             prefix.extend_from_slice(v.as_bytes());
             prefix.push(0);
         }
-        self.db.scan_prefix(prefix).filter_map(move |item| {
+        self.scan_prefix(prefix).filter_map(move |item| {
             let read = || -> Result<Option<Row>> {
                 let (k, _) = item.map_err(|e| self.sled_err(e))?;
                 let Some(key) = k.len().checked_sub(8).and_then(|i| be_u64(&k[i..])) else { return Ok(None) };
@@ -118,8 +118,7 @@ impl Store {
     /// Every household's summary, in key order, one at a time (for searching
     /// a large store without holding every summary).
     pub fn summaries_streamed(&self) -> impl Iterator<Item = Result<Summary>> + '_ {
-        self.db
-            .scan_prefix(b"s/")
+        self.scan_prefix(b"s/")
             .map(move |item| item.map_err(|e| self.sled_err(e)).and_then(|(_, v)| decode(&v, "户摘要")))
     }
 
@@ -129,7 +128,7 @@ impl Store {
         let mut out = Vec::new();
         let mut from = b"v/".to_vec();
         loop {
-            let next = self.db.range(from.clone()..).next().transpose().map_err(|e| self.sled_err(e))?;
+            let next = self.range(from.clone()..).next().transpose().map_err(|e| self.sled_err(e))?;
             let Some((k, _)) = next else { break };
             let Some(rest) = k.strip_prefix(b"v/") else { break };
             let Some(end) = rest.iter().position(|b| *b == 0) else { break };

@@ -139,9 +139,9 @@ fn audit_chain_detects_tampering() {
     s.set_verified(key, true, "c").unwrap();
     assert_eq!(s.verify_audit().unwrap().first_broken, None);
     // Change entry 1 behind the program's back.
-    let mut e: AuditEntry = codec::decode(&s.db.get(audit_key(1)).unwrap().unwrap()).unwrap();
+    let mut e: AuditEntry = codec::decode(&s.db().unwrap().get(audit_key(1)).unwrap().unwrap()).unwrap();
     e.who = "mallory".into();
-    s.db.insert(audit_key(1), codec::encode(&e)).unwrap();
+    s.db().unwrap().insert(audit_key(1), codec::encode(&e)).unwrap();
     assert_eq!(s.verify_audit().unwrap().first_broken, Some(2));
 }
 

@@ -66,7 +66,7 @@ pub fn newest_good(store_path: &Path) -> Option<(PathBuf, SnapshotInfo)> {
 /// taken yet, or changes made since (by an import, or a session that ended
 /// without its exit snapshot).
 pub fn stale(store: &Store) -> bool {
-    newest_good(store.path()).map_or(true, |(_, info)| info.audit_entries != store.audit_entries())
+    newest_good(store.path()).is_none_or(|(_, info)| info.audit_entries != store.audit_entries())
 }
 
 /// What to tell the clerk when the store is damaged: the newest good

@@ -11,7 +11,7 @@
 use serde::Deserialize;
 use std::path::Path;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub ascii: bool,
@@ -28,12 +28,6 @@ pub struct BackupPolicy {
     pub keep: usize,
     /// Take one when the app exits cleanly.
     pub on_exit: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config { ascii: false, backup: BackupPolicy::default() }
-    }
 }
 
 impl Default for BackupPolicy {

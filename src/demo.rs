@@ -54,7 +54,7 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -63,7 +63,7 @@ impl Rng {
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
@@ -117,9 +117,9 @@ pub fn id_number(i: u64) -> String {
 
 fn name(rng: &mut Rng) -> String {
     let mut s = (*rng.pick(SURNAMES)).to_string();
-    s.push_str(*rng.pick(GIVEN));
+    s.push_str(rng.pick::<&str>(GIVEN));
     if rng.chance(70) {
-        s.push_str(*rng.pick(GIVEN));
+        s.push_str(rng.pick::<&str>(GIVEN));
     }
     s
 }

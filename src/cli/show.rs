@@ -137,8 +137,11 @@ fn state_text(s: &Summary) -> String {
     }
 }
 
+/// (heading, value) pairs.
+type Headed = Vec<(String, String)>;
+
 /// Section A values and the card's answers as (heading, value), ID masked unless `full_id`.
-fn card_fields(lb: &LookBack, full_id: bool) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn card_fields(lb: &LookBack, full_id: bool) -> (Headed, Headed) {
     let a = schema::section_fields(schema::Section::A)
         .map(|f| {
             let v = match (f.kind, lb.household.a.value(f.code)) {

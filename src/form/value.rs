@@ -56,7 +56,7 @@ impl YearMonth {
             return Self::new(y, m);
         }
         let parts: Vec<&str> = t
-            .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月' | '日'))
+            .split(['-', '/', '.', '年', '月', '日'])
             .filter(|p| !p.is_empty())
             .collect();
         if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {

@@ -71,9 +71,9 @@ impl Filter {
 
     fn keeps(&self, row: &Row) -> bool {
         let place = &row.record.household.place;
-        self.village.as_ref().map_or(true, |v| *v == place.village)
-            && self.township.as_ref().map_or(true, |t| *t == place.township)
-            && self.state.map_or(true, |s| s == row.record.form.state)
+        self.village.as_ref().is_none_or(|v| *v == place.village)
+            && self.township.as_ref().is_none_or(|t| *t == place.township)
+            && self.state.is_none_or(|s| s == row.record.form.state)
     }
 }
 

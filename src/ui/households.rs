@@ -26,9 +26,9 @@ pub struct Filters {
 
 impl Filters {
     pub fn matches(&self, s: &Summary) -> bool {
-        self.category.map_or(true, |c| s.category == c)
-            && self.state.map_or(true, |st| s.state == st)
-            && self.eliminated.map_or(true, |e| s.eliminated.is_some() == e)
+        self.category.is_none_or(|c| s.category == c)
+            && self.state.is_none_or(|st| s.state == st)
+            && self.eliminated.is_none_or(|e| s.eliminated.is_some() == e)
     }
 
     pub fn is_empty(&self) -> bool {

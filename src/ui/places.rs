@@ -165,7 +165,7 @@ impl Tree {
             let start = tree.order.len();
             tree.order.extend(keyed.into_iter().map(|k| k.2));
             let range = start..tree.order.len();
-            if tree.townships.last().map_or(true, |t| t.name != township) {
+            if tree.townships.last().is_none_or(|t| t.name != township) {
                 tree.townships.push(Township {
                     name: township.to_string(),
                     counts: Counts::default(),

@@ -57,7 +57,7 @@ pub fn locate(rows: &[Row], cursor: (usize, usize)) -> (usize, usize) {
             continue;
         }
         found = Some(i);
-        if col < r.end || (col == r.end && !rows.get(i + 1).is_some_and(|n| n.line == line)) {
+        if col < r.end || (col == r.end && rows.get(i + 1).is_none_or(|n| n.line != line)) {
             let x = r.text.chars().take(col.saturating_sub(r.start)).map(char_width).sum();
             return (i, x);
         }

@@ -7,9 +7,19 @@
 //!
 //! Key layout (one sled tree, so one `Batch` is atomic across all of it):
 //! - `m/format`, `m/round`, `m/next_key`, `m/audit_head`: metadata
+//! - `m/journal`, `j/` key → old value: a large commit in progress (below)
 //! - `h/` key → [`Household`]; `f/` key → [`FormRecord`]; `s/` key → [`Summary`]
 //! - `i/` id_number → key; `v/` township 0 village 0 key → ()
 //! - `a/` seq → [`AuditEntry`]; `x/` key seq → ()
+//!
+//! A commit of more than [`JOURNAL_ABOVE`] writes (an import) does not go
+//! through one sled `Batch`: sled 0.34 keeps in memory what a batch wrote
+//! (spacejam/sled#1303), 32 KB per imported household, so a county's
+//! roster took 700 MB and a city's would not fit. Instead the old value of
+//! every key it touches is written under `j/` and flushed, `m/journal` is
+//! set and flushed, the writes go in as plain inserts and are flushed, and
+//! removing `m/journal` (flushed) commits. An open that finds `m/journal`
+//! puts the old values back first: the commit stays all-or-nothing.
 
 pub mod browse;
 pub mod bulk;
@@ -41,6 +51,11 @@ const K_FORMAT: &[u8] = b"m/format";
 const K_ROUND: &[u8] = b"m/round";
 const K_NEXT_KEY: &[u8] = b"m/next_key";
 const K_AUDIT_HEAD: &[u8] = b"m/audit_head";
+/// Set while a journaled commit writes: an open finding it rolls back.
+const K_JOURNAL: &[u8] = b"m/journal";
+const JOURNAL_PREFIX: &[u8] = b"j/";
+/// Commits with more writes than this are journaled (see the module doc).
+const JOURNAL_ABOVE: usize = 2_000;
 /// Beside sled's files: the audit log's length at the last clean open/close.
 const MARKER_FILE: &str = "huitoukan.check";
 
@@ -114,7 +129,8 @@ pub struct AuditCheck {
 /// Writes queued for one atomic, flushed commit, with their audit entries.
 struct Tx<'a> {
     store: &'a Store,
-    batch: sled::Batch,
+    /// In order; `None` removes. A later write of a key wins.
+    writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     head: AuditHead,
     who: String,
     at: Timestamp,
@@ -122,10 +138,10 @@ struct Tx<'a> {
 
 impl Tx<'_> {
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
-        self.batch.insert(key, value);
+        self.writes.push((key, Some(value)));
     }
     fn del(&mut self, key: Vec<u8>) {
-        self.batch.remove(key);
+        self.writes.push((key, None));
     }
     fn audit(&mut self, household: u64, field: &str, old: String, new: String) {
         let entry = AuditEntry {
@@ -140,8 +156,8 @@ impl Tx<'_> {
         };
         let bytes = codec::encode(&entry);
         self.head = AuditHead { next_seq: entry.seq + 1, last_hash: Sha256::digest(&bytes).into() };
-        self.batch.insert(audit_index_key(household, entry.seq), Vec::new());
-        self.batch.insert(audit_key(entry.seq), bytes);
+        self.put(audit_index_key(household, entry.seq), Vec::new());
+        self.put(audit_key(entry.seq), bytes);
     }
     /// Writes household, form and summary for `key`, and keeps the indexes in step.
     fn put_record(&mut self, key: u64, lb: &LookBack, previous: Option<&Household>) {
@@ -161,11 +177,21 @@ impl Tx<'_> {
         self.put(village_key(&lb.household.place, key), Vec::new());
     }
     fn commit(mut self) -> Result<()> {
-        self.batch.insert(K_AUDIT_HEAD, codec::encode(&self.head));
+        self.put(K_AUDIT_HEAD.to_vec(), codec::encode(&self.head));
         let s = self.store;
         let written = s.db().and_then(|db| {
-            db.apply_batch(self.batch)?;
-            db.flush()
+            if self.writes.len() > JOURNAL_ABOVE {
+                return journaled_commit(&db, &self.writes);
+            }
+            let mut batch = sled::Batch::default();
+            for (k, v) in self.writes {
+                match v {
+                    Some(v) => batch.insert(k, v),
+                    None => batch.remove(k),
+                }
+            }
+            db.apply_batch(batch)?;
+            db.flush().map(|_| ())
         });
         if let Err(e) = written {
             let e = s.sled_err(e);
@@ -211,6 +237,7 @@ impl Store {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| StoreError::from_io(path, e))?;
         let db = open_sled(path)?;
+        roll_back_journal(&db).map_err(|e| StoreError::from_sled(path, e))?;
         if existing && db.get(K_FORMAT).map_err(|e| StoreError::from_sled(path, e))?.is_none() {
             return Err(StoreError::Corrupt { path: path.to_path_buf(), detail: "数据库的元数据丢失".into() });
         }
@@ -272,6 +299,7 @@ impl Store {
         // sled's file lock goes with the last handle: the old one must be gone first.
         drop(slot.take());
         let db = open_sled(&self.path)?;
+        roll_back_journal(&db).map_err(|e| self.sled_err(e))?;
         let head = match db.get(K_AUDIT_HEAD).map_err(|e| self.sled_err(e))? {
             Some(bytes) => codec::decode(&bytes).map_err(|source| StoreError::Decode { what: "审计日志头".into(), source })?,
             None => return Err(StoreError::Corrupt { path: self.path.clone(), detail: "数据库的元数据丢失".into() }),
@@ -384,7 +412,7 @@ impl Store {
         let guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         self.revive_if_broken()?;
         let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = Tx { store: self, batch: sled::Batch::default(), head, who: who.to_string(), at: Timestamp::now() };
+        let tx = Tx { store: self, writes: Vec::new(), head, who: who.to_string(), at: Timestamp::now() };
         Ok((guard, tx))
     }
 
@@ -787,6 +815,98 @@ const LOCK_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3)
 /// process just closed (a restore, a test) can find it briefly locked. Such a
 /// lock, or one left by a process that no longer runs, is waited for; a live
 /// other process is reported at once.
+/// Writes `writes` all-or-nothing without one big sled batch (see the
+/// module doc). On an error the old values are put back at once when
+/// possible; otherwise the next open (or reopen) does it.
+fn journaled_commit(db: &sled::Db, writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> sled::Result<()> {
+    clear_journal(db)?;
+    let mut seen = std::collections::HashSet::new();
+    for (key, _) in writes {
+        if seen.insert(key.as_slice()) {
+            let old = db.get(key)?;
+            db.insert(journal_key(key), encode_old(old.as_deref()))?;
+        }
+    }
+    drop(seen);
+    db.flush()?;
+    db.insert(K_JOURNAL, &[1u8][..])?;
+    db.flush()?;
+    let applied = (|| {
+        for (key, value) in writes {
+            match value {
+                Some(v) => db.insert(key.as_slice(), v.as_slice())?,
+                None => db.remove(key.as_slice())?,
+            };
+        }
+        db.flush()
+    })();
+    if let Err(e) = applied {
+        let _ = roll_back_journal(db);
+        return Err(e);
+    }
+    db.remove(K_JOURNAL)?;
+    db.flush()?;
+    // Leftover `j/` entries without `m/journal` are only cleared, never applied.
+    clear_journal(db)?;
+    db.flush().map(|_| ())
+}
+
+/// Puts back the old values of a journaled commit that did not finish, and
+/// clears a finished one's journal. Idempotent: a kill during it is fine.
+fn roll_back_journal(db: &sled::Db) -> sled::Result<()> {
+    if db.get(K_JOURNAL)?.is_some() {
+        for item in db.scan_prefix(JOURNAL_PREFIX) {
+            let (jkey, old) = item?;
+            let key = &jkey[JOURNAL_PREFIX.len()..];
+            match decode_old(&old) {
+                Some(v) => db.insert(key, v)?,
+                None => db.remove(key)?,
+            };
+        }
+        db.flush()?;
+        db.remove(K_JOURNAL)?;
+        db.flush()?;
+    }
+    if db.scan_prefix(JOURNAL_PREFIX).next().is_some() {
+        clear_journal(db)?;
+        db.flush()?;
+    }
+    Ok(())
+}
+
+fn clear_journal(db: &sled::Db) -> sled::Result<()> {
+    for item in db.scan_prefix(JOURNAL_PREFIX).keys() {
+        db.remove(item?)?;
+    }
+    Ok(())
+}
+
+fn journal_key(key: &[u8]) -> Vec<u8> {
+    let mut k = JOURNAL_PREFIX.to_vec();
+    k.extend_from_slice(key);
+    k
+}
+
+/// A journaled old value: `0` absent, `1` then the bytes.
+fn encode_old(old: Option<&[u8]>) -> Vec<u8> {
+    match old {
+        None => vec![0],
+        Some(v) => {
+            let mut out = Vec::with_capacity(v.len() + 1);
+            out.push(1);
+            out.extend_from_slice(v);
+            out
+        }
+    }
+}
+
+fn decode_old(bytes: &[u8]) -> Option<&[u8]> {
+    match bytes.split_first() {
+        Some((1, rest)) => Some(rest),
+        _ => None,
+    }
+}
+
 /// The one place sled is opened for a store (also when reopening after a failed write).
 fn open_sled(path: &Path) -> Result<sled::Db> {
     let config = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500));

@@ -158,3 +158,83 @@ fn blank_old_answers_are_not_audited_as_changes() {
     let changes = answer_changes(&old, &new);
     assert_eq!(changes, vec![("B1", String::new(), "是".to_string())]);
 }
+
+/// Valid, distinct ID numbers for bulk tests.
+fn ids(n: usize) -> Vec<String> {
+    assert!(n <= 1000);
+    (0..n).map(|i| crate::form::idnum::complete(&format!("50024319800101{i:03}")).unwrap()).collect()
+}
+
+#[test]
+fn a_large_commit_goes_through_the_journal_and_leaves_none_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let rows: Vec<_> = ids(400).iter().map(|id| (place("石盘村"), section_a(id, "王五"))).collect();
+    {
+        let s = Store::open(&path).unwrap();
+        // 400 households write more than JOURNAL_ABOVE entries.
+        assert_eq!(s.upsert_households(&rows, "t").unwrap().added, 400);
+        let db = s.db().unwrap();
+        assert!(db.get(K_JOURNAL).unwrap().is_none());
+        assert_eq!(db.scan_prefix(JOURNAL_PREFIX).count(), 0);
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.household_count(), 400);
+    assert_eq!(s.verify_audit().unwrap(), AuditCheck { entries: 400, first_broken: None });
+}
+
+#[test]
+fn an_unfinished_journaled_commit_is_rolled_back_at_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (key, before, head_before) = {
+        let s = Store::open(&path).unwrap();
+        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+        let key = s.key_of(ID1).unwrap().unwrap();
+        let db = s.db().unwrap();
+        let head_before = db.get(K_AUDIT_HEAD).unwrap().unwrap();
+        // What a killed commit leaves: the journal of old values, the flag,
+        // and only some of its writes (one changed, one new key).
+        let changed = household_key(key);
+        let added = household_key(key + 1000);
+        let before = db.get(&changed).unwrap().unwrap();
+        db.insert(journal_key(&changed), encode_old(Some(&before))).unwrap();
+        db.insert(journal_key(&added), encode_old(None)).unwrap();
+        db.insert(journal_key(K_AUDIT_HEAD), encode_old(Some(&head_before))).unwrap();
+        db.flush().unwrap();
+        db.insert(K_JOURNAL, &[1u8][..]).unwrap();
+        db.insert(&changed, &b"half-written"[..]).unwrap();
+        db.insert(&added, &b"half-written"[..]).unwrap();
+        db.insert(K_AUDIT_HEAD, &b"half-written"[..]).unwrap();
+        db.flush().unwrap();
+        (key, before, head_before)
+    };
+    let s = Store::open(&path).expect("the store opens and rolls the commit back");
+    let db = s.db().unwrap();
+    assert_eq!(db.get(household_key(key)).unwrap().unwrap(), before);
+    assert!(db.get(household_key(key + 1000)).unwrap().is_none());
+    assert_eq!(db.get(K_AUDIT_HEAD).unwrap().unwrap(), head_before);
+    assert!(db.get(K_JOURNAL).unwrap().is_none());
+    assert_eq!(db.scan_prefix(JOURNAL_PREFIX).count(), 0);
+    assert_eq!(s.get(key).unwrap().unwrap().household.a.head, "张三");
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+}
+
+#[test]
+fn a_finished_commits_leftover_journal_is_cleared_not_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let key = {
+        let s = Store::open(&path).unwrap();
+        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+        let key = s.key_of(ID1).unwrap().unwrap();
+        // Killed after the flag was removed but before the journal was cleared.
+        let db = s.db().unwrap();
+        db.insert(journal_key(&household_key(key)), encode_old(None)).unwrap();
+        db.flush().unwrap();
+        key
+    };
+    let s = Store::open(&path).unwrap();
+    assert!(s.get(key).unwrap().is_some(), "the committed household stays");
+    assert_eq!(s.db().unwrap().scan_prefix(JOURNAL_PREFIX).count(), 0);
+}

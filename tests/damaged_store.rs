@@ -19,13 +19,16 @@ fn damaged_store_names_the_snapshot_and_the_restore_command_works() {
         let store = huitoukan::store::Store::open(&db).unwrap();
         huitoukan::backup::take(&store, &BackupPolicy::default()).unwrap();
     }
-    // A power cut in the wrong place: stomp on the middle of sled's data file.
+    // A power cut in the wrong place: stomp on sled's data file.
     let file = db.join("db");
+    // Several places, since parts of sled's log hold only superseded pages.
     let mut bytes = std::fs::read(&file).unwrap();
-    let mid = bytes.len() / 2;
-    let end = (mid + 4096).min(bytes.len());
-    for b in &mut bytes[mid..end] {
-        *b = 0xA5;
+    for eighth in 1..8 {
+        let at = bytes.len() * eighth / 8;
+        let end = (at + 4096).min(bytes.len());
+        for b in &mut bytes[at..end] {
+            *b = 0xA5;
+        }
     }
     for b in &mut bytes[..64] {
         *b = 0;

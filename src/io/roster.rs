@@ -367,13 +367,14 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), RosterError> {
     }
 }
 
-/// Rows of a CSV as (row number, cells); the delimiter is sniffed from the
-/// first line (comma, or tab for Excel's "text" files, or semicolon).
+/// Rows of a CSV as (row number, cells); the delimiter (comma, or tab for
+/// Excel's "text" files, or semicolon) is the one a line among the first
+/// ten holds most of: the first line may be a title above the header.
 fn csv_rows(text: &str) -> Result<Rows, RosterError> {
-    let first = text.lines().next().unwrap_or("");
+    let most_in_a_line = |d: u8| text.lines().take(10).map(|l| l.bytes().filter(|b| *b == d).count()).max().unwrap_or(0);
     let delimiter = [b',', b'\t', b';']
         .into_iter()
-        .max_by_key(|d| (first.bytes().filter(|b| b == d).count(), *d == b','))
+        .max_by_key(|d| (most_in_a_line(*d), *d == b','))
         .unwrap_or(b',');
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -664,6 +665,18 @@ mod tests {
         assert!(matches!(decode(b"\xFF\xFEa\0"), Err(RosterError::Utf16)));
         assert!(matches!(decode(b"ok \x80\xFF"), Err(RosterError::Encoding { offset: 4 })));
         assert!(matches!(decode(b"\xEF\xBB\xBFok\xFF"), Err(RosterError::BrokenUtf8 { .. })));
+    }
+
+    #[test]
+    fn delimiter_is_found_below_a_title_line() {
+        let tab = "彭水县监测对象名单（2021年4月）\n乡镇\t村\t户主姓名\n保家镇\t龙门村\t张三\n";
+        let rows = csv_rows(tab).unwrap();
+        assert_eq!(rows[1].1.len(), 3, "{:?}", rows[1]);
+        assert_eq!(rows[2].1[2], Cell::Text("张三".into()));
+        let semi = "乡镇;村;户主姓名\n保家镇;龙门村;李四，王五\n";
+        assert_eq!(csv_rows(semi).unwrap()[1].1.len(), 3);
+        let comma = "名单\n乡镇,村,户主姓名\n保家镇,龙门村,张三\n";
+        assert_eq!(csv_rows(comma).unwrap()[2].1.len(), 3);
     }
 
     #[test]

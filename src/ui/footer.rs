@@ -20,7 +20,7 @@ fn hints(app: &App) -> (Mode, &'static [(Action, &'static str)]) {
     let mode = app.mode();
     let list: &'static [(Action, &'static str)] = match (mode, app.screens.last()) {
         (Mode::Viewer, Some(Screen::Card(_))) => &[(Action::Open, "填表"), (Action::History, "修改记录"), (Action::RevealId, "证件号"), (Action::Back, "返回")],
-        (Mode::Viewer, Some(Screen::History(_))) => &[(Action::PageDown, "翻页"), (Action::RevealId, "证件号"), (Action::Back, "返回")],
+        (Mode::Viewer, Some(Screen::History(_))) => &[(Action::PageDown, "翻页"), (Action::RevealId, "完整号码"), (Action::Back, "返回")],
         (Mode::Viewer, _) => &[(Action::PageDown, "翻页"), (Action::Back, "返回")],
         (Mode::Find, _) => &[(Action::Open, "填表"), (Action::MoveDown, "选择"), (Action::FocusNext, "到列表"), (Action::FindAll, "本村/全部"), (Action::Back, "关闭查找")],
         _ if app.find.is_some() => &[(Action::Open, "填表"), (Action::Card, "卡片"), (Action::Find, "改查找词"), (Action::RevealId, "证件号"), (Action::Back, "关闭查找"), (Action::Help, "帮助")],

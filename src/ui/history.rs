@@ -3,7 +3,8 @@
 use super::scroll::Scroll;
 use super::text;
 use super::theme::Theme;
-use crate::form::{idnum, schema};
+use crate::form::schema::Kind;
+use crate::form::{idnum, phone, schema};
 use crate::model::AuditEntry;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -41,9 +42,14 @@ impl History {
     }
 
     fn line(&self, e: &AuditEntry) -> String {
+        let phones = schema::field(&e.field).is_some_and(|f| matches!(f.kind, Kind::Phones { .. }));
         let show = |v: &str| {
-            if e.field == "A3" && !self.revealed && !v.is_empty() {
+            if self.revealed || v.is_empty() {
+                v.replace('\n', " ")
+            } else if e.field == "A3" {
                 idnum::mask(v)
+            } else if phones {
+                v.split('、').map(|p| phone::mask(p.trim())).collect::<Vec<_>>().join("、")
             } else {
                 v.replace('\n', " ")
             }
@@ -100,14 +106,21 @@ mod tests {
         let h = History::new(
             1,
             "张三".into(),
-            vec![entry("import", "", "张三 500243********1234"), entry("A3", "11010519491231002X", "500243198001011234"), entry("B1", "否", "是")],
+            vec![
+                entry("D2", "13812345678", "13812345678、023-78865441"),
+                entry("import", "", "张三 500243********1234"),
+                entry("A3", "11010519491231002X", "500243198001011234"),
+                entry("B1", "否", "是"),
+            ],
         );
         let lines: Vec<String> = h.entries.iter().map(|e| h.line(e)).collect();
         assert!(lines[0].contains("B1 是否有基本医疗未保障：否 → 是"), "{}", lines[0]);
         assert!(lines[1].contains("110105********002X → 500243********1234"), "{}", lines[1]);
         assert!(lines[2].contains("导入：张三"), "{}", lines[2]);
+        assert!(lines[3].contains("138****5678 → 138****5678、023-******41"), "{}", lines[3]);
         let mut h = h;
         h.revealed = true;
         assert!(h.line(&h.entries[1]).contains("11010519491231002X"));
+        assert!(h.line(&h.entries[3]).contains("023-78865441"));
     }
 }

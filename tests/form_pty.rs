@@ -5,12 +5,14 @@
 #![cfg(unix)]
 
 mod form_support;
+mod support;
 
 use form_support::*;
 use huitoukan::form::Value;
 use huitoukan::store::Store;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use support::strip_escapes;
 
 /// The app's screen output so far, escape sequences removed (the terminal
 /// is driven cell by cell, so only single 汉字 can be looked for reliably).
@@ -49,28 +51,6 @@ impl Screen {
         self.session.send(keys).unwrap();
         at
     }
-}
-
-/// Drops CSI (`ESC [ … final`) and other two-byte escape sequences.
-fn strip_escapes(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\x1b' {
-            out.push(c);
-            continue;
-        }
-        if chars.next_if_eq(&'[').is_some() {
-            for d in chars.by_ref() {
-                if ('@'..='~').contains(&d) {
-                    break;
-                }
-            }
-        } else {
-            chars.next();
-        }
-    }
-    out
 }
 
 #[test]

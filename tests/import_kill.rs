@@ -3,11 +3,14 @@
 //! large generated roster and is killed while reading and while writing,
 //! at fixed moments and at seeded random ones.
 
+mod support;
+
 use huitoukan::io::sample;
 use huitoukan::store::Store;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::copy_dir;
 
 const ROWS: usize = 10_000;
 /// Households already in the store, with a size the roster will change.
@@ -16,19 +19,6 @@ const OLD_SIZE: i64 = 20;
 /// Kills at random moments, on top of the fixed ones.
 const RANDOM_ROUNDS: usize = 5;
 const RANDOM_SEED: u64 = 4_553;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 fn import(db: &Path, roster: &Path, dry_run: bool) -> std::process::Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_huitoukan"));
@@ -59,10 +49,8 @@ fn inspect(db: &Path, ids: &[String], new_sizes: &[i64]) -> Found {
     assert_eq!(store.verify_audit().unwrap().first_broken, None);
     let n = store.household_count();
     assert_eq!(summaries.len(), n);
-    let sizes: Vec<i64> = ids[..KNOWN]
-        .iter()
-        .map(|id| store.get(store.key_of(id).unwrap().unwrap()).unwrap().unwrap().household.a.size)
-        .collect();
+    let sizes: Vec<i64> =
+        ids[..KNOWN].iter().map(|id| store.get(store.key_of(id).unwrap().unwrap()).unwrap().unwrap().household.a.size).collect();
     if n == KNOWN {
         assert!(sizes.iter().all(|s| *s == OLD_SIZE), "known households changed without the rest");
         Found::Unchanged

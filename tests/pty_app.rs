@@ -5,8 +5,11 @@
 //! the store's Chinese message and exit status 1.
 #![cfg(unix)]
 
+mod support;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
+use support::strip_escapes;
 
 const BIN: &str = env!("CARGO_BIN_EXE_huitoukan");
 
@@ -16,25 +19,6 @@ struct Term {
     session: expectrl::Session,
     raw: String,
     text: String,
-}
-
-fn strip_escapes(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\x1b' {
-            out.push(c);
-        } else if chars.next_if_eq(&'[').is_some() {
-            for d in chars.by_ref() {
-                if ('@'..='~').contains(&d) {
-                    break;
-                }
-            }
-        } else {
-            chars.next();
-        }
-    }
-    out
 }
 
 impl Term {
@@ -121,7 +105,8 @@ fn browse_find_card_quit_and_the_terminal_is_restored() {
     let first = huitoukan::demo::household(0, 2021, &places, &round);
     let id = &first.household.a.id_number;
     let tail = &id[id.len() - 4..];
-    let same_tail = (0..300).filter(|&i| huitoukan::demo::household(i, 2021, &places, &round).household.a.id_number.ends_with(tail)).count();
+    let same_tail =
+        (0..300).filter(|&i| huitoukan::demo::household(i, 2021, &places, &round).household.a.id_number.ends_with(tail)).count();
 
     let mut t = Term::start(&["--db", db_arg], &dir.path().join("config"));
     t.wait_for("筛选", 0);

@@ -9,12 +9,15 @@
 //! After each kill `huitoukan audit verify` must succeed, and the library
 //! must find exactly the old or the new summaries.
 
+mod support;
+
 use huitoukan::demo::Rng;
 use huitoukan::model::Summary;
 use huitoukan::store::{bulk, Store};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use support::copy_dir;
 
 const OLD: usize = 300;
 const NEW: usize = 8_000;
@@ -32,19 +35,6 @@ fn ok(out: Output, what: &str) -> String {
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{what}: {:?}\n{text}", out.status);
     text
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// Summaries and audit length of a store, opened and closed again.
@@ -81,15 +71,7 @@ enum Kill {
 }
 
 fn restore(db: &Path, home: &Path, snap: &Path) -> std::process::Child {
-    bin(db, home)
-        .arg("snapshot")
-        .arg("restore")
-        .arg(snap)
-        .arg("--yes")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    bin(db, home).arg("snapshot").arg("restore").arg(snap).arg("--yes").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap()
 }
 
 /// Whether the restore at `db` has reached the point `kill` waits for.

@@ -25,11 +25,7 @@ pub fn list(store_path: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir_for(store_path)) else { return Vec::new() };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX))
-        })
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX)))
         .collect();
     // The names sort by time.
     files.sort();
@@ -117,9 +113,7 @@ impl Schedule {
 
     /// True when a periodic snapshot is due now.
     pub fn due(&self, now: std::time::Instant) -> bool {
-        self.dirty
-            && self.policy.every_minutes > 0
-            && now.duration_since(self.last).as_secs() >= self.policy.every_minutes * 60
+        self.dirty && self.policy.every_minutes > 0 && now.duration_since(self.last).as_secs() >= self.policy.every_minutes * 60
     }
 
     /// True when a snapshot should be taken on a clean exit.

@@ -8,6 +8,7 @@
 //! - [`demo`]: deterministic demo data.
 
 pub mod backup;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod form;
@@ -17,5 +18,4 @@ pub mod paths;
 pub mod report;
 pub mod search;
 pub mod store;
-pub mod cli;
 pub mod ui;

@@ -18,9 +18,7 @@ impl Timestamp {
     }
 
     pub fn local(self) -> chrono::DateTime<chrono::Local> {
-        chrono::DateTime::from_timestamp_millis(self.0)
-            .unwrap_or_default()
-            .with_timezone(&chrono::Local)
+        chrono::DateTime::from_timestamp_millis(self.0).unwrap_or_default().with_timezone(&chrono::Local)
     }
 }
 
@@ -223,11 +221,7 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(key: u64, lb: &LookBack, round: &Round) -> Self {
-        let (errors, warnings) = if lb.form.state == FormState::Empty {
-            (0, 0)
-        } else {
-            rules::counts(&lb.findings(round))
-        };
+        let (errors, warnings) = if lb.form.state == FormState::Empty { (0, 0) } else { rules::counts(&lb.findings(round)) };
         let h = &lb.household;
         Summary {
             key,

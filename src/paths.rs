@@ -19,16 +19,12 @@ pub fn data_dir() -> PathBuf {
     if let Some(p) = xdg("XDG_DATA_HOME") {
         return p.join("huitoukan");
     }
-    project()
-        .map(|d| d.data_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from(".huitoukan"))
+    project().map(|d| d.data_dir().to_path_buf()).unwrap_or_else(|| PathBuf::from(".huitoukan"))
 }
 
 /// The real store: `HUITOUKAN_DB`, else `<data>/store`.
 pub fn default_store() -> PathBuf {
-    std::env::var_os("HUITOUKAN_DB")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| data_dir().join("store"))
+    std::env::var_os("HUITOUKAN_DB").map(PathBuf::from).unwrap_or_else(|| data_dir().join("store"))
 }
 
 /// The demo store, kept apart from the real one: `<data>/demo`.
@@ -44,7 +40,5 @@ pub fn config_dir() -> PathBuf {
     if let Some(p) = xdg("XDG_CONFIG_HOME") {
         return p.join("huitoukan");
     }
-    project()
-        .map(|d| d.config_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from(".huitoukan"))
+    project().map(|d| d.config_dir().to_path_buf()).unwrap_or_else(|| PathBuf::from(".huitoukan"))
 }

@@ -39,8 +39,7 @@ pub struct Scope {
 impl Scope {
     /// Whether a household at `place` is in scope.
     pub fn contains(&self, place: &Place) -> bool {
-        self.township.as_ref().is_none_or(|t| &place.township == t)
-            && self.village.as_ref().is_none_or(|v| &place.village == v)
+        self.township.as_ref().is_none_or(|t| &place.township == t) && self.village.as_ref().is_none_or(|v| &place.village == v)
     }
 
     /// `全部乡镇`, `汉葭街道` or `汉葭街道 石坪村`.
@@ -297,11 +296,8 @@ pub fn compute(store: &Store, scope: &Scope) -> Result<Report> {
 
 /// The distinct warnings of a form's findings.
 fn warning_kinds(findings: &[Finding]) -> Vec<WarningKind> {
-    let mut kinds: Vec<WarningKind> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-        .map(|f| WarningKind { field: f.code, rule: f.rule })
-        .collect();
+    let mut kinds: Vec<WarningKind> =
+        findings.iter().filter(|f| f.severity == Severity::Warning).map(|f| WarningKind { field: f.code, rule: f.rule }).collect();
     kinds.sort_unstable();
     kinds.dedup();
     kinds
@@ -446,8 +442,7 @@ impl Figures {
         });
         out.extend(choices);
         let planned: usize = self.planned.values().sum();
-        let mut items: Vec<Item> =
-            self.planned.iter().map(|(q, n)| item(quarter_label(*q), *n, share(*n, planned))).collect();
+        let mut items: Vec<Item> = self.planned.iter().map(|(q, n)| item(quarter_label(*q), *n, share(*n, planned))).collect();
         if self.planned_unanswered > 0 {
             items.push(item(UNANSWERED, self.planned_unanswered, None));
         }
@@ -455,11 +450,7 @@ impl Figures {
         out.push(Block { heading: format!("{heading}（按季度）"), items });
         out.push(Block {
             heading: format!("提示（已填表{}户中）", self.filled),
-            items: self
-                .warnings
-                .iter()
-                .map(|(k, n)| item(format!("{} {}", k.field, k.label()), *n, share(*n, self.filled)))
-                .collect(),
+            items: self.warnings.iter().map(|(k, n)| item(format!("{} {}", k.field, k.label()), *n, share(*n, self.filled))).collect(),
         });
         out
     }

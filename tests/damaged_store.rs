@@ -40,10 +40,7 @@ fn damaged_store_names_the_snapshot_and_the_restore_command_works() {
     assert_eq!(out.status.code(), Some(1), "stderr: {err}");
     assert!(err.contains("已损坏"), "{err}");
     assert!(err.contains("400户"), "names the snapshot's counts: {err}");
-    let line = err
-        .lines()
-        .find(|l| l.trim_start().starts_with("huitoukan --db"))
-        .unwrap_or_else(|| panic!("restore command in: {err}"));
+    let line = err.lines().find(|l| l.trim_start().starts_with("huitoukan --db")).unwrap_or_else(|| panic!("restore command in: {err}"));
     let args: Vec<&str> = line.split_whitespace().skip(1).collect();
     assert_eq!(args[0], "--db");
     assert_eq!(&args[2..4], ["snapshot", "restore"]);

@@ -195,7 +195,16 @@ fn app_keeps_the_typed_text_when_the_disk_is_full() {
     }
     // (sled may refuse reads too until the store is reopened by the next save.)
     let stored = store.get(key).ok().flatten().and_then(|lb| lb.form.answers.get("D7").cloned());
-    assert!(refused, "a full disk must refuse a save; status {:?}, stored {} chars of {}", app.status, stored.map_or(0, |v| match v { Value::Text(t) => t.chars().count(), _ => 0 }), typed.chars().count());
+    assert!(
+        refused,
+        "a full disk must refuse a save; status {:?}, stored {} chars of {}",
+        app.status,
+        stored.map_or(0, |v| match v {
+            Value::Text(t) => t.chars().count(),
+            _ => 0,
+        }),
+        typed.chars().count()
+    );
     let status = app.status.clone().unwrap();
     assert!(status.text.contains("磁盘已满"), "{}", status.text);
     assert_eq!(editor(&app), "D7");

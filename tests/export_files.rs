@@ -53,8 +53,15 @@ fn csv_has_every_household_in_form_order() {
     assert_eq!(header[2], "A1 家庭地址");
     assert_eq!(header[2 + FIELDS.len() - 1], "D10 该户计划消除时限");
 
-    let (a3, a8, d3, d4, d5, d10, state) =
-        (col(header, "A3 户主证件号码"), col(header, "A8 标注风险消除年月"), col(header, "D3 风险消除的最主要帮扶措施"), col(header, "D4 其他帮扶措施"), col(header, "D5 当前该户最主要的风险点"), col(header, "D10 该户计划消除时限"), col(header, "状态"));
+    let (a3, a8, d3, d4, d5, d10, state) = (
+        col(header, "A3 户主证件号码"),
+        col(header, "A8 标注风险消除年月"),
+        col(header, "D3 风险消除的最主要帮扶措施"),
+        col(header, "D4 其他帮扶措施"),
+        col(header, "D5 当前该户最主要的风险点"),
+        col(header, "D10 该户计划消除时限"),
+        col(header, "状态"),
+    );
     let summaries = store.summaries().unwrap();
     for row in &rows[1..] {
         // IDs keep every digit in Excel: a leading tab makes the cell text.
@@ -103,13 +110,10 @@ fn xlsx_has_text_id_cells_number_sizes_and_summary_sheet() {
     assert_eq!(last[2], Data::Float(300.0));
     let places = store.places().unwrap();
     let first_township = &places[0];
-    let subtotal = summary
-        .rows()
-        .find(|r| r[0] == Data::String(first_township.name.clone()) && r[1] == Data::String("（乡镇合计）".into()))
-        .unwrap();
+    let subtotal =
+        summary.rows().find(|r| r[0] == Data::String(first_township.name.clone()) && r[1] == Data::String("（乡镇合计）".into())).unwrap();
     assert_eq!(subtotal[2], Data::Float(first_township.counts.households as f64));
     assert_eq!(subtotal[5], Data::Float(first_township.counts.submitted as f64));
-
 }
 
 #[test]

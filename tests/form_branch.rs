@@ -42,7 +42,8 @@ fn flipping_a8_mid_entry_lists_the_hidden_answers_and_clears_them_only_when_agre
     h.type_text("2021-03");
     h.press("enter");
     let screen = h.screen();
-    for must in ["A8更正会改变填写范围", "D5 当前该户最主要的风险点：缺劳动力", "D6 其他风险：因病、因自然灾害", "D7 家庭困难现状描述"] {
+    for must in ["A8更正会改变填写范围", "D5 当前该户最主要的风险点：缺劳动力", "D6 其他风险：因病、因自然灾害", "D7 家庭困难现状描述"]
+    {
         assert!(screen.contains(must), "{must}\n{screen}");
     }
     assert!(!h.effects.iter().any(|e| matches!(e, FormEffect::CorrectSectionA { .. })), "nothing is changed before the answer");

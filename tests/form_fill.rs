@@ -10,11 +10,7 @@ use huitoukan::ui::form::FormEffect;
 
 /// A description of `n` Chinese characters.
 fn hardship(n: usize) -> String {
-    "户主患慢性病长期服药每月自付医药费约三百元家中两个孩子上学妻子在家照顾老人收入主要靠务工"
-        .chars()
-        .cycle()
-        .take(n)
-        .collect()
+    "户主患慢性病长期服药每月自付医药费约三百元家中两个孩子上学妻子在家照顾老人收入主要靠务工".chars().cycle().take(n).collect()
 }
 
 /// Fills a not-eliminated household (A8 empty) from the landing field B1 to

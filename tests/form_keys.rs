@@ -255,16 +255,43 @@ fn warnings_must_each_be_confirmed_before_submitting() {
 #[test]
 fn random_keys_never_panic() {
     let keys = [
-        "tab", "shift-tab", "enter", "up", "down", "left", "right", "home", "end", "backspace", "delete", "pageup",
-        "pagedown", "ctrl-e", "ctrl-s", "ctrl-t", "ctrl-o", "ctrl-k", "ctrl-r", "ctrl-d", "ctrl-y", "esc", "space", "y",
-        "n", "1", "2", "3", "9", "0", "x", "f10", "ctrl-z", "ctrl-u",
+        "tab",
+        "shift-tab",
+        "enter",
+        "up",
+        "down",
+        "left",
+        "right",
+        "home",
+        "end",
+        "backspace",
+        "delete",
+        "pageup",
+        "pagedown",
+        "ctrl-e",
+        "ctrl-s",
+        "ctrl-t",
+        "ctrl-o",
+        "ctrl-k",
+        "ctrl-r",
+        "ctrl-d",
+        "ctrl-y",
+        "esc",
+        "space",
+        "y",
+        "n",
+        "1",
+        "2",
+        "3",
+        "9",
+        "0",
+        "x",
+        "f10",
+        "ctrl-z",
+        "ctrl-u",
     ];
     let texts = ["张", "三", "2021", "-", "13800001111", "\n", "、", "因病", "，", "12", "是"];
-    let mut h = Harness::new(vec![
-        section_a(14, "杨六", None),
-        section_a(15, "朱七", Some(month(2021, 1))),
-        section_a(16, "秦八", None),
-    ]);
+    let mut h = Harness::new(vec![section_a(14, "杨六", None), section_a(15, "朱七", Some(month(2021, 1))), section_a(16, "秦八", None)]);
     let mut seed: u64 = 0x2021_0420;
     let mut next = |n: usize| {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);

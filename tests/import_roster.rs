@@ -20,7 +20,8 @@ fn full_width(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() { char::from_u32(c as u32 + 0xFEE0).unwrap() } else { c }).collect()
 }
 
-const HEADER: &str = "乡镇(街道),村(社区),家庭地址,户主姓名,户主证件号码,家庭人口数,对象类别,主要的返致贫风险点,纳入系统时间,标注风险消除年月,备注";
+const HEADER: &str =
+    "乡镇(街道),村(社区),家庭地址,户主姓名,户主证件号码,家庭人口数,对象类别,主要的返致贫风险点,纳入系统时间,标注风险消除年月,备注";
 
 /// Rows 2–13 of the test roster: (what the row is, the CSV line).
 fn rows() -> Vec<String> {
@@ -287,7 +288,8 @@ fn xlsx_with_numeric_id_cell_and_date_cell() {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("监测对象").unwrap();
-    let header = ["乡镇", "村", "家庭地址", "户主姓名", "户主证件号码", "家庭人口数", "对象类别", "主要风险点", "纳入系统时间", "标注风险消除年月"];
+    let header =
+        ["乡镇", "村", "家庭地址", "户主姓名", "户主证件号码", "家庭人口数", "对象类别", "主要风险点", "纳入系统时间", "标注风险消除年月"];
     for (c, h) in header.iter().enumerate() {
         sheet.write_string(0, c as u16, *h).unwrap();
     }

@@ -118,13 +118,7 @@ fn make_store(db: &Path, n: usize) -> All {
 }
 
 fn run_report(db: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_huitoukan"))
-        .arg("--db")
-        .arg(db)
-        .arg("report")
-        .args(args)
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_huitoukan")).arg("--db").arg(db).arg("report").args(args).output().unwrap();
     assert!(out.status.success(), "report {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
@@ -388,8 +382,7 @@ fn every_format_agrees_with_the_records() {
         .map(|(k, v)| (k.clone(), v.clone()))
         .chain(std::iter::once((TOTAL.to_string(), want[&township].clone())))
         .collect();
-    let json: serde_json::Value =
-        serde_json::from_slice(&run_report(&db, &["--township", &township, "--format", "json"])).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&run_report(&db, &["--township", &township, "--format", "json"])).unwrap();
     assert_eq!(nonzero(from_json(&json)), only, "JSON, one township");
     let text = String::from_utf8(run_report(&db, &["--township", &township])).unwrap();
     let got = nonzero(from_text(&text));

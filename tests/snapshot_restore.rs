@@ -172,7 +172,9 @@ fn cut_short_or_lengthened_files_are_refused() {
 fn files_of_the_wrong_kind_are_refused() {
     let f = fixture();
     let csv = "\u{feff}乡镇,村\n石盘乡,石盘村\n".as_bytes().to_vec();
-    for (what, bytes) in [("empty", Vec::new()), ("a CSV", csv), ("a zip", b"PK\x03\x04\x14\x00\x00\x00".repeat(40)), ("text", b"hello snapshot".to_vec())] {
+    for (what, bytes) in
+        [("empty", Vec::new()), ("a CSV", csv), ("a zip", b"PK\x03\x04\x14\x00\x00\x00".repeat(40)), ("text", b"hello snapshot".to_vec())]
+    {
         let e = assert_refused(&f, &bytes, what);
         assert!(matches!(e, SnapshotError::NotASnapshot { .. }), "{what}: {e}");
         assert!(e.to_string().contains("不是huitoukan的快照文件"), "{e}");

@@ -53,7 +53,8 @@ fn card_history_and_a_save_that_updates_the_lists() {
     assert!(matches!(app.screens.last(), Some(Screen::Form(_))));
     let mut answers = Answers::new();
     answers.insert("B1".into(), Value::Bool(false));
-    let out = effects::run(&store, &mut app, vec![Effect::Form(FormEffect::SaveDraft { key: s.key, answers }), Effect::Form(FormEffect::Close)]);
+    let out =
+        effects::run(&store, &mut app, vec![Effect::Form(FormEffect::SaveDraft { key: s.key, answers }), Effect::Form(FormEffect::Close)]);
     assert!(out.edited);
     assert!(app.screens.is_empty(), "closed after the save");
     assert_eq!(app.tree.total.draft, drafts + 1);
@@ -68,10 +69,7 @@ fn a_refused_save_keeps_the_form_open_and_says_why() {
     let (mut app, _) = terminal::load(&store, Keymap::shipped(), plain()).unwrap();
     let submitted = app.summaries.iter().find(|s| s.state == FormState::Submitted).unwrap().key;
     effects::run(&store, &mut app, vec![Effect::OpenForm(submitted)]);
-    let fx = vec![
-        Effect::Form(FormEffect::SaveDraft { key: submitted, answers: Answers::new() }),
-        Effect::Form(FormEffect::Close),
-    ];
+    let fx = vec![Effect::Form(FormEffect::SaveDraft { key: submitted, answers: Answers::new() }), Effect::Form(FormEffect::Close)];
     let out = effects::run(&store, &mut app, fx);
     assert!(!out.edited);
     assert!(matches!(app.screens.last(), Some(Screen::Form(_))), "the close after a failed save is dropped");

@@ -121,9 +121,7 @@ pub fn roster(path: &Path, first: u64, rows: usize, of: usize) {
     let round = Round::default();
     let places = huitoukan::demo::places(of, SEED);
     let mut out = vec![sample::HEADER.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
-    out.extend(
-        (first..first + rows as u64).map(|i| sample::row(&huitoukan::demo::household(i, SEED, &places, &round))),
-    );
+    out.extend((first..first + rows as u64).map(|i| sample::row(&huitoukan::demo::household(i, SEED, &places, &round))));
     std::fs::write(path, sample::csv(&out)).expect("write the roster");
 }
 

@@ -39,10 +39,7 @@ pub struct ReportArgs {
 pub(super) fn open_existing(global: &Global, program: &str) -> anyhow::Result<Store> {
     let path = global.store_path();
     if !global.demo && !path.exists() {
-        anyhow::bail!(
-            "数据库 {} 不存在。请用 --db 指定数据库目录，或先用 huitoukan import 导入名单。",
-            path.display()
-        );
+        anyhow::bail!("数据库 {} 不存在。请用 --db 指定数据库目录，或先用 huitoukan import 导入名单。", path.display());
     }
     super::open_store(global, program)
 }

@@ -76,11 +76,7 @@ pub fn run(global: &Global, args: &ShowArgs) -> anyhow::Result<i32> {
         1 if found.total == 1 => out = card_text(&cards[0].0, &cards[0].1, &round, args.full_id),
         _ => {
             out = if found.total > cards.len() {
-                format!(
-                    "共找到{}户，列出前{}户（可用 --limit 多列，或输入更完整的证件号码、姓名）：\n",
-                    found.total,
-                    cards.len()
-                )
+                format!("共找到{}户，列出前{}户（可用 --limit 多列，或输入更完整的证件号码、姓名）：\n", found.total, cards.len())
             } else {
                 format!("共找到{}户：\n", found.total)
             };

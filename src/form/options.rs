@@ -22,10 +22,7 @@ impl OptionList {
     }
 
     pub fn short_label(&self, idx: u16) -> Option<&'static str> {
-        self.short
-            .get(idx as usize)
-            .copied()
-            .or_else(|| self.label(idx))
+        self.short.get(idx as usize).copied().or_else(|| self.label(idx))
     }
 
     /// Finds an option by its label, short form or alias (after trimming).
@@ -58,49 +55,32 @@ impl OptionList {
 }
 
 /// A5 对象类别.
-pub static CATEGORY: OptionList = OptionList {
-    name: "category",
-    labels: &["脱贫不稳定户", "边缘易致贫户"],
-    aliases: &[],
-    short: &["监测户", "边缘户"],
-};
+pub static CATEGORY: OptionList =
+    OptionList {
+        name: "category", labels: &["脱贫不稳定户", "边缘易致贫户"], aliases: &[], short: &["监测户", "边缘户"]
+    };
 pub const CATEGORY_UNSTABLE: u16 = 0;
 pub const CATEGORY_MARGINAL: u16 = 1;
 
 /// A6 主要的返致贫风险点 (the enrolment list).
 pub static ENROL_RISK: OptionList = OptionList {
     name: "enrol_risk",
-    labels: &[
-        "因大病",
-        "因学",
-        "因残",
-        "因突发事件",
-        "因灾",
-        "因产业失败",
-        "因就业不稳",
-        "其他",
-    ],
+    labels: &["因大病", "因学", "因残", "因突发事件", "因灾", "因产业失败", "因就业不稳", "其他"],
     aliases: &[("因病", 0)],
     short: &[],
 };
 
 /// C2 估计该户2021年人均收入.
-pub static INCOME_BRACKET: OptionList = OptionList {
-    name: "income_bracket",
-    labels: &["6000元以下", "6000-9000元", "9000-13500元", "13500元以上"],
-    aliases: &[],
-    short: &[],
-};
+pub static INCOME_BRACKET: OptionList =
+    OptionList {
+        name: "income_bracket", labels: &["6000元以下", "6000-9000元", "9000-13500元", "13500元以上"], aliases: &[], short: &[]
+    };
 pub const INCOME_BELOW_LINE: u16 = 0;
 
 /// C3 该户的最主要收入来源.
 pub static INCOME_SOURCE: OptionList = OptionList {
     name: "income_source",
-    labels: &[
-        "外出务工",
-        "发展产业",
-        "低保、特困、养老金收入等综合保障性类转移性收入",
-    ],
+    labels: &["外出务工", "发展产业", "低保、特困、养老金收入等综合保障性类转移性收入"],
     aliases: &[],
     short: &["外出务工", "发展产业", "综合保障性转移收入"],
 };
@@ -128,29 +108,14 @@ pub static MEASURE: OptionList = OptionList {
 /// Current risks (风险点): D5, D6. Differs from A6 on purpose.
 pub static CURRENT_RISK: OptionList = OptionList {
     name: "current_risk",
-    labels: &[
-        "因病",
-        "因学",
-        "因残",
-        "缺劳动力",
-        "自身发展动力不足",
-        "因自然灾害",
-        "因意外事故",
-        "因疫情",
-        "因产业失败",
-        "因就业不稳",
-    ],
+    labels: &["因病", "因学", "因残", "缺劳动力", "自身发展动力不足", "因自然灾害", "因意外事故", "因疫情", "因产业失败", "因就业不稳"],
     aliases: &[],
     short: &[],
 };
 
 /// 是/否 for yes/no questions (index 0 = 是, 1 = 否 in key order).
-pub static YES_NO: OptionList = OptionList {
-    name: "yes_no",
-    labels: &["是", "否"],
-    aliases: &[("Y", 0), ("y", 0), ("N", 1), ("n", 1)],
-    short: &[],
-};
+pub static YES_NO: OptionList =
+    OptionList { name: "yes_no", labels: &["是", "否"], aliases: &[("Y", 0), ("y", 0), ("N", 1), ("n", 1)], short: &[] };
 
 #[cfg(test)]
 mod tests {

@@ -5,10 +5,7 @@ use super::value::normalize_ascii;
 /// Normalises (full-width, spaces, `+86`) and validates a phone number.
 /// Returns the normalised form or a Chinese message saying what to enter.
 pub fn validate(raw: &str) -> Result<String, String> {
-    let mut n: String = normalize_ascii(raw)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let mut n: String = normalize_ascii(raw).chars().filter(|c| !c.is_whitespace()).collect();
     if let Some(rest) = n.strip_prefix("+86").or_else(|| n.strip_prefix("0086")) {
         n = rest.trim_start_matches('-').to_string();
     }

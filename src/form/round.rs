@@ -27,9 +27,7 @@ impl Round {
     pub fn default_2021() -> Self {
         Self {
             name: "2021年防止返贫监测回头看".into(),
-            reference: NaiveDate::from_ymd_opt(2021, 4, 21)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .expect("valid constant date"),
+            reference: NaiveDate::from_ymd_opt(2021, 4, 21).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("valid constant date"),
             period_start: NaiveDate::from_ymd_opt(2020, 4, 21).expect("valid constant date"),
             period_end: NaiveDate::from_ymd_opt(2021, 4, 20).expect("valid constant date"),
             income_lines: [6000, 9000, 13500],

@@ -198,30 +198,22 @@ fn check_month(f: &'static Field, ym: YearMonth, rec: &impl Record, round: &Roun
                 "after_reference",
                 format!("{}{ym}晚于统计时点（{}），请核对年月", f.label, round.reference_label()),
             )),
-            MonthRule::NotBeforeReference if ym < refm => out.push(Finding::error(
-                f.code,
-                "before_reference",
-                format!("{}{ym}早于统计时点所在月{refm}，应为{refm}或以后", f.label),
-            )),
+            MonthRule::NotBeforeReference if ym < refm => {
+                out.push(Finding::error(f.code, "before_reference", format!("{}{ym}早于统计时点所在月{refm}，应为{refm}或以后", f.label)))
+            }
             MonthRule::NotBefore(other) => {
                 if let Some(Value::Month(o)) = rec.value(other) {
                     if ym < o {
                         let ol = schema::field(other).map(|f| f.label).unwrap_or(other);
-                        out.push(Finding::error(
-                            f.code,
-                            "before_other",
-                            format!("{}{ym}早于{other}{ol}{o}，请核对", f.label),
-                        ));
+                        out.push(Finding::error(f.code, "before_other", format!("{}{ym}早于{other}{ol}{o}，请核对", f.label)));
                     }
                 }
             }
-            MonthRule::WarnFarAfterReference if refm.months_until(ym) > round.plan_warn_months => {
-                out.push(Finding::warning(
-                    f.code,
-                    "far_plan",
-                    format!("{}{ym}距统计时点超过{}个月，请核实计划是否过于遥远", f.label, round.plan_warn_months),
-                ))
-            }
+            MonthRule::WarnFarAfterReference if refm.months_until(ym) > round.plan_warn_months => out.push(Finding::warning(
+                f.code,
+                "far_plan",
+                format!("{}{ym}距统计时点超过{}个月，请核实计划是否过于遥远", f.label, round.plan_warn_months),
+            )),
             _ => {}
         }
     }
@@ -240,7 +232,9 @@ fn check_phones(f: &'static Field, names_code: &str, phones: &[String], rec: &im
         match (name.is_empty(), phone.is_empty()) {
             (true, true) => {}
             (false, true) => out.push(Finding::error(f.code, "paired", format!("第{}名责任人“{name}”缺少联系电话", i + 1))),
-            (true, false) => out.push(Finding::error(f.code, "paired", format!("第{}个电话{phone}没有对应的责任人姓名，请在D1补上姓名", i + 1))),
+            (true, false) => {
+                out.push(Finding::error(f.code, "paired", format!("第{}个电话{phone}没有对应的责任人姓名，请在D1补上姓名", i + 1)))
+            }
             (false, false) => match phone::validate(phone) {
                 Err(msg) => out.push(Finding::error(f.code, "phone", format!("第{}个电话：{msg}", i + 1))),
                 Ok(p) => {
@@ -350,16 +344,13 @@ pub fn parse_input(f: &Field, text: &str) -> Result<Option<Value>, String> {
             Some(i) => Ok(Some(Value::Bool(i == 0))),
             None => Err(format!("{}请填“是”或“否”", f.label)),
         },
-        Kind::Single(opts) => opts
-            .parse(t)
-            .map(|i| Some(Value::Choice(i)))
-            .ok_or_else(|| format!("{}“{t}”不是可选项，可选：{}", f.label, opts.accepted())),
+        Kind::Single(opts) => {
+            opts.parse(t).map(|i| Some(Value::Choice(i))).ok_or_else(|| format!("{}“{t}”不是可选项，可选：{}", f.label, opts.accepted()))
+        }
         Kind::Multi { options: opts, .. } => {
             let mut items = Vec::new();
             for part in t.split(['、', ',', '，', ';', '；']).map(str::trim).filter(|p| !p.is_empty()) {
-                let i = opts
-                    .parse(part)
-                    .ok_or_else(|| format!("{}“{part}”不是可选项，可选：{}", f.label, opts.accepted()))?;
+                let i = opts.parse(part).ok_or_else(|| format!("{}“{part}”不是可选项，可选：{}", f.label, opts.accepted()))?;
                 if !items.contains(&i) {
                     items.push(i);
                 }
@@ -369,9 +360,9 @@ pub fn parse_input(f: &Field, text: &str) -> Result<Option<Value>, String> {
         Kind::Month => YearMonth::parse(t)
             .map(|m| Some(Value::Month(m)))
             .ok_or_else(|| format!("{}“{t}”不是年月，请写成如202104、2021-04或2021年4月", f.label)),
-        Kind::Names { .. } | Kind::Phones { .. } => Ok(Some(Value::List(
-            t.split(['、', ',', '，', ';', '；']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-        ))),
+        Kind::Names { .. } | Kind::Phones { .. } => {
+            Ok(Some(Value::List(t.split(['、', ',', '，', ';', '；']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())))
+        }
     }
 }
 

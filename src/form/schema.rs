@@ -51,24 +51,41 @@ impl Branch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// One line of text, `min..=max` characters.
-    Text { min: usize, max: usize },
+    Text {
+        min: usize,
+        max: usize,
+    },
     /// Multi-line text (D7), `min..=max` characters after trimming.
-    LongText { min: usize, max: usize },
+    LongText {
+        min: usize,
+        max: usize,
+    },
     /// Resident ID or disability certificate number (A3).
     IdNumber,
     /// Whole number in `min..=max`; a warning above `warn_above`.
-    Integer { min: i64, max: i64, warn_above: Option<i64> },
+    Integer {
+        min: i64,
+        max: i64,
+        warn_above: Option<i64>,
+    },
     /// 是/否.
     YesNo,
     Single(&'static OptionList),
     /// Checklist; must not repeat the answer of the field `main`.
-    Multi { options: &'static OptionList, main: &'static str },
+    Multi {
+        options: &'static OptionList,
+        main: &'static str,
+    },
     /// 年月.
     Month,
     /// Up to `max` names (D1).
-    Names { max: usize },
+    Names {
+        max: usize,
+    },
     /// One phone per name of the field `names` (D2).
-    Phones { names: &'static str },
+    Phones {
+        names: &'static str,
+    },
 }
 
 /// Month-ordering rules, checked after the value itself parses.
@@ -143,58 +160,122 @@ macro_rules! field {
 
 /// Every field of the 监测对象“回头看”信息采集表, in the form's order.
 pub static FIELDS: &[Field] = &[
-    field!("A1", "家庭地址", A, Text { min: 1, max: 100 }, true, Always,
-        "监测对象当前实际居住的地址"),
-    field!("A2", "户主姓名", A, Text { min: 1, max: 20 }, true, Always,
-        "户主姓名，可以是户口簿上的户主姓名"),
-    field!("A3", "户主证件号码", A, IdNumber, true, Always,
-        "18位居民身份证号，或20位残疾证号（身份证号+残疾类别+残疾等级）"),
-    field!("A4", "家庭人口数", A, Integer { min: 1, max: 30, warn_above: Some(12) }, true, Always,
-        "家中实际共同生活、共同开支的家庭成员数量"),
-    field!("A5", "对象类别", A, Single(&options::CATEGORY), true, Always,
-        "脱贫不稳定户（监测户）或边缘易致贫户（边缘户）"),
-    field!("A6", "主要的返致贫风险点", A, Single(&options::ENROL_RISK), true, Always,
-        "识别纳入系统时的主要风险点"),
-    field!("A7", "纳入系统时间", A, Month, true, Always,
-        "按规定流程识别录入系统的时间，精确到年月", [NotAfterReference]),
-    field!("A8", "标注风险消除年月", A, Month, false, Always,
-        "在系统中标注风险消除的年月；未消除风险的为空", [NotBefore("A7"), NotAfterReference]),
-    field!("B1", "是否有基本医疗未保障", B, YesNo, true, Always,
-        "居民医保和职工医保均未参加的为“是”（“是”表示有问题）"),
-    field!("B2", "是否有6-16周岁适龄儿童或少年因贫失学辍学", B, YesNo, true, Always,
-        "有应上学的6-16周岁儿童少年失学辍学的为“是”（“是”表示有问题）"),
-    field!("B3", "是否危房户", B, YesNo, true, Always,
-        "仍住危房的为“是”（“是”表示有问题）"),
-    field!("B4", "是否解决安全饮用水问题", B, YesNo, true, Always,
-        "从水质、水量、用水方便程度和供水保证率四方面看；“是”表示已解决"),
-    field!("C1", "该户是否为“新四类人员”家庭", C, YesNo, true, Always,
-        "家中有购买小轿车、商品房，经商办企业，机关企事业公职人员的为“是”"),
-    field!("C2", "估计该户2021年人均收入", C, Single(&options::INCOME_BRACKET), true, Always,
-        "通过面访和实地查看，估算2021年家庭年人均收入所处范围"),
-    field!("C3", "该户的最主要收入来源", C, Single(&options::INCOME_SOURCE), true, Always,
-        "家庭收入中占比最大的一类"),
-    field!("C4", "是否为收入骤减、支出骤增的严重困难户", C, YesNo, true, Always,
-        "已影响基本生活、有严重返贫致贫风险的为“是”"),
-    field!("D1", "监测责任人姓名", D, Names { max: 3 }, true, Always,
-        "每户至少确定一名监测责任人，最多3名"),
-    field!("D2", "监测责任人联系电话", D, Phones { names: "D1" }, true, Always,
-        "每名责任人一个电话：11位手机号或带区号的固定电话"),
-    field!("D3", "风险消除的最主要帮扶措施", D, Single(&options::MEASURE), true, Eliminated,
-        "风险已消除户：使风险消除的最主要措施（单选）"),
-    field!("D4", "其他帮扶措施", D, Multi { options: &options::MEASURE, main: "D3" }, false, Eliminated,
-        "风险已消除户：其他帮扶措施（可多选，不含D3已选的）"),
-    field!("D5", "当前该户最主要的风险点", D, Single(&options::CURRENT_RISK), true, NotEliminated,
-        "未消除风险户：当前最主要的风险点（单选）"),
-    field!("D6", "其他风险", D, Multi { options: &options::CURRENT_RISK, main: "D5" }, false, NotEliminated,
-        "未消除风险户：其他风险（可多选，不含D5已选的）"),
-    field!("D7", "家庭困难现状描述", D, LongText { min: 20, max: 2000 }, true, NotEliminated,
-        "结合风险点简要描述家庭目前的主要困难，20-2000字"),
-    field!("D8", "已规划的主要帮扶措施", D, Single(&options::MEASURE), true, NotEliminated,
-        "未消除风险户：已规划的主要帮扶措施（单选）"),
-    field!("D9", "其他已规划帮扶措施", D, Multi { options: &options::MEASURE, main: "D8" }, false, NotEliminated,
-        "未消除风险户：其他已规划措施（可多选，不含D8已选的）"),
-    field!("D10", "该户计划消除时限", D, Month, true, NotEliminated,
-        "预计该户消除风险的年月，不早于统计时点所在月", [NotBeforeReference, WarnFarAfterReference]),
+    field!("A1", "家庭地址", A, Text { min: 1, max: 100 }, true, Always, "监测对象当前实际居住的地址"),
+    field!("A2", "户主姓名", A, Text { min: 1, max: 20 }, true, Always, "户主姓名，可以是户口簿上的户主姓名"),
+    field!("A3", "户主证件号码", A, IdNumber, true, Always, "18位居民身份证号，或20位残疾证号（身份证号+残疾类别+残疾等级）"),
+    field!(
+        "A4",
+        "家庭人口数",
+        A,
+        Integer { min: 1, max: 30, warn_above: Some(12) },
+        true,
+        Always,
+        "家中实际共同生活、共同开支的家庭成员数量"
+    ),
+    field!("A5", "对象类别", A, Single(&options::CATEGORY), true, Always, "脱贫不稳定户（监测户）或边缘易致贫户（边缘户）"),
+    field!("A6", "主要的返致贫风险点", A, Single(&options::ENROL_RISK), true, Always, "识别纳入系统时的主要风险点"),
+    field!("A7", "纳入系统时间", A, Month, true, Always, "按规定流程识别录入系统的时间，精确到年月", [NotAfterReference]),
+    field!(
+        "A8",
+        "标注风险消除年月",
+        A,
+        Month,
+        false,
+        Always,
+        "在系统中标注风险消除的年月；未消除风险的为空",
+        [NotBefore("A7"), NotAfterReference]
+    ),
+    field!("B1", "是否有基本医疗未保障", B, YesNo, true, Always, "居民医保和职工医保均未参加的为“是”（“是”表示有问题）"),
+    field!(
+        "B2",
+        "是否有6-16周岁适龄儿童或少年因贫失学辍学",
+        B,
+        YesNo,
+        true,
+        Always,
+        "有应上学的6-16周岁儿童少年失学辍学的为“是”（“是”表示有问题）"
+    ),
+    field!("B3", "是否危房户", B, YesNo, true, Always, "仍住危房的为“是”（“是”表示有问题）"),
+    field!("B4", "是否解决安全饮用水问题", B, YesNo, true, Always, "从水质、水量、用水方便程度和供水保证率四方面看；“是”表示已解决"),
+    field!("C1", "该户是否为“新四类人员”家庭", C, YesNo, true, Always, "家中有购买小轿车、商品房，经商办企业，机关企事业公职人员的为“是”"),
+    field!(
+        "C2",
+        "估计该户2021年人均收入",
+        C,
+        Single(&options::INCOME_BRACKET),
+        true,
+        Always,
+        "通过面访和实地查看，估算2021年家庭年人均收入所处范围"
+    ),
+    field!("C3", "该户的最主要收入来源", C, Single(&options::INCOME_SOURCE), true, Always, "家庭收入中占比最大的一类"),
+    field!("C4", "是否为收入骤减、支出骤增的严重困难户", C, YesNo, true, Always, "已影响基本生活、有严重返贫致贫风险的为“是”"),
+    field!("D1", "监测责任人姓名", D, Names { max: 3 }, true, Always, "每户至少确定一名监测责任人，最多3名"),
+    field!("D2", "监测责任人联系电话", D, Phones { names: "D1" }, true, Always, "每名责任人一个电话：11位手机号或带区号的固定电话"),
+    field!(
+        "D3",
+        "风险消除的最主要帮扶措施",
+        D,
+        Single(&options::MEASURE),
+        true,
+        Eliminated,
+        "风险已消除户：使风险消除的最主要措施（单选）"
+    ),
+    field!(
+        "D4",
+        "其他帮扶措施",
+        D,
+        Multi { options: &options::MEASURE, main: "D3" },
+        false,
+        Eliminated,
+        "风险已消除户：其他帮扶措施（可多选，不含D3已选的）"
+    ),
+    field!(
+        "D5",
+        "当前该户最主要的风险点",
+        D,
+        Single(&options::CURRENT_RISK),
+        true,
+        NotEliminated,
+        "未消除风险户：当前最主要的风险点（单选）"
+    ),
+    field!(
+        "D6",
+        "其他风险",
+        D,
+        Multi { options: &options::CURRENT_RISK, main: "D5" },
+        false,
+        NotEliminated,
+        "未消除风险户：其他风险（可多选，不含D5已选的）"
+    ),
+    field!(
+        "D7",
+        "家庭困难现状描述",
+        D,
+        LongText { min: 20, max: 2000 },
+        true,
+        NotEliminated,
+        "结合风险点简要描述家庭目前的主要困难，20-2000字"
+    ),
+    field!("D8", "已规划的主要帮扶措施", D, Single(&options::MEASURE), true, NotEliminated, "未消除风险户：已规划的主要帮扶措施（单选）"),
+    field!(
+        "D9",
+        "其他已规划帮扶措施",
+        D,
+        Multi { options: &options::MEASURE, main: "D8" },
+        false,
+        NotEliminated,
+        "未消除风险户：其他已规划措施（可多选，不含D8已选的）"
+    ),
+    field!(
+        "D10",
+        "该户计划消除时限",
+        D,
+        Month,
+        true,
+        NotEliminated,
+        "预计该户消除风险的年月，不早于统计时点所在月",
+        [NotBeforeReference, WarnFarAfterReference]
+    ),
 ];
 
 /// The field with this code.
@@ -315,9 +396,16 @@ mod tests {
         }
         let opts = |c: &str| field(c).unwrap().options().map(|o| o.name);
         for (c, list) in [
-            ("A5", CATEGORY.name), ("A6", ENROL_RISK.name), ("C2", INCOME_BRACKET.name), ("C3", INCOME_SOURCE.name),
-            ("D3", MEASURE.name), ("D4", MEASURE.name), ("D5", CURRENT_RISK.name), ("D6", CURRENT_RISK.name),
-            ("D8", MEASURE.name), ("D9", MEASURE.name),
+            ("A5", CATEGORY.name),
+            ("A6", ENROL_RISK.name),
+            ("C2", INCOME_BRACKET.name),
+            ("C3", INCOME_SOURCE.name),
+            ("D3", MEASURE.name),
+            ("D4", MEASURE.name),
+            ("D5", CURRENT_RISK.name),
+            ("D6", CURRENT_RISK.name),
+            ("D8", MEASURE.name),
+            ("D9", MEASURE.name),
         ] {
             assert_eq!(opts(c), Some(list), "{c}");
         }

@@ -55,10 +55,7 @@ impl YearMonth {
             chrono::NaiveDate::from_ymd_opt(y as i32, m as u32, d)?;
             return Self::new(y, m);
         }
-        let parts: Vec<&str> = t
-            .split(['-', '/', '.', '年', '月', '日'])
-            .filter(|p| !p.is_empty())
-            .collect();
+        let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月', '日']).filter(|p| !p.is_empty()).collect();
         if !(2..=3).contains(&parts.len()) || !parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
             return None;
         }

@@ -208,11 +208,8 @@ fn write_xlsx(
         other => ExportError::File { path: temp_dir.clone(), reason: other.to_string() },
     };
     let header = header();
-    let int_columns: Vec<bool> = [false, false]
-        .into_iter()
-        .chain(FIELDS.iter().map(|f| matches!(f.kind, Kind::Integer { .. })))
-        .chain([false; 4])
-        .collect();
+    let int_columns: Vec<bool> =
+        [false, false].into_iter().chain(FIELDS.iter().map(|f| matches!(f.kind, Kind::Integer { .. }))).chain([false; 4]).collect();
     let mut widths = vec![0usize; header.len()];
     let mut per_place: BTreeMap<String, BTreeMap<String, Counts>> = BTreeMap::new();
     let bold = CellFormat::new().set_bold();

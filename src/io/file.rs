@@ -23,11 +23,8 @@ impl AtomicFile {
     /// Creates `.NAME.PID.N.tmp` (0600) in the destination's directory.
     pub fn create(dest: &Path) -> io::Result<AtomicFile> {
         let dir = parent_dir(dest);
-        let name = dest
-            .file_name()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "没有文件名"))?
-            .to_string_lossy()
-            .into_owned();
+        let name =
+            dest.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "没有文件名"))?.to_string_lossy().into_owned();
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));

@@ -90,11 +90,8 @@ pub fn write_report(path: &Path, rejected: &[Rejection]) -> std::io::Result<()> 
 /// One rejection as a line for the terminal; ID numbers are masked there
 /// (the report file keeps them as read, for finding the row).
 pub fn describe_rejection(r: &Rejection) -> String {
-    let value = if r.code == "A3" && r.value.chars().count() > 10 && !r.value.contains('E') {
-        idnum::mask(&r.value)
-    } else {
-        r.value.clone()
-    };
+    let value =
+        if r.code == "A3" && r.value.chars().count() > 10 && !r.value.contains('E') { idnum::mask(&r.value) } else { r.value.clone() };
     if r.column.is_empty() {
         format!("第{}行：{}", r.row, r.reason)
     } else {

@@ -47,10 +47,7 @@ fn excel_would_convert(text: &str) -> bool {
 }
 
 /// Writes one CSV record with every cell guarded by [`csv_cell`].
-pub(crate) fn write_csv_record<W: std::io::Write, S: AsRef<str>>(
-    w: &mut csv::Writer<W>,
-    cells: &[S],
-) -> csv::Result<()> {
+pub(crate) fn write_csv_record<W: std::io::Write, S: AsRef<str>>(w: &mut csv::Writer<W>, cells: &[S]) -> csv::Result<()> {
     w.write_record(cells.iter().map(|c| csv_cell(c.as_ref()).into_owned()))
 }
 

@@ -244,11 +244,8 @@ impl Target {
             Target::Township => vec!["乡镇".into(), "乡镇(街道)".into(), "乡镇街道".into()],
             Target::Village => vec!["村".into(), "村(社区)".into(), "村社区".into()],
             Target::Field(f) => {
-                let mut names: Vec<String> = ROSTER_ALIASES
-                    .iter()
-                    .filter(|(code, _)| *code == f.code)
-                    .map(|(_, name)| name.to_string())
-                    .collect();
+                let mut names: Vec<String> =
+                    ROSTER_ALIASES.iter().filter(|(code, _)| *code == f.code).map(|(_, name)| name.to_string()).collect();
                 names.push(f.label.to_string());
                 // Our own export's headers, so an export can be imported back.
                 names.push(normalize_header(&f.heading()));
@@ -312,11 +309,7 @@ impl Columns {
         if answer_columns > 0 {
             unknown.push(format!("采集表答案等{answer_columns}列（导入只读基础信息）"));
         }
-        let missing = names
-            .iter()
-            .filter(|(t, _)| !cols.iter().any(|(c, _, _)| c == t))
-            .map(|(_, n)| n[0].clone())
-            .collect();
+        let missing = names.iter().filter(|(t, _)| !cols.iter().any(|(c, _, _)| c == t)).map(|(_, n)| n[0].clone()).collect();
         (Columns { cols, unknown }, missing)
     }
 }
@@ -324,10 +317,8 @@ impl Columns {
 /// Reads and checks a roster file. `progress` is called with the number of
 /// rows checked so far, now and then.
 pub fn read(path: &Path, round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
-    let bytes = std::fs::read(path).map_err(|e| RosterError::Open {
-        path: path.display().to_string(),
-        reason: super::file::describe(&e),
-    })?;
+    let bytes =
+        std::fs::read(path).map_err(|e| RosterError::Open { path: path.display().to_string(), reason: super::file::describe(&e) })?;
     read_bytes(&bytes, round, progress)
 }
 
@@ -372,15 +363,8 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), RosterError> {
 /// ten holds most of: the first line may be a title above the header.
 fn csv_rows(text: &str) -> Result<Rows, RosterError> {
     let most_in_a_line = |d: u8| text.lines().take(10).map(|l| l.bytes().filter(|b| *b == d).count()).max().unwrap_or(0);
-    let delimiter = [b',', b'\t', b';']
-        .into_iter()
-        .max_by_key(|d| (most_in_a_line(*d), *d == b','))
-        .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let delimiter = [b',', b'\t', b';'].into_iter().max_by_key(|d| (most_in_a_line(*d), *d == b',')).unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| RosterError::Csv { row: i + 1, detail: e.to_string() })?;
@@ -485,20 +469,10 @@ fn header_row(rows: &[(usize, Vec<Cell>)]) -> Option<usize> {
 }
 
 /// Finds the header, then checks every data row.
-fn check(
-    rows: Rows,
-    source: Source,
-    place: String,
-    round: &Round,
-    progress: &mut dyn FnMut(usize),
-) -> Result<Roster, RosterError> {
+fn check(rows: Rows, source: Source, place: String, round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
     let Some(h) = header_row(&rows) else {
         // Name what is missing from the row that looks most like a header.
-        let best = rows
-            .iter()
-            .take(HEADER_SEARCH_ROWS)
-            .map(|(_, cells)| Columns::find(cells))
-            .min_by_key(|(_, missing)| missing.len());
+        let best = rows.iter().take(HEADER_SEARCH_ROWS).map(|(_, cells)| Columns::find(cells)).min_by_key(|(_, missing)| missing.len());
         let (found, missing) = match best {
             Some((cols, missing)) => (cols.cols.iter().map(|c| c.2.clone()).chain(cols.unknown).collect(), missing),
             None => (Vec::new(), Target::all().iter().map(|t| t.names()[0].clone()).collect()),
@@ -506,13 +480,7 @@ fn check(
         return Err(RosterError::MissingColumns { place, missing, found });
     };
     let (columns, _) = Columns::find(&rows[h].1);
-    let mut roster = Roster {
-        source,
-        data_rows: 0,
-        rows: Vec::new(),
-        rejected: Vec::new(),
-        unknown_columns: columns.unknown.clone(),
-    };
+    let mut roster = Roster { source, data_rows: 0, rows: Vec::new(), rejected: Vec::new(), unknown_columns: columns.unknown.clone() };
     let mut first_row_of_id: HashMap<String, usize> = HashMap::new();
     for (row, cells) in rows.into_iter().skip(h + 1) {
         if cells.iter().all(Cell::is_blank) {
@@ -605,7 +573,11 @@ fn check_row(
     }
     match section_a(&values) {
         Some(a) => Ok(RosterRow { row, place, a }),
-        None => Err(vec![Rejection { row, code: "", column: String::new(), value: String::new(), reason: "基础信息不完整，请核对本行".into() }]),
+        None => {
+            Err(vec![Rejection {
+                row, code: "", column: String::new(), value: String::new(), reason: "基础信息不完整，请核对本行".into()
+            }])
+        }
     }
 }
 
@@ -681,10 +653,23 @@ mod tests {
 
     #[test]
     fn headers_by_name_and_alias() {
-        let header: Vec<Cell> = ["  村(社区)", "乡镇（街道）", "*家庭地址", "户主姓名", "户主证件号码", "家庭人口数", "对象类别", "主要的返致贫风险点", "纳入系统时间", "A8 标注风险消除年月", "备注", "村"]
-            .iter()
-            .map(|s| Cell::Text(s.to_string()))
-            .collect();
+        let header: Vec<Cell> = [
+            "  村(社区)",
+            "乡镇（街道）",
+            "*家庭地址",
+            "户主姓名",
+            "户主证件号码",
+            "家庭人口数",
+            "对象类别",
+            "主要的返致贫风险点",
+            "纳入系统时间",
+            "A8 标注风险消除年月",
+            "备注",
+            "村",
+        ]
+        .iter()
+        .map(|s| Cell::Text(s.to_string()))
+        .collect();
         let (cols, missing) = Columns::find(&header);
         assert!(missing.is_empty(), "{missing:?}");
         assert_eq!(cols.cols[0], (Target::Village, 0, "村(社区)".to_string()));

@@ -16,10 +16,7 @@ pub const HEADER: [&str; 10] =
 pub fn row(lb: &LookBack) -> Vec<String> {
     let h = &lb.household;
     let mut out = vec![h.place.township.clone(), h.place.village.clone()];
-    out.extend(
-        schema::section_fields(Section::A)
-            .map(|f| h.a.value(f.code).map(|v| display_value(f, &v)).unwrap_or_default()),
-    );
+    out.extend(schema::section_fields(Section::A).map(|f| h.a.value(f.code).map(|v| display_value(f, &v)).unwrap_or_default()));
     out
 }
 

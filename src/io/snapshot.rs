@@ -170,7 +170,10 @@ pub fn save(store: &Store, path: &Path) -> Result<SnapshotInfo, SnapshotError> {
         let mut tree: Option<Vec<u8>> = None;
         let counts = store.for_each_raw(|t, k, v| -> Result<(), SnapshotError> {
             if tree.as_deref() != Some(t) {
-                w.write_all(b"T").and_then(|_| w.write_all(&(t.len() as u16).to_le_bytes())).and_then(|_| w.write_all(t)).map_err(io_err)?;
+                w.write_all(b"T")
+                    .and_then(|_| w.write_all(&(t.len() as u16).to_le_bytes()))
+                    .and_then(|_| w.write_all(t))
+                    .map_err(io_err)?;
                 tree = Some(t.to_vec());
             }
             w.write_all(b"E").map_err(io_err)?;
@@ -295,10 +298,7 @@ fn read_content<R: Read>(
     let p = || path.display().to_string();
     let mut r = Hashing { inner: r, sha: Sha256::new(), len: 0 };
     let total = header.content_len;
-    let truncated = |at: u64| SnapshotError::Truncated {
-        path: p(),
-        detail: format!("内容应有{total}字节，只读到{at}字节"),
-    };
+    let truncated = |at: u64| SnapshotError::Truncated { path: p(), detail: format!("内容应有{total}字节，只读到{at}字节") };
     let damaged = |detail: String| SnapshotError::Damaged { path: p(), detail };
     let mut tree: Option<Vec<u8>> = None;
     let mut key = Vec::new();

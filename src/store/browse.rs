@@ -196,9 +196,7 @@ impl Store {
                     })
                 })
                 .collect();
-            jobs.into_iter()
-                .map(|j| j.join().unwrap_or_else(|_| Err(StoreError::Internal("读取户摘要的线程出错".into()))))
-                .collect()
+            jobs.into_iter().map(|j| j.join().unwrap_or_else(|_| Err(StoreError::Internal("读取户摘要的线程出错".into())))).collect()
         });
         let mut all = Vec::new();
         for part in parts {

@@ -118,12 +118,7 @@ impl RawBuilder {
         // Says "being built" to an open of the store meanwhile (see clear_leftover_staging).
         let _ = super::lock::write(path, &super::Holder::current("huitoukan snapshot restore"));
         let db = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).open().map_err(|e| StoreError::from_sled(path, e))?;
-        Ok(RawBuilder {
-            db,
-            path: path.to_path_buf(),
-            tree: None,
-            counts: RawCounts::default(),
-        })
+        Ok(RawBuilder { db, path: path.to_path_buf(), tree: None, counts: RawCounts::default() })
     }
 
     /// Plain inserts, not batches: nothing needs to be atomic here (only a
@@ -306,10 +301,8 @@ mod tests {
         let s = Store::open(&dir.path().join("a")).unwrap();
         let round = s.round().clone();
         let places = crate::demo::places(50, 1);
-        let mut rows: Vec<(Place, SectionA)> = (0..5)
-            .map(|i| crate::demo::household(i, 1, &places, &round).household)
-            .map(|h| (h.place, h.a))
-            .collect();
+        let mut rows: Vec<(Place, SectionA)> =
+            (0..5).map(|i| crate::demo::household(i, 1, &places, &round).household).map(|h| (h.place, h.a)).collect();
         s.upsert_households(&rows[..3], "t").unwrap();
         rows[0].1.size += 1;
         let plan = s.plan_upsert(&rows).unwrap();

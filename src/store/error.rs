@@ -39,9 +39,7 @@ impl StoreError {
         // sled wraps OS errors in custom ones that keep only the kind.
         match (e.raw_os_error(), e.kind()) {
             (Some(28), _) | (_, K::StorageFull) | (_, K::QuotaExceeded) => StoreError::DiskFull { path: path.to_path_buf() },
-            (Some(30 | 13 | 1), _) | (_, K::ReadOnlyFilesystem | K::PermissionDenied) => {
-                StoreError::ReadOnly { path: path.to_path_buf() }
-            }
+            (Some(30 | 13 | 1), _) | (_, K::ReadOnlyFilesystem | K::PermissionDenied) => StoreError::ReadOnly { path: path.to_path_buf() },
             _ => StoreError::Io { path: path.to_path_buf(), source: e },
         }
     }

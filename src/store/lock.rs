@@ -45,23 +45,14 @@ pub fn holder_path(store: &Path) -> PathBuf {
 }
 
 pub fn write(store: &Path, h: &Holder) -> std::io::Result<()> {
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(holder_path(store))?;
+    let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(holder_path(store))?;
     writeln!(f, "pid={}\nuser={}\nsince={}\nprogram={}", h.pid, h.user, h.since, h.program)?;
     Ok(())
 }
 
 pub fn read(store: &Path) -> Option<Holder> {
     let text = fs::read_to_string(holder_path(store)).ok()?;
-    let get = |k: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(k).and_then(|r| r.strip_prefix('=')))
-            .map(str::to_string)
-    };
+    let get = |k: &str| text.lines().find_map(|l| l.strip_prefix(k).and_then(|r| r.strip_prefix('='))).map(str::to_string);
     Some(Holder {
         pid: get("pid")?.parse().ok()?,
         user: get("user").unwrap_or_default(),

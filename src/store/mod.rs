@@ -34,10 +34,7 @@ pub use report::Row;
 
 use crate::form::rules::{self, Severity};
 use crate::form::{schema, Round, Value};
-use crate::model::{
-    AuditEntry, Answers, FormRecord, FormState, Household, LookBack, Place, SectionA, Summary, Timestamp,
-    TownshipCounts,
-};
+use crate::model::{Answers, AuditEntry, FormRecord, FormState, Household, LookBack, Place, SectionA, Summary, Timestamp, TownshipCounts};
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -234,8 +231,7 @@ impl Store {
         std::fs::create_dir_all(path).map_err(|e| StoreError::from_io(path, e))?;
         // sled creates its files with the process umask (0644 under 022): this
         // owner-only directory is what keeps them private (tests/privacy.rs).
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| StoreError::from_io(path, e))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(|e| StoreError::from_io(path, e))?;
         let db = open_sled(path)?;
         roll_back_journal(&db).map_err(|e| StoreError::from_sled(path, e))?;
         if existing && db.get(K_FORMAT).map_err(|e| StoreError::from_sled(path, e))?.is_none() {
@@ -333,10 +329,8 @@ impl Store {
                     )));
                 }
                 self.round = self.get_decoded(K_ROUND, "调查轮次设置")?.unwrap_or_default();
-                let head: AuditHead = self.get_decoded(K_AUDIT_HEAD, "审计日志头")?.unwrap_or(AuditHead {
-                    next_seq: 0,
-                    last_hash: [0; 32],
-                });
+                let head: AuditHead =
+                    self.get_decoded(K_AUDIT_HEAD, "审计日志头")?.unwrap_or(AuditHead { next_seq: 0, last_hash: [0; 32] });
                 *self.head.lock().unwrap_or_else(|p| p.into_inner()) = head;
             }
         }
@@ -355,11 +349,7 @@ impl Store {
         let Ok(text) = std::fs::read_to_string(self.path.join(MARKER_FILE)) else {
             return Ok(());
         };
-        let expected: u64 = text
-            .lines()
-            .find_map(|l| l.strip_prefix("audit_entries="))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
+        let expected: u64 = text.lines().find_map(|l| l.strip_prefix("audit_entries=")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
         let have = self.head.lock().unwrap_or_else(|p| p.into_inner()).next_seq;
         if have < expected {
             return Err(StoreError::Corrupt {
@@ -402,9 +392,7 @@ impl Store {
     fn get_decoded<T: serde::de::DeserializeOwned>(&self, key: &[u8], what: &str) -> Result<Option<T>> {
         match self.db().and_then(|db| db.get(key)).map_err(|e| self.sled_err(e))? {
             None => Ok(None),
-            Some(bytes) => codec::decode(&bytes)
-                .map(Some)
-                .map_err(|source| StoreError::Decode { what: what.to_string(), source }),
+            Some(bytes) => codec::decode(&bytes).map(Some).map_err(|source| StoreError::Decode { what: what.to_string(), source }),
         }
     }
 
@@ -703,17 +691,14 @@ impl Store {
     /// Corrects one section A value (an explicit, audited act). The value
     /// must pass the field's own checks.
     pub fn correct_section_a(&self, key: u64, code: &str, value: Option<Value>, who: &str) -> Result<()> {
-        let field = schema::field(code)
-            .filter(|f| f.is_prefilled())
-            .ok_or_else(|| StoreError::Refused(format!("{code}不是基础信息字段")))?;
+        let field =
+            schema::field(code).filter(|f| f.is_prefilled()).ok_or_else(|| StoreError::Refused(format!("{code}不是基础信息字段")))?;
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         let mut lb = old.clone();
         lb.household.a.set(code, value).map_err(StoreError::Refused)?;
-        let own: Vec<_> = rules::validate(&lb.view(), &self.round)
-            .into_iter()
-            .filter(|f| f.code == code && f.severity == Severity::Error)
-            .collect();
+        let own: Vec<_> =
+            rules::validate(&lb.view(), &self.round).into_iter().filter(|f| f.code == code && f.severity == Severity::Error).collect();
         if let Some(f) = own.first() {
             return Err(StoreError::Refused(f.message.clone()));
         }
@@ -925,15 +910,10 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
 }
 
 /// What [`Store::scan_prefix`] and [`Store::range`] return.
-type Scan = std::iter::Chain<
-    std::option::IntoIter<sled::Result<(sled::IVec, sled::IVec)>>,
-    std::iter::Flatten<std::option::IntoIter<sled::Iter>>,
->;
+type Scan =
+    std::iter::Chain<std::option::IntoIter<sled::Result<(sled::IVec, sled::IVec)>>, std::iter::Flatten<std::option::IntoIter<sled::Iter>>>;
 
-fn open_waiting_for_release(
-    path: &Path,
-    config: &sled::Config,
-) -> std::result::Result<Result<sled::Db>, Box<dyn std::any::Any + Send>> {
+fn open_waiting_for_release(path: &Path, config: &sled::Config) -> std::result::Result<Result<sled::Db>, Box<dyn std::any::Any + Send>> {
     let started = std::time::Instant::now();
     loop {
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()))?;

@@ -118,8 +118,7 @@ impl Store {
     /// Every household's summary, in key order, one at a time (for searching
     /// a large store without holding every summary).
     pub fn summaries_streamed(&self) -> impl Iterator<Item = Result<Summary>> + '_ {
-        self.scan_prefix(b"s/")
-            .map(move |item| item.map_err(|e| self.sled_err(e)).and_then(|(_, v)| decode(&v, "户摘要")))
+        self.scan_prefix(b"s/").map(move |item| item.map_err(|e| self.sled_err(e)).and_then(|(_, v)| decode(&v, "户摘要")))
     }
 
     /// The names of the townships that have households, sorted; one index

@@ -71,10 +71,7 @@ fn submit_refuses_errors_and_unconfirmed_warnings_then_reopen() {
     let s = Store::open(&dir.path().join("db")).unwrap();
     s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
     let key = s.key_of(ID1).unwrap().unwrap();
-    let mut answers: Answers = crate::form::rules::tests::clean_not_eliminated()
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with('A'))
-        .collect();
+    let mut answers: Answers = crate::form::rules::tests::clean_not_eliminated().into_iter().filter(|(k, _)| !k.starts_with('A')).collect();
     answers.remove("D7");
     let e = s.submit(key, &answers, &[], "c").unwrap_err().to_string();
     assert!(e.contains("D7"), "{e}");
@@ -147,7 +144,8 @@ fn audit_chain_detects_tampering() {
 
 #[test]
 fn blank_old_answers_are_not_audited_as_changes() {
-    let household = Household { place: place("石盘村"), a: section_a(ID1, "张三"), verified: false, imported_at: crate::model::Timestamp(0) };
+    let household =
+        Household { place: place("石盘村"), a: section_a(ID1, "张三"), verified: false, imported_at: crate::model::Timestamp(0) };
     let mut old = LookBack { household, form: FormRecord::default() };
     old.form.answers.insert("D4".into(), Value::Multi(vec![]));
     old.form.answers.insert("D7".into(), Value::Text(String::new()));

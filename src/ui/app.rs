@@ -146,7 +146,8 @@ impl App {
     /// Settings and keymap problems: the first in the status line, all on the help screen.
     pub fn warn(&mut self, warnings: Vec<String>) {
         if let Some(first) = warnings.first() {
-            let more = if warnings.len() > 1 { format!("（共{}条，按 ? 在帮助里查看）", warnings.len()) } else { String::new() };
+            let more =
+                if warnings.len() > 1 { format!("（共{}条，按 ? 在帮助里查看）", warnings.len()) } else { String::new() };
             self.status = Some(Status { text: format!("{first}{more}"), error: true });
         }
         self.warnings.extend(warnings);

@@ -19,13 +19,43 @@ use ratatui::Frame;
 fn hints(app: &App) -> (Mode, &'static [(Action, &'static str)]) {
     let mode = app.mode();
     let list: &'static [(Action, &'static str)] = match (mode, app.screens.last()) {
-        (Mode::Viewer, Some(Screen::Card(_))) => &[(Action::Open, "填表"), (Action::History, "修改记录"), (Action::RevealId, "证件号"), (Action::Back, "返回")],
+        (Mode::Viewer, Some(Screen::Card(_))) => {
+            &[(Action::Open, "填表"), (Action::History, "修改记录"), (Action::RevealId, "证件号"), (Action::Back, "返回")]
+        }
         (Mode::Viewer, Some(Screen::History(_))) => &[(Action::PageDown, "翻页"), (Action::RevealId, "完整号码"), (Action::Back, "返回")],
         (Mode::Viewer, _) => &[(Action::PageDown, "翻页"), (Action::Back, "返回")],
-        (Mode::Find, _) => &[(Action::Open, "填表"), (Action::MoveDown, "选择"), (Action::FocusNext, "到列表"), (Action::FindAll, "本村/全部"), (Action::Back, "关闭查找")],
-        _ if app.find.is_some() => &[(Action::Open, "填表"), (Action::Card, "卡片"), (Action::Find, "改查找词"), (Action::RevealId, "证件号"), (Action::Back, "关闭查找"), (Action::Help, "帮助")],
-        _ if app.focus == Focus::Places => &[(Action::Open, "看户"), (Action::Find, "查找"), (Action::FindAll, "全部查找"), (Action::Stats, "统计"), (Action::Help, "帮助"), (Action::Quit, "退出")],
-        _ => &[(Action::Open, "填表"), (Action::Card, "卡片"), (Action::Find, "查找"), (Action::RevealId, "证件号"), (Action::FocusPrev, "乡镇村"), (Action::Help, "帮助"), (Action::Quit, "退出")],
+        (Mode::Find, _) => &[
+            (Action::Open, "填表"),
+            (Action::MoveDown, "选择"),
+            (Action::FocusNext, "到列表"),
+            (Action::FindAll, "本村/全部"),
+            (Action::Back, "关闭查找"),
+        ],
+        _ if app.find.is_some() => &[
+            (Action::Open, "填表"),
+            (Action::Card, "卡片"),
+            (Action::Find, "改查找词"),
+            (Action::RevealId, "证件号"),
+            (Action::Back, "关闭查找"),
+            (Action::Help, "帮助"),
+        ],
+        _ if app.focus == Focus::Places => &[
+            (Action::Open, "看户"),
+            (Action::Find, "查找"),
+            (Action::FindAll, "全部查找"),
+            (Action::Stats, "统计"),
+            (Action::Help, "帮助"),
+            (Action::Quit, "退出"),
+        ],
+        _ => &[
+            (Action::Open, "填表"),
+            (Action::Card, "卡片"),
+            (Action::Find, "查找"),
+            (Action::RevealId, "证件号"),
+            (Action::FocusPrev, "乡镇村"),
+            (Action::Help, "帮助"),
+            (Action::Quit, "退出"),
+        ],
     };
     (mode, list)
 }
@@ -134,7 +164,10 @@ pub fn render_filters(f: &mut Frame, area: Rect, app: &App) {
         let active = value != "全部";
         spans.push(Span::styled(key, theme.key()));
         spans.push(Span::raw(format!(" {name}:")));
-        spans.push(Span::styled(value, if active { theme.warning().add_modifier(ratatui::style::Modifier::BOLD) } else { Style::default() }));
+        spans.push(Span::styled(
+            value,
+            if active { theme.warning().add_modifier(ratatui::style::Modifier::BOLD) } else { Style::default() },
+        ));
         spans.push(Span::raw("  "));
     }
     let shown = app.list.rows.len();

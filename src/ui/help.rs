@@ -70,7 +70,11 @@ impl Help {
             lines.push((Kind::Note, String::new(), String::new()));
         }
         let file = crate::paths::config_dir().join("keymap.toml");
-        lines.push((Kind::Note, format!("改键：在 {} 里写 \"按键\" = \"动作名\"（如 \"ctrl-s\" = \"save\"），", file.display()), String::new()));
+        lines.push((
+            Kind::Note,
+            format!("改键：在 {} 里写 \"按键\" = \"动作名\"（如 \"ctrl-s\" = \"save\"），", file.display()),
+            String::new(),
+        ));
         lines.push((Kind::Note, "放在对应的 [组名] 下；或启动时加 --keymap 文件。没写的键保持默认。".to_string(), String::new()));
         let scroll = Scroll::new(lines.len());
         Help { lines, scroll }
@@ -128,7 +132,9 @@ mod tests {
             for (key, action) in km.own_bindings(mode) {
                 let label = key.label();
                 assert!(
-                    help.lines.iter().any(|(k, l, r)| *k == Kind::Binding && r == action.name() && l.split('\t').next().unwrap().split(' ').any(|x| x == label)),
+                    help.lines.iter().any(|(k, l, r)| *k == Kind::Binding
+                        && r == action.name()
+                        && l.split('\t').next().unwrap().split(' ').any(|x| x == label)),
                     "[{}] {label} {action} missing",
                     mode.name()
                 );

@@ -156,8 +156,12 @@ enum Col {
     Township,
     Village,
     Id,
-    Category { short: bool },
-    Risk { month: bool },
+    Category {
+        short: bool,
+    },
+    Risk {
+        month: bool,
+    },
     State,
     /// A1, in whatever room is left.
     Address(usize),
@@ -242,9 +246,21 @@ fn columns(width: usize, id_width: usize, spans: Spread) -> Vec<Col> {
     let total = |cols: &[Col]| cols.iter().map(|c| c.width(id_width) + 1).sum::<usize>().saturating_sub(1);
     // Narrow first, then drop, in this order.
     let steps: [fn(&mut Vec<Col>); 6] = [
-        |c| c.iter_mut().for_each(|c| if let Col::Risk { month } = c { *month = false }),
+        |c| {
+            c.iter_mut().for_each(|c| {
+                if let Col::Risk { month } = c {
+                    *month = false
+                }
+            })
+        },
         |c| c.retain(|c| *c != Col::Township),
-        |c| c.iter_mut().for_each(|c| if let Col::Category { short } = c { *short = true }),
+        |c| {
+            c.iter_mut().for_each(|c| {
+                if let Col::Category { short } = c {
+                    *short = true
+                }
+            })
+        },
         |c| c.retain(|c| !matches!(c, Col::Category { .. })),
         |c| c.retain(|c| !matches!(c, Col::Risk { .. })),
         |c| c.retain(|c| *c != Col::Village),

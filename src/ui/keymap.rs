@@ -393,12 +393,8 @@ impl Keymap {
 
     /// The action bound to `key` in `mode` (or globally). `Noop` hides a default.
     pub fn action(&self, mode: Mode, key: Key) -> Option<Action> {
-        let found = self
-            .modes
-            .get(&mode)
-            .and_then(|m| m.get(&key))
-            .or_else(|| self.modes.get(&Mode::Global).and_then(|m| m.get(&key)))
-            .copied();
+        let found =
+            self.modes.get(&mode).and_then(|m| m.get(&key)).or_else(|| self.modes.get(&Mode::Global).and_then(|m| m.get(&key))).copied();
         found.filter(|a| *a != Action::Noop)
     }
 
@@ -410,12 +406,7 @@ impl Keymap {
     /// Keys bound to `action` in `mode` itself or globally (not shadowed), best first:
     /// plain keys, then ctrl, then F-keys.
     pub fn keys_for(&self, mode: Mode, action: Action) -> Vec<Key> {
-        let mut keys: Vec<Key> = self
-            .bindings(mode)
-            .into_iter()
-            .filter(|(_, a)| *a == action)
-            .map(|(k, _)| k)
-            .collect();
+        let mut keys: Vec<Key> = self.bindings(mode).into_iter().filter(|(_, a)| *a == action).map(|(k, _)| k).collect();
         keys.sort_by_key(|k| (k.is_function_key(), k.ctrl || k.alt, *k));
         keys
     }
@@ -435,10 +426,7 @@ impl Keymap {
 
     /// The mode's own table only (for the help screen's grouping).
     pub fn own_bindings(&self, mode: Mode) -> Vec<(Key, Action)> {
-        self.modes
-            .get(&mode)
-            .map(|m| m.iter().filter(|(_, a)| **a != Action::Noop).map(|(k, a)| (*k, *a)).collect())
-            .unwrap_or_default()
+        self.modes.get(&mode).map(|m| m.iter().filter(|(_, a)| **a != Action::Noop).map(|(k, a)| (*k, *a)).collect()).unwrap_or_default()
     }
 
     /// `Ctrl-S/F2 保存草稿`-style hint for the footer; `None` when unbound.
@@ -482,11 +470,7 @@ mod tests {
             for (key, action) in km.bindings(mode) {
                 if key.is_function_key() {
                     let alts = km.keys_for(mode, action);
-                    assert!(
-                        alts.iter().any(|k| !k.is_function_key()),
-                        "[{}] {action} is only on {key}",
-                        mode.name()
-                    );
+                    assert!(alts.iter().any(|k| !k.is_function_key()), "[{}] {action} is only on {key}", mode.name());
                 }
             }
         }
@@ -494,7 +478,23 @@ mod tests {
 
     #[test]
     fn key_strings_round_trip() {
-        for s in ["ctrl-s", "shift-tab", "f2", "f10", "?", "/", "enter", "esc", "space", "minus", "alt-x", "ctrl-alt-delete", "A", "pagedown", "up"] {
+        for s in [
+            "ctrl-s",
+            "shift-tab",
+            "f2",
+            "f10",
+            "?",
+            "/",
+            "enter",
+            "esc",
+            "space",
+            "minus",
+            "alt-x",
+            "ctrl-alt-delete",
+            "A",
+            "pagedown",
+            "up",
+        ] {
             let k = Key::parse(s).unwrap();
             assert_eq!(k.to_string(), s, "{s}");
             assert_eq!(Key::parse(&k.to_string()).unwrap(), k);

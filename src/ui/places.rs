@@ -8,11 +8,11 @@
 use super::text;
 use super::theme::Theme;
 use crate::model::{Counts, Summary};
+use pinyin::ToPinyin;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
-use pinyin::ToPinyin;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::ops::Range;
@@ -154,10 +154,7 @@ impl Tree {
             g.0.add(s);
             g.1.push(keys.add(&s.head, i as u32));
         }
-        let mut groups: Vec<_> = groups
-            .into_iter()
-            .map(|((t, v), group)| ((pinyin_key(t), t), (pinyin_key(v), v), group))
-            .collect();
+        let mut groups: Vec<_> = groups.into_iter().map(|((t, v), group)| ((pinyin_key(t), t), (pinyin_key(v), v), group)).collect();
         groups.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         let mut tree = Tree { order: Vec::with_capacity(summaries.len()), ..Tree::default() };
         for ((_, township), (_, village), (counts, mut keyed)) in groups {
@@ -187,9 +184,7 @@ impl Tree {
         let range = match sel {
             PlaceSel::All => 0..self.order.len(),
             PlaceSel::Township(t) => self.townships.get(t).map_or(0..0, |t| t.range.clone()),
-            PlaceSel::Village(t, v) => {
-                self.townships.get(t).and_then(|t| t.villages.get(v)).map_or(0..0, |v| v.range.clone())
-            }
+            PlaceSel::Village(t, v) => self.townships.get(t).and_then(|t| t.villages.get(v)).map_or(0..0, |v| v.range.clone()),
         };
         &self.order[range]
     }

@@ -67,7 +67,12 @@ struct BarRow {
 enum Part {
     Text(Vec<String>),
     /// A heading over horizontal bars; `max` fixes the full-length value.
-    Bars { heading: String, rows: Vec<BarRow>, max: Option<u64>, tone: Tone },
+    Bars {
+        heading: String,
+        rows: Vec<BarRow>,
+        max: Option<u64>,
+        tone: Tone,
+    },
 }
 
 impl Part {

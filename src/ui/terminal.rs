@@ -140,8 +140,8 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
         SummarySource::Cache => false,
     };
     let code = {
-        let mut session = Session::start()
-            .map_err(|e| anyhow::anyhow!("无法把终端切换到全屏模式（{e}）。请在普通的终端窗口里运行huitoukan"))?;
+        let mut session =
+            Session::start().map_err(|e| anyhow::anyhow!("无法把终端切换到全屏模式（{e}）。请在普通的终端窗口里运行huitoukan"))?;
         if let Ok(size) = session.terminal.size() {
             app.resize(size.width, size.height);
         }

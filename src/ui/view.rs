@@ -87,11 +87,7 @@ pub fn heights(app: &App) -> Heights {
     let a = areas(Rect::new(0, 0, app.size.0, app.size.1), app);
     // Two border rows and the heading row.
     let body = |r: Rect| (r.height as usize).saturating_sub(3).max(1);
-    Heights {
-        places: a.places.map_or(1, body),
-        list: body(a.list),
-        viewer: (a.screen.height as usize).saturating_sub(2).max(1),
-    }
+    Heights { places: a.places.map_or(1, body), list: body(a.list), viewer: (a.screen.height as usize).saturating_sub(2).max(1) }
 }
 
 fn too_small(f: &mut Frame, area: Rect) {

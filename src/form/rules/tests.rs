@@ -172,8 +172,8 @@ fn every_required_field_blank_is_an_error_saying_what_to_enter() {
     assert_eq!(
         covered,
         [
-            "A1", "A2", "A3", "A4", "A5", "A6", "A7", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "C4", "D1", "D2", "D3",
-            "D5", "D7", "D8", "D10"
+            "A1", "A2", "A3", "A4", "A5", "A6", "A7", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "C4", "D1", "D2", "D3", "D5", "D7", "D8",
+            "D10"
         ]
     );
 }
@@ -292,7 +292,13 @@ fn a5_a6_single_choices() {
 fn a7_enrolment_not_after_the_reference_month() {
     check(&clean_not_eliminated().with("A7", ym(2021, 4)), &[]);
     check(&clean_not_eliminated().with("A7", ym(2016, 1)), &[]);
-    one(&clean_not_eliminated().with("A7", ym(2021, 5)), "A7", "after_reference", E, &["纳入系统时间2021-05", "晚于统计时点", "2021年4月20日24时", "核对"]);
+    one(
+        &clean_not_eliminated().with("A7", ym(2021, 5)),
+        "A7",
+        "after_reference",
+        E,
+        &["纳入系统时间2021-05", "晚于统计时点", "2021年4月20日24时", "核对"],
+    );
 }
 
 #[test]
@@ -367,7 +373,8 @@ fn d2_phones_pair_with_names() {
 
 #[test]
 fn d2_mobile_and_landline_numbers() {
-    for ok in ["13812345678", "19912345678", "023-78865441", "02378865441", "0851-1234567", "+86 138 1234 5678", "１３８１２３４５６７８"] {
+    for ok in ["13812345678", "19912345678", "023-78865441", "02378865441", "0851-1234567", "+86 138 1234 5678", "１３８１２３４５６７８"]
+    {
         check(&clean_not_eliminated().with("D2", list(&[ok])), &[]);
     }
     let bad = |p: &str, says: &[&str]| {
@@ -424,7 +431,13 @@ fn d3_d5_d8_options() {
 
 #[test]
 fn d7_messages_say_how_many_characters_to_add_or_cut() {
-    let f = one(&clean_not_eliminated().with("D7", text(&"困".repeat(19))), "D7", "length", E, &["家庭困难现状描述", "至少20个字", "现有19个字"]);
+    let f = one(
+        &clean_not_eliminated().with("D7", text(&"困".repeat(19))),
+        "D7",
+        "length",
+        E,
+        &["家庭困难现状描述", "至少20个字", "现有19个字"],
+    );
     says_all(&f, &["再补充1个字"]);
     one(&clean_not_eliminated().with("D7", text(&"困".repeat(2001))), "D7", "length", E, &["最多2000个字", "现有2001个字", "删减1个字"]);
     // Each 汉字, letter, digit and inner space is one character; surrounding whitespace is not.
@@ -437,7 +450,8 @@ fn d7_template_placeholders_are_flagged() {
     let filled = "户主冉某患糖尿病，平均每个月需要自付医药费300元，家庭收入主要来源是务工。";
     check(&clean_not_eliminated().with("D7", text(filled)), &[]);
     check(&clean_not_eliminated().with("D7", text(&format!("{filled}（*注：已核实？）"))), &[]);
-    for hole in ["病人姓名为***", "平均每个月需要自付医药费??元", "平均每月收入大概？？元", "与户主关系为**", "在＊＊医院确诊"] {
+    for hole in ["病人姓名为***", "平均每个月需要自付医药费??元", "平均每月收入大概？？元", "与户主关系为**", "在＊＊医院确诊"]
+    {
         let rec = clean_not_eliminated().with("D7", text(&format!("{filled}{hole}")));
         one(&rec, "D7", "placeholder", W, &["占位符", "换成实际情况"]);
     }
@@ -448,7 +462,13 @@ fn d10_plan_month() {
     for (y, m) in [(2021, 4), (2022, 12), (2024, 4)] {
         check(&clean_not_eliminated().with("D10", ym(y, m)), &[]);
     }
-    one(&clean_not_eliminated().with("D10", ym(2021, 3)), "D10", "before_reference", E, &["该户计划消除时限2021-03", "早于统计时点所在月2021-04", "应为2021-04或以后"]);
+    one(
+        &clean_not_eliminated().with("D10", ym(2021, 3)),
+        "D10",
+        "before_reference",
+        E,
+        &["该户计划消除时限2021-03", "早于统计时点所在月2021-04", "应为2021-04或以后"],
+    );
     one(&clean_not_eliminated().with("D10", ym(2024, 5)), "D10", "far_plan", W, &["2024-05", "超过36个月", "核实"]);
     one(&clean_not_eliminated().with("D10", ym(2030, 1)), "D10", "far_plan", W, &["2030-01"]);
 }
@@ -544,7 +564,14 @@ fn each_cross_rule_trips_alone_with_its_message() {
 fn cross_rules_stay_quiet_when_their_condition_is_not_met() {
     // The same answers without the risk eliminated (or with it, for the last rule).
     let open = clean_not_eliminated;
-    for (code, v) in [("B1", Value::Bool(true)), ("B2", Value::Bool(true)), ("B3", Value::Bool(true)), ("B4", Value::Bool(false)), ("C2", Value::Choice(0)), ("C4", Value::Bool(true))] {
+    for (code, v) in [
+        ("B1", Value::Bool(true)),
+        ("B2", Value::Bool(true)),
+        ("B3", Value::Bool(true)),
+        ("B4", Value::Bool(false)),
+        ("C2", Value::Choice(0)),
+        ("C4", Value::Bool(true)),
+    ] {
         check(&open().with(code, v), &[]);
     }
     check(&open().with("C2", Value::Choice(3)).with("C4", Value::Bool(true)), &[]);
@@ -557,10 +584,7 @@ fn cross_rules_stay_quiet_when_their_condition_is_not_met() {
 
 #[test]
 fn an_eliminated_record_can_trip_several_warnings() {
-    let rec = clean_eliminated()
-        .with("B3", Value::Bool(true))
-        .with("C2", Value::Choice(0))
-        .with("C4", Value::Bool(true));
+    let rec = clean_eliminated().with("B3", Value::Bool(true)).with("C2", Value::Choice(0)).with("C4", Value::Bool(true));
     check(&rec, &[("A8", "eliminated_guarantees_unmet", W), ("C2", "eliminated_low_income", W), ("C4", "eliminated_hardship", W)]);
 }
 
@@ -646,7 +670,9 @@ fn parse_single_by_label_short_form_or_alias() {
 #[test]
 fn parse_multi_with_any_separator() {
     let want = Ok(Some(Value::Multi(vec![1, 2, 3])));
-    for t in ["就业帮扶、金融帮扶、生态帮扶", "就业帮扶，金融帮扶，生态帮扶", "就业帮扶,金融帮扶;生态帮扶", "就业帮扶 、 金融帮扶；生态帮扶、"] {
+    for t in
+        ["就业帮扶、金融帮扶、生态帮扶", "就业帮扶，金融帮扶，生态帮扶", "就业帮扶,金融帮扶;生态帮扶", "就业帮扶 、 金融帮扶；生态帮扶、"]
+    {
         assert_eq!(parse("D4", t), want, "{t}");
     }
     assert_eq!(parse("D9", "金融帮扶、金融帮扶"), Ok(Some(Value::Multi(vec![2]))), "duplicates dropped");

@@ -17,7 +17,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemKind {
     Error,
-    Warning { rule: &'static str },
+    Warning {
+        rule: &'static str,
+    },
     /// Section A is not marked 已核实 yet; confirming marks it.
     Verify,
 }
@@ -47,11 +49,19 @@ impl Checklist {
 
 pub enum Dialog {
     /// Back or quit while the current field holds unsaved changes.
-    Leave { quit: bool },
+    Leave {
+        quit: bool,
+    },
     /// Correcting one section A value; `message` says why the last try was refused.
-    Correct { input: FieldInput, message: Option<String> },
+    Correct {
+        input: FieldInput,
+        message: Option<String>,
+    },
     /// The correction of A8 would hide these answered fields of the other branch.
-    BranchSwitch { value: Option<Value>, hidden: Vec<&'static str> },
+    BranchSwitch {
+        value: Option<Value>,
+        hidden: Vec<&'static str>,
+    },
     Checklist(Checklist),
     Reopen,
     Water(WaterPanel),
@@ -104,7 +114,9 @@ impl FormEditor {
                     }
                     self.branch_undo = Some((value.is_some(), before));
                     self.refresh();
-                    self.notice = Some(Notice { tone: Tone::Ok, text: "已更正A8，另一类的答案已清除（均记入修改记录）".into() });
+                    self.notice = Some(Notice {
+                        tone: Tone::Ok, text: "已更正A8，另一类的答案已清除（均记入修改记录）".into()
+                    });
                     vec![
                         FormEffect::CorrectSectionA { key: self.key, code: schema::BRANCH_FIELD, value },
                         FormEffect::SaveDraft { key: self.key, answers: stored_form(&self.answers) },
@@ -204,7 +216,8 @@ impl FormEditor {
     pub(super) fn start_correct(&mut self) -> Vec<FormEffect> {
         let f = self.field();
         if !f.is_prefilled() {
-            self.notice = Some(Notice { tone: Tone::Info, text: "更正只用于基础信息（A部分）；这一项直接修改即可".into() });
+            self.notice =
+                Some(Notice { tone: Tone::Info, text: "更正只用于基础信息（A部分）；这一项直接修改即可".into() });
             return Vec::new();
         }
         if self.read_only() {
@@ -229,9 +242,7 @@ impl FormEditor {
             return self.keep(Dialog::Correct { input, message: Some(format!("{m}，请填写新值，或按 Esc 取消")) });
         }
         let view = crate::model::View { a: &a, answers: &self.answers };
-        let own = rules::validate(&view, &self.round)
-            .into_iter()
-            .find(|x| x.code == f.code && x.severity == Severity::Error);
+        let own = rules::validate(&view, &self.round).into_iter().find(|x| x.code == f.code && x.severity == Severity::Error);
         if let Some(e) = own {
             return self.keep(Dialog::Correct { input, message: Some(e.message) });
         }
@@ -369,7 +380,8 @@ impl FormEditor {
     }
 
     pub(super) fn refuse_read_only(&mut self) -> Vec<FormEffect> {
-        self.notice = Some(Notice { tone: Tone::Error, text: "该表已提交，只能查看；要修改请先按 {reopen} 重新打开".into() });
+        self.notice =
+            Some(Notice { tone: Tone::Error, text: "该表已提交，只能查看；要修改请先按 {reopen} 重新打开".into() });
         Vec::new()
     }
 }

@@ -98,7 +98,8 @@ impl FormEditor {
                 text: format!("{}是另一类户的旧答案，按A8现在的值不显示、不检查、不导出", hidden.join("、")),
             });
         } else if ed.read_only() {
-            ed.notice = Some(Notice { tone: Tone::Info, text: "该表已提交，只能查看；要修改请按 {reopen} 重新打开".into() });
+            ed.notice =
+                Some(Notice { tone: Tone::Info, text: "该表已提交，只能查看；要修改请按 {reopen} 重新打开".into() });
         }
         ed
     }
@@ -157,10 +158,7 @@ impl FormEditor {
 
     /// Whether a field's findings are shown: once left, answered, or after submit.
     pub(super) fn shows_findings(&self, f: &Field) -> bool {
-        self.show_all
-            || f.is_prefilled()
-            || self.touched.contains(f.code)
-            || self.answers.get(f.code).is_some_and(|v| !v.is_blank())
+        self.show_all || f.is_prefilled() || self.touched.contains(f.code) || self.answers.get(f.code).is_some_and(|v| !v.is_blank())
     }
 
     /// The value of a field as on screen (section A from the record).
@@ -264,10 +262,8 @@ impl FormEditor {
         match target {
             Some(i) => self.goto(i),
             None => {
-                self.notice = Some(Notice {
-                    tone: Tone::Info,
-                    text: if forward { "已是最后一部分" } else { "已是第一部分" }.into(),
-                });
+                self.notice =
+                    Some(Notice { tone: Tone::Info, text: if forward { "已是最后一部分" } else { "已是第一部分" }.into() });
                 Vec::new()
             }
         }
@@ -319,10 +315,12 @@ impl FormEditor {
             (FormState::Submitted, FormState::Submitted) => {}
             (_, FormState::Submitted) => {
                 self.dialog = None;
-                self.notice = Some(Notice { tone: Tone::Ok, text: "已正式提交。按 {next-household} 保存并打开下一户".into() });
+                self.notice =
+                    Some(Notice { tone: Tone::Ok, text: "已正式提交。按 {next-household} 保存并打开下一户".into() });
             }
             (FormState::Submitted, _) => {
-                self.notice = Some(Notice { tone: Tone::Ok, text: "已重新打开（已记入修改记录），修改后请再次提交".into() });
+                self.notice =
+                    Some(Notice { tone: Tone::Ok, text: "已重新打开（已记入修改记录），修改后请再次提交".into() });
             }
             _ => {}
         }

@@ -202,12 +202,8 @@ impl FieldInput {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
         match key.code {
-            KeyCode::Up if !matches!(self.state, Input::Text { multiline: true, .. } | Input::Slots { .. }) => {
-                return Outcome::LeavePrev
-            }
-            KeyCode::Down if !matches!(self.state, Input::Text { multiline: true, .. } | Input::Slots { .. }) => {
-                return Outcome::LeaveNext
-            }
+            KeyCode::Up if !matches!(self.state, Input::Text { multiline: true, .. } | Input::Slots { .. }) => return Outcome::LeavePrev,
+            KeyCode::Down if !matches!(self.state, Input::Text { multiline: true, .. } | Input::Slots { .. }) => return Outcome::LeaveNext,
             _ => {}
         }
         if alt {
@@ -244,11 +240,8 @@ impl FieldInput {
                 }
             }
             Input::Slots { areas, active } => {
-                let parts: Vec<&str> = text
-                    .split(['\n', '\t', '、', ',', '，', ';', '；'])
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .collect();
+                let parts: Vec<&str> =
+                    text.split(['\n', '\t', '、', ',', '，', ';', '；']).map(str::trim).filter(|p| !p.is_empty()).collect();
                 let Some((first, rest)) = parts.split_first() else { return Outcome::Unchanged };
                 areas[*active].insert_str(*first);
                 let mut left = Vec::new();
@@ -412,9 +405,7 @@ fn choice_key(
                 None => Outcome::Refused(format!("没有第{c}项，请按1至{n}")),
             }
         }
-        KeyCode::Char(_) if yes_no => {
-            Outcome::Refused("请按 1 或 y 选“是”，2 或 n 选“否”".into())
-        }
+        KeyCode::Char(_) if yes_no => Outcome::Refused("请按 1 或 y 选“是”，2 或 n 选“否”".into()),
         KeyCode::Char(c) if !c.is_whitespace() && !c.is_control() => match typed.find(field, opts, c) {
             Ok(i) => {
                 *selected = Some(i);

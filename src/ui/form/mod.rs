@@ -48,15 +48,31 @@ use ratatui::Frame;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormEffect {
     /// Write these answers as a draft now, flushed (`Store::save_draft`).
-    SaveDraft { key: u64, answers: Answers },
+    SaveDraft {
+        key: u64,
+        answers: Answers,
+    },
     /// Save and submit (`Store::submit`); `confirmed` are the warning rule ids the clerk confirmed.
-    Submit { key: u64, answers: Answers, confirmed: Vec<String> },
+    Submit {
+        key: u64,
+        answers: Answers,
+        confirmed: Vec<String>,
+    },
     /// Reopen a submitted record (`Store::reopen`).
-    Reopen { key: u64 },
+    Reopen {
+        key: u64,
+    },
     /// Mark section A verified or not (`Store::set_verified`).
-    SetVerified { key: u64, verified: bool },
+    SetVerified {
+        key: u64,
+        verified: bool,
+    },
     /// Correct one section A value (`Store::correct_section_a`).
-    CorrectSectionA { key: u64, code: &'static str, value: Option<Value> },
+    CorrectSectionA {
+        key: u64,
+        code: &'static str,
+        value: Option<Value>,
+    },
     /// Close the editor and go back to the list (everything already saved).
     Close,
     /// Open the next / previous household of the list the editor came from.

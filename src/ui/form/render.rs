@@ -195,11 +195,7 @@ impl FormEditor {
 
     fn section_title(&self, s: Section) -> String {
         match s {
-            Section::A => format!(
-                "{}（只需核实）{}",
-                s.title(),
-                if self.record.household.verified { "已核实" } else { "未核实" }
-            ),
+            Section::A => format!("{}（只需核实）{}", s.title(), if self.record.household.verified { "已核实" } else { "未核实" }),
             Section::D => {
                 let elim = rules::risk_eliminated(&self.view());
                 format!(
@@ -414,19 +410,13 @@ impl FormEditor {
             Some(Dialog::Checklist(list)) if list.blocking => {
                 vec![(Action::Confirm, "跳到该项"), (Action::MoveDown, "下一条"), (Action::Back, "关闭")]
             }
-            Some(Dialog::Checklist(_)) => vec![
-                (Action::Confirm, "确认/提交"),
-                (Action::Cancel, "取消确认"),
-                (Action::MoveDown, "下一条"),
-                (Action::Back, "返回修改"),
-            ],
+            Some(Dialog::Checklist(_)) => {
+                vec![(Action::Confirm, "确认/提交"), (Action::Cancel, "取消确认"), (Action::MoveDown, "下一条"), (Action::Back, "返回修改")]
+            }
             Some(_) => vec![(Action::Confirm, "是"), (Action::Cancel, "否"), (Action::Back, "取消")],
-            None if self.read_only() => vec![
-                (Action::Reopen, "重新打开"),
-                (Action::NextField, "下一项"),
-                (Action::NextHousehold, "下一户"),
-                (Action::Back, "返回"),
-            ],
+            None if self.read_only() => {
+                vec![(Action::Reopen, "重新打开"), (Action::NextField, "下一项"), (Action::NextHousehold, "下一户"), (Action::Back, "返回")]
+            }
             None => {
                 let mut v = Vec::new();
                 if self.field().is_prefilled() {
@@ -503,7 +493,8 @@ impl FormEditor {
                     Some(v) => format!("“{}”（风险已消除户）", rules::display_value(&FIELDS[7], v)),
                     None => "空（未消除风险户）".into(),
                 };
-                let mut lines = vec![Line::from(format!("把A8改为{to}后，下面这些已填的答案不再属于该户这一类，将被清除：")), Line::from("")];
+                let mut lines =
+                    vec![Line::from(format!("把A8改为{to}后，下面这些已填的答案不再属于该户这一类，将被清除：")), Line::from("")];
                 for code in hidden {
                     if let Some(fd) = schema::field(code) {
                         let v = self.answers.get(*code).map(|v| shown_value(fd, v)).unwrap_or_default();
@@ -685,14 +676,7 @@ fn wrap_lines(lines: Vec<Line<'static>>, cols: usize) -> Vec<Line<'static>> {
 }
 
 /// The lines of an input (choices, checklist, text, slots) and its cursor.
-fn input_body(
-    input: &FieldInput,
-    theme: &Theme,
-    cols: usize,
-    scroll: &Cell<usize>,
-    names: &[String],
-    tips: bool,
-) -> Drawn<'static> {
+fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usize>, names: &[String], tips: bool) -> Drawn<'static> {
     match &input.state {
         Input::ReadOnly => Drawn { lines: Vec::new(), cursor: None, keep: 0 },
         Input::Choice { opts, yes_no, selected, .. } => {
@@ -703,7 +687,8 @@ fn input_body(
                     (format!("{}{}.{label}", if on { "(*)" } else { "( )" }, i + 1), if on { theme.selected() } else { Style::default() })
                 })
                 .collect();
-            let tip = if *yes_no { "按 1/y 或 2/n，选后自动到下一项" } else { "按序号，或输入开头的字/拼音首字母" };
+            let tip =
+                if *yes_no { "按 1/y 或 2/n，选后自动到下一项" } else { "按序号，或输入开头的字/拼音首字母" };
             if tips {
                 items.push((tip.into(), theme.dim()));
             }

@@ -139,14 +139,8 @@ pub fn assess(r: &Readings, s: &WaterStandard) -> Assessment {
 }
 
 /// The panel's rows: label and what the row takes.
-pub const ROWS: [&str; 6] = [
-    "水量（升/人/天）",
-    "水质（填序号1至4）",
-    "往返取水时间（分钟）",
-    "取水水平距离（米）",
-    "取水垂直距离（米）",
-    "供水保证率（%）",
-];
+pub const ROWS: [&str; 6] =
+    ["水量（升/人/天）", "水质（填序号1至4）", "往返取水时间（分钟）", "取水水平距离（米）", "取水垂直距离（米）", "供水保证率（%）"];
 
 /// The helper's inputs, one line each.
 pub struct WaterPanel {

@@ -78,6 +78,33 @@ fn keystroke(c: &mut Criterion, name: &str, label: &str, app: &mut App, before: 
     press(app, "esc");
 }
 
+/// Where the app's memory goes, step by step from opening to the first
+/// frame (resident MB after each step, and what the step added), printed
+/// once. Meaningful only as differences: earlier steps of the run stay
+/// partly resident (the allocator keeps what it was given).
+fn memory_steps(dir: &Path, label: &str) {
+    let rss = || common::status_kb("VmRSS:").unwrap_or(0) / 1024;
+    let mut last = rss();
+    let mut line = format!("bench ui {label}: resident MB at start {last}");
+    let mut step = |what: &str| {
+        let now = rss();
+        line += &format!(", {what} {now} (+{})", now as i64 - last as i64);
+        last = now;
+    };
+    let store = Store::open(dir).expect("open");
+    step("store open");
+    let (summaries, source) = store.load_summaries().expect("summaries");
+    step(&format!("summaries loaded ({source:?})"));
+    let mut app = App::new(summaries, store.round().clone(), Keymap::shipped(), theme());
+    step("app and find index built");
+    app.resize(80, 24);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    t.draw(|f| huitoukan::ui::view::render(f, &app)).expect("draw");
+    step("first frame drawn");
+    drop((t, app, store));
+    eprintln!("{line}");
+}
+
 fn run(c: &mut Criterion, n: usize, label: &str) {
     let dir = common::store_dir(n);
     let big = n > 100_000;
@@ -89,6 +116,7 @@ fn run(c: &mut Criterion, n: usize, label: &str) {
     let cold = started.elapsed();
     store.write_summary_cache(&app.summaries).expect("write the cache");
     drop((store, app));
+    memory_steps(&dir, label);
     let started = Instant::now();
     let (store, mut app, _) = first_frame(&dir);
     eprintln!(

@@ -117,6 +117,13 @@ fn each_kind_of_query_finds_the_household() {
     assert_eq!(h["answers"]["D10"], "2022-06");
     assert!(h["answers"].get("D3").is_none());
     assert!(h["errors"].as_u64().unwrap() > 0);
+
+    // A full ID number as the query is not echoed back in full either.
+    let o = show(&f.db, &[&f.id, "--json"]);
+    let text = stdout(&o);
+    assert!(!text.contains(&f.id), "{text}");
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["query"], idnum::mask(&f.id));
 }
 
 #[test]

@@ -64,7 +64,12 @@ pub fn run(global: &Global, args: &ShowArgs) -> anyhow::Result<i32> {
     let mut out = String::new();
     if args.json {
         let households: Vec<Json> = cards.iter().map(|(s, lb)| card_json(s, lb, args.full_id)).collect();
-        let doc = json!({ "query": args.query, "total": found.total, "households": households });
+        // A full ID number typed as the query is masked like the ones found.
+        let echoed = match &query {
+            Query::IdDigits(d) if d.len() > 10 => shown_id(d, args.full_id),
+            _ => args.query.clone(),
+        };
+        let doc = json!({ "query": echoed, "total": found.total, "households": households });
         out = serde_json::to_string_pretty(&doc)? + "\n";
     }
     match cards.len() {

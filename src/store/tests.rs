@@ -236,3 +236,38 @@ fn a_finished_commits_leftover_journal_is_cleared_not_applied() {
     assert!(s.get(key).unwrap().is_some(), "the committed household stays");
     assert_eq!(s.db().unwrap().scan_prefix(JOURNAL_PREFIX).count(), 0);
 }
+
+/// What a write refused by the disk leaves (sled's error state is internal,
+/// so the flag is set by hand): the next write reopens sled, rereads the
+/// audit head from disk and saves; the chain stays whole.
+#[test]
+fn the_write_after_a_disk_failure_reopens_the_store_and_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let s = Store::open(&path).unwrap();
+    s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+    let key = s.key_of(ID1).unwrap().unwrap();
+    let mut answers = Answers::new();
+    answers.insert("B1".into(), Value::Bool(false));
+    s.save_draft(key, &answers, "t").unwrap();
+    let before = s.audit_entries();
+
+    s.broken.store(true, Ordering::SeqCst);
+    answers.insert("B1".into(), Value::Bool(true));
+    assert_eq!(s.save_draft(key, &answers, "t").unwrap(), 1);
+    assert!(!s.broken.load(Ordering::SeqCst));
+    assert_eq!(s.audit_entries(), before + 1);
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+
+    // And when the reopen itself fails, the store says so and tries again next time.
+    *s.db.write().unwrap() = None;
+    let e = s.get(key).unwrap_err();
+    assert!(e.is_retryable(), "{e:?}");
+    assert!(e.to_string().contains("重新打开"), "{e}");
+    answers.insert("B1".into(), Value::Bool(false));
+    assert_eq!(s.save_draft(key, &answers, "t").unwrap(), 1);
+    drop(s);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.get(key).unwrap().unwrap().form.answers.get("B1"), Some(&Value::Bool(false)));
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+}

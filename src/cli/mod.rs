@@ -88,6 +88,10 @@ pub fn open_store(global: &Global, program: &str) -> anyhow::Result<crate::store
     let fresh_demo = global.demo && global.db.is_none() && !path.exists();
     match crate::store::Store::open_as(&path, program) {
         Ok(store) => {
+            // The app shows it in its status line instead.
+            if let (Some(note), false) = (store.recovery_note(), program == "huitoukan") {
+                eprintln!("{note}");
+            }
             if fresh_demo {
                 demo::fill_default(&store)?;
             }

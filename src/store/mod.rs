@@ -210,6 +210,9 @@ pub struct Store {
     /// every later write of that handle (its "global error" stays set until
     /// the store is opened again), so the next write reopens it first.
     broken: AtomicBool,
+    /// This open put back the old values of a large commit (an import) that
+    /// a kill or a crash had cut short.
+    rolled_back: bool,
     path: PathBuf,
     round: Round,
     /// The committed audit head; also serialises writers within the process.
@@ -233,13 +236,14 @@ impl Store {
         // owner-only directory is what keeps them private (tests/privacy.rs).
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(|e| StoreError::from_io(path, e))?;
         let db = open_sled(path)?;
-        roll_back_journal(&db).map_err(|e| StoreError::from_sled(path, e))?;
+        let rolled_back = roll_back_journal(&db).map_err(|e| StoreError::from_sled(path, e))?;
         if existing && db.get(K_FORMAT).map_err(|e| StoreError::from_sled(path, e))?.is_none() {
             return Err(StoreError::Corrupt { path: path.to_path_buf(), detail: "数据库的元数据丢失".into() });
         }
         let mut store = Store {
             db: RwLock::new(Some(db)),
             broken: AtomicBool::new(false),
+            rolled_back,
             path: path.to_path_buf(),
             round: Round::default(),
             head: Mutex::new(AuditHead { next_seq: 0, last_hash: [0; 32] }),
@@ -339,6 +343,16 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What the user should know when this open undid a large write (an
+    /// import) that was cut short, else `None`.
+    pub fn recovery_note(&self) -> Option<String> {
+        self.rolled_back.then(|| {
+            "注意：上次的大批写入（导入名单或生成演示数据）没有完成就被中断了，数据库已恢复到那次写入之前的状态，\
+             其中的数据都没有写入。如需要，请重新导入那份名单。"
+                .to_string()
+        })
     }
 
     /// sled recovers a damaged log by dropping what follows the damage, so a
@@ -838,8 +852,10 @@ fn journaled_commit(db: &sled::Db, writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> sle
 
 /// Puts back the old values of a journaled commit that did not finish, and
 /// clears a finished one's journal. Idempotent: a kill during it is fine.
-fn roll_back_journal(db: &sled::Db) -> sled::Result<()> {
-    if db.get(K_JOURNAL)?.is_some() {
+/// True when there was something to put back.
+fn roll_back_journal(db: &sled::Db) -> sled::Result<bool> {
+    let unfinished = db.get(K_JOURNAL)?.is_some();
+    if unfinished {
         for item in db.scan_prefix(JOURNAL_PREFIX) {
             let (jkey, old) = item?;
             let key = &jkey[JOURNAL_PREFIX.len()..];
@@ -856,7 +872,7 @@ fn roll_back_journal(db: &sled::Db) -> sled::Result<()> {
         clear_journal(db)?;
         db.flush()?;
     }
-    Ok(())
+    Ok(unfinished)
 }
 
 fn clear_journal(db: &sled::Db) -> sled::Result<()> {

@@ -208,6 +208,7 @@ fn an_unfinished_journaled_commit_is_rolled_back_at_the_next_open() {
         (key, before, head_before)
     };
     let s = Store::open(&path).expect("the store opens and rolls the commit back");
+    assert!(s.recovery_note().is_some_and(|n| n.contains("中断")));
     let db = s.db().unwrap();
     assert_eq!(db.get(household_key(key)).unwrap().unwrap(), before);
     assert!(db.get(household_key(key + 1000)).unwrap().is_none());
@@ -233,6 +234,7 @@ fn a_finished_commits_leftover_journal_is_cleared_not_applied() {
         key
     };
     let s = Store::open(&path).unwrap();
+    assert_eq!(s.recovery_note(), None, "nothing was undone");
     assert!(s.get(key).unwrap().is_some(), "the committed household stays");
     assert_eq!(s.db().unwrap().scan_prefix(JOURNAL_PREFIX).count(), 0);
 }

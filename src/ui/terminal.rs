@@ -117,6 +117,7 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     // message prints on the normal screen.
     let store = crate::cli::open_store(global, "huitoukan")?;
     let (config, mut warnings) = crate::config::Config::load();
+    warnings.extend(store.recovery_note());
     let (keymap, keymap_warnings) = Keymap::load(global.keymap.as_deref());
     warnings.extend(keymap_warnings);
     let theme = Theme::new(global.ascii || config.ascii);

@@ -818,7 +818,9 @@ const LOCK_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3)
 /// module doc). On an error the old values are put back at once when
 /// possible; otherwise the next open (or reopen) does it.
 fn journaled_commit(db: &sled::Db, writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> sled::Result<()> {
-    clear_journal(db)?;
+    // An earlier commit of this process that failed and could not be put
+    // back at once is put back now, before its journal is reused.
+    roll_back_journal(db)?;
     let mut seen = std::collections::HashSet::new();
     for (key, _) in writes {
         if seen.insert(key.as_slice()) {

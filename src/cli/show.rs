@@ -105,7 +105,9 @@ fn find(store: &Store, query: &Query, limit: usize) -> anyhow::Result<Found> {
     let mut found = Found { total: 0, shown: Vec::new() };
     let mut chunk = Vec::with_capacity(CHUNK.min(store.household_count()));
     let search = |chunk: &mut Vec<Summary>, found: &mut Found| {
-        let hits = Index::build(chunk).search(chunk, query, None);
+        // Only pinyin needs the index (each name's initials); building it is most of the scan's cost.
+        let index = if matches!(query, Query::Pinyin(_)) { Index::build(chunk) } else { Index::build(&[]) };
+        let hits = index.search(chunk, query, None);
         found.total += hits.len();
         let room = limit.saturating_sub(found.shown.len());
         found.shown.extend(hits.into_iter().take(room).map(|i| chunk[i].clone()));

@@ -13,8 +13,16 @@ use std::path::Path;
 pub enum ImportError {
     #[error(transparent)]
     Roster(#[from] RosterError),
-    #[error("写入数据库失败，名单中的行一行也没有导入（数据库保持导入前的样子）：{0}")]
+    #[error("{}", store_failure(.0))]
     Store(#[from] StoreError),
+}
+
+fn store_failure(e: &StoreError) -> String {
+    match e {
+        // The commit's last step failed: whether it counts is known only at the next open.
+        StoreError::Uncertain { .. } => e.to_string(),
+        _ => format!("写入数据库失败，名单中的行一行也没有导入（数据库保持导入前的样子）：{e}"),
+    }
 }
 
 /// What an import did (or, for a dry run, would do).

@@ -87,7 +87,13 @@ impl Store {
         mut visit: impl FnMut(&[u8], &[u8], &[u8]) -> std::result::Result<(), E>,
     ) -> std::result::Result<RawCounts, E> {
         let _no_writes = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        // After a failed write this handle may hold in memory what never
+        // reached the disk: copy what the disk holds.
+        self.revive_if_broken()?;
         let db = self.db().map_err(|e| self.sled_err(e))?;
+        if db.get(super::K_JOURNAL).map_err(|e| self.sled_err(e))?.is_some() {
+            return Err(StoreError::Internal("数据库里有一次没有完成的大批写入，请重新打开数据库后再做快照".into()).into());
+        }
         let mut names = db.tree_names();
         names.sort();
         let mut counts = RawCounts::default();

@@ -14,6 +14,8 @@ pub enum StoreError {
     DiskFull { path: PathBuf },
     #[error("没有写入权限，数据没有保存（{path}）。请检查目录权限或换一个可写的位置；已录入的内容仍在屏幕上。")]
     ReadOnly { path: PathBuf },
+    #[error("写入数据库 {path} 的最后一步出错（{detail}），这批数据可能已经写入，也可能没有。请先腾出磁盘空间或恢复写入权限，再重新打开数据库：若提示已恢复到写入之前，请重新导入；否则数据已经写入。")]
+    Uncertain { path: PathBuf, detail: String },
     #[error("读写数据库 {path} 时出错：{source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("数据库中的一条记录（{what}）无法读取：{source}")]
@@ -73,7 +75,7 @@ impl StoreError {
 
     /// True when the failure is the disk or permissions: the caller keeps its data for a retry.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::DiskFull { .. } | StoreError::ReadOnly { .. } | StoreError::Io { .. })
+        matches!(self, StoreError::DiskFull { .. } | StoreError::ReadOnly { .. } | StoreError::Io { .. } | StoreError::Uncertain { .. })
     }
 }
 

@@ -134,6 +134,15 @@ struct Tx<'a> {
 }
 
 impl Tx<'_> {
+    /// Hands out `n` new household keys; the counter is bumped in this
+    /// commit, atomic with the records that use them (once per commit: the
+    /// writer lock keeps other commits out meanwhile).
+    fn next_keys(&mut self, n: u64) -> Result<u64> {
+        let s = self.store;
+        let cur = s.db().and_then(|db| db.get(K_NEXT_KEY)).map_err(|e| s.sled_err(e))?.and_then(|v| be_u64(&v)).unwrap_or(1);
+        self.put(K_NEXT_KEY.to_vec(), (cur + n).to_be_bytes().to_vec());
+        Ok(cur)
+    }
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.push((key, Some(value)));
     }
@@ -176,7 +185,7 @@ impl Tx<'_> {
     fn commit(mut self) -> Result<()> {
         self.put(K_AUDIT_HEAD.to_vec(), codec::encode(&self.head));
         let s = self.store;
-        let written = s.db().and_then(|db| {
+        let written = s.db().map_err(Unfinished::Failed).and_then(|db| {
             if self.writes.len() > JOURNAL_ABOVE {
                 return journaled_commit(&db, &self.writes);
             }
@@ -187,15 +196,17 @@ impl Tx<'_> {
                     None => batch.remove(k),
                 }
             }
-            db.apply_batch(batch)?;
-            db.flush().map(|_| ())
+            db.apply_batch(batch).and_then(|_| db.flush()).map(|_| ()).map_err(Unfinished::Failed)
         });
-        if let Err(e) = written {
-            let e = s.sled_err(e);
-            if e.is_retryable() {
-                s.broken.store(true, Ordering::SeqCst);
-            }
-            return Err(e);
+        if let Err(unfinished) = written {
+            // Whatever the error, what this handle holds in memory may now
+            // differ from the disk (an applied batch not flushed, half an
+            // import): the next write reopens the store from the disk first.
+            s.broken.store(true, Ordering::SeqCst);
+            return Err(match unfinished {
+                Unfinished::Failed(e) => s.sled_err(e),
+                Unfinished::Uncertain(e) => StoreError::Uncertain { path: s.path.clone(), detail: s.sled_err(e).to_string() },
+            });
         }
         *s.head.lock().unwrap_or_else(|p| p.into_inner()) = self.head;
         Ok(())
@@ -418,15 +429,6 @@ impl Store {
         Ok((guard, tx))
     }
 
-    fn next_keys(&self, n: u64) -> Result<u64> {
-        // Only called under the writer lock; the counter is bumped in its own
-        // flushed write so that a key is never handed out twice.
-        let db = self.db().map_err(|e| self.sled_err(e))?;
-        let cur = db.get(K_NEXT_KEY).map_err(|e| self.sled_err(e))?.and_then(|v| be_u64(&v)).unwrap_or(1);
-        db.insert(K_NEXT_KEY, (cur + n).to_be_bytes().to_vec()).map_err(|e| self.sled_err(e))?;
-        Ok(cur)
-    }
-
     /// Replaces the round settings (audited against household 0).
     pub fn set_round(&mut self, round: Round, who: &str) -> Result<()> {
         {
@@ -443,7 +445,7 @@ impl Store {
 
     /// Number of households in the store.
     pub fn household_count(&self) -> usize {
-        self.scan_prefix(b"s/").count()
+        self.scan_prefix(b"s/").filter(|item| item.is_ok()).count()
     }
 
     /// Every household's summary, in key order.
@@ -575,7 +577,7 @@ impl Store {
             }
         }
         if !new_rows.is_empty() {
-            let first = self.next_keys(new_rows.len() as u64)?;
+            let first = tx.next_keys(new_rows.len() as u64)?;
             for (i, (place, a)) in new_rows.into_iter().enumerate() {
                 let key = first + i as u64;
                 let lb = LookBack {
@@ -595,7 +597,7 @@ impl Store {
     /// All records commit together or not at all.
     pub fn insert_records(&self, records: &[LookBack], who: &str, note: &str) -> Result<Vec<u64>> {
         let (_g, mut tx) = self.begin(who)?;
-        let first = self.next_keys(records.len() as u64)?;
+        let first = tx.next_keys(records.len() as u64)?;
         let mut keys = Vec::with_capacity(records.len());
         for (i, lb) in records.iter().enumerate() {
             if self.key_of(&lb.household.a.id_number)?.is_some() {
@@ -817,21 +819,30 @@ const LOCK_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3)
 /// Writes `writes` all-or-nothing without one big sled batch (see the
 /// module doc). On an error the old values are put back at once when
 /// possible; otherwise the next open (or reopen) does it.
-fn journaled_commit(db: &sled::Db, writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> sled::Result<()> {
-    // An earlier commit of this process that failed and could not be put
-    // back at once is put back now, before its journal is reused.
-    roll_back_journal(db)?;
-    let mut seen = std::collections::HashSet::new();
-    for (key, _) in writes {
-        if seen.insert(key.as_slice()) {
-            let old = db.get(key)?;
-            db.insert(journal_key(key), encode_old(old.as_deref()))?;
-        }
+fn journaled_commit(db: &sled::Db, writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> std::result::Result<(), Unfinished> {
+    use Unfinished::Failed;
+    // A failed commit marks the store broken, and the reopen before the
+    // next write puts it back: an unfinished journal here is a bug, and
+    // reusing it would lose the old values.
+    if db.get(K_JOURNAL).map_err(Failed)?.is_some() {
+        return Err(Failed(sled::Error::ReportableBug("上一次大批写入的撤销记录还在，先重新打开数据库".into())));
     }
-    drop(seen);
-    db.flush()?;
-    db.insert(K_JOURNAL, &[1u8][..])?;
-    db.flush()?;
+    let prepared = (|| {
+        clear_journal(db)?;
+        let mut seen = std::collections::HashSet::new();
+        for (key, _) in writes {
+            if seen.insert(key.as_slice()) {
+                let old = db.get(key)?;
+                db.insert(journal_key(key), encode_old(old.as_deref()))?;
+            }
+        }
+        drop(seen);
+        db.flush()?;
+        db.insert(K_JOURNAL, &[1u8][..])?;
+        db.flush().map(|_| ())
+    })();
+    // Before the flag is on disk nothing of the commit counts.
+    prepared.map_err(Failed)?;
     let applied = (|| {
         for (key, value) in writes {
             match value {
@@ -843,13 +854,22 @@ fn journaled_commit(db: &sled::Db, writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> sle
     })();
     if let Err(e) = applied {
         let _ = roll_back_journal(db);
-        return Err(e);
+        return Err(Failed(e));
     }
-    db.remove(K_JOURNAL)?;
-    db.flush()?;
-    // Leftover `j/` entries without `m/journal` are only cleared, never applied.
-    clear_journal(db)?;
-    db.flush().map(|_| ())
+    // Clearing the flag is the commit; if that cannot be made durable, only
+    // the next open knows whether it reached the disk.
+    db.remove(K_JOURNAL).and_then(|_| db.flush()).map_err(Unfinished::Uncertain)?;
+    // Committed. Leftover `j/` entries without the flag are cleared at the next open.
+    let _ = clear_journal(db).and_then(|_| db.flush());
+    Ok(())
+}
+
+/// Why a commit did not finish.
+enum Unfinished {
+    /// Nothing of it counts (what reached the disk is put back at the next open).
+    Failed(sled::Error),
+    /// It may or may not have reached the disk: the step that commits failed.
+    Uncertain(sled::Error),
 }
 
 /// Puts back the old values of a journaled commit that did not finish, and
@@ -861,7 +881,7 @@ fn roll_back_journal(db: &sled::Db) -> sled::Result<bool> {
         for item in db.scan_prefix(JOURNAL_PREFIX) {
             let (jkey, old) = item?;
             let key = &jkey[JOURNAL_PREFIX.len()..];
-            match decode_old(&old) {
+            match decode_old(&old)? {
                 Some(v) => db.insert(key, v)?,
                 None => db.remove(key)?,
             };
@@ -903,10 +923,11 @@ fn encode_old(old: Option<&[u8]>) -> Vec<u8> {
     }
 }
 
-fn decode_old(bytes: &[u8]) -> Option<&[u8]> {
+fn decode_old(bytes: &[u8]) -> sled::Result<Option<&[u8]>> {
     match bytes.split_first() {
-        Some((1, rest)) => Some(rest),
-        _ => None,
+        Some((0, [])) => Ok(None),
+        Some((1, rest)) => Ok(Some(rest)),
+        _ => Err(sled::Error::Unsupported("导入的撤销记录已损坏".into())),
     }
 }
 

@@ -282,17 +282,17 @@ impl Store {
 
     /// Every entry under `prefix`; a missing handle is one error item.
     fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Scan {
-        let (err, iter) = match self.db() {
-            Ok(db) => (None, Some(db.scan_prefix(prefix))),
-            Err(e) => (Some(Err(e)), None),
-        };
-        err.into_iter().chain(iter.into_iter().flatten())
+        self.scan(|db| db.scan_prefix(prefix))
     }
 
     /// Every entry in `range`; a missing handle is one error item.
     fn range<K: AsRef<[u8]>, R: std::ops::RangeBounds<K>>(&self, range: R) -> Scan {
+        self.scan(|db| db.range(range))
+    }
+
+    fn scan(&self, iter: impl FnOnce(&sled::Db) -> sled::Iter) -> Scan {
         let (err, iter) = match self.db() {
-            Ok(db) => (None, Some(db.range(range))),
+            Ok(db) => (None, Some(iter(&db))),
             Err(e) => (Some(Err(e)), None),
         };
         err.into_iter().chain(iter.into_iter().flatten())

@@ -157,6 +157,14 @@ fn blank_old_answers_are_not_audited_as_changes() {
     assert_eq!(changes, vec![("B1", String::new(), "是".to_string())]);
 }
 
+/// A new store at `path` holding 张三 (ID1), and his key.
+fn with_zhang_san(path: &Path) -> (Store, u64) {
+    let s = Store::open(path).unwrap();
+    s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+    let key = s.key_of(ID1).unwrap().unwrap();
+    (s, key)
+}
+
 /// Valid, distinct ID numbers for bulk tests.
 fn ids(n: usize) -> Vec<String> {
     assert!(n <= 1000);
@@ -186,9 +194,7 @@ fn an_unfinished_journaled_commit_is_rolled_back_at_the_next_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
     let (key, before, head_before) = {
-        let s = Store::open(&path).unwrap();
-        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
-        let key = s.key_of(ID1).unwrap().unwrap();
+        let (s, key) = with_zhang_san(&path);
         let db = s.db().unwrap();
         let head_before = db.get(K_AUDIT_HEAD).unwrap().unwrap();
         // What a killed commit leaves: the journal of old values, the flag,
@@ -224,9 +230,7 @@ fn a_finished_commits_leftover_journal_is_cleared_not_applied() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
     let key = {
-        let s = Store::open(&path).unwrap();
-        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
-        let key = s.key_of(ID1).unwrap().unwrap();
+        let (s, key) = with_zhang_san(&path);
         // Killed after the flag was removed but before the journal was cleared.
         let db = s.db().unwrap();
         db.insert(journal_key(&household_key(key)), encode_old(None)).unwrap();
@@ -246,9 +250,7 @@ fn a_finished_commits_leftover_journal_is_cleared_not_applied() {
 fn the_write_after_a_disk_failure_reopens_the_store_and_saves() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
-    let s = Store::open(&path).unwrap();
-    s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
-    let key = s.key_of(ID1).unwrap().unwrap();
+    let (s, key) = with_zhang_san(&path);
     let mut answers = Answers::new();
     answers.insert("B1".into(), Value::Bool(false));
     s.save_draft(key, &answers, "t").unwrap();
@@ -280,9 +282,7 @@ fn a_damaged_journal_entry_stops_the_open_instead_of_deleting_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
     let key = {
-        let s = Store::open(&path).unwrap();
-        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
-        let key = s.key_of(ID1).unwrap().unwrap();
+        let (s, key) = with_zhang_san(&path);
         let db = s.db().unwrap();
         db.insert(journal_key(&household_key(key)), &[7u8, 1, 2][..]).unwrap();
         db.insert(K_JOURNAL, &[1u8][..]).unwrap();
@@ -296,8 +296,7 @@ fn a_damaged_journal_entry_stops_the_open_instead_of_deleting_data() {
     let db = loop {
         match sled::open(&path) {
             Ok(db) => break db,
-            Err(e) if started.elapsed().as_secs() < 5 => {
-                let _ = e;
+            Err(_) if started.elapsed().as_secs() < 5 => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             Err(e) => panic!("{e}"),

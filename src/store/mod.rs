@@ -825,7 +825,7 @@ fn journaled_commit(db: &sled::Db, writes: &[(Vec<u8>, Option<Vec<u8>>)]) -> std
     // next write puts it back: an unfinished journal here is a bug, and
     // reusing it would lose the old values.
     if db.get(K_JOURNAL).map_err(Failed)?.is_some() {
-        return Err(Failed(sled::Error::ReportableBug("上一次大批写入的撤销记录还在，先重新打开数据库".into())));
+        return Err(Failed(sled::Error::Io(std::io::Error::other("上一次大批写入的撤销记录还在，请退出程序后重新打开数据库再试"))));
     }
     let prepared = (|| {
         clear_journal(db)?;

@@ -71,7 +71,7 @@ impl Fixture {
             None => ed.handle_key(ev),
         };
         for e in fx {
-            if let FormEffect::SaveDraft { key, answers } = e {
+            if let FormEffect::SaveDraft { key, answers, .. } = e {
                 self.store.save_draft(key, &answers, "bench").expect("save");
                 ed.on_saved(self.store.get(key).expect("get").expect("household"));
             }

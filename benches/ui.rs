@@ -36,9 +36,9 @@ fn theme() -> Theme {
 }
 
 /// Open → load → first frame at 80×24; returned so that drops are not timed.
-fn first_frame(dir: &Path) -> (Store, App, Terminal<TestBackend>) {
-    let store = Store::open(dir).expect("open");
-    let (mut app, _) = terminal::load(&store, Keymap::shipped(), theme()).expect("load");
+fn first_frame(dir: &Path) -> (huitoukan::backend::Local, App, Terminal<TestBackend>) {
+    let store = huitoukan::backend::Local::new(Store::open(dir).expect("open"), "bench");
+    let mut app = terminal::load(&store, Keymap::shipped(), theme()).expect("load");
     app.resize(80, 24);
     let mut t = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
     t.draw(|f| huitoukan::ui::view::render(f, &app)).expect("draw");
@@ -114,7 +114,7 @@ fn run(c: &mut Criterion, n: usize, label: &str) {
     let started = Instant::now();
     let (store, app, _) = first_frame(&dir);
     let cold = started.elapsed();
-    store.write_summary_cache(&app.summaries).expect("write the cache");
+    store.store().write_summary_cache(&app.summaries).expect("write the cache");
     drop((store, app));
     memory_steps(&dir, label);
     let started = Instant::now();

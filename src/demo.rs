@@ -285,16 +285,32 @@ fn answers(rng: &mut Rng, eliminated: bool, partial: bool) -> Answers {
 }
 
 /// Fills `store` with `n` demo households; calls `progress(done)` per chunk.
-pub fn fill(store: &Store, n: usize, seed: u64, mut progress: impl FnMut(usize)) -> Result<usize> {
-    let round = store.round().clone();
-    let places = places(n, seed);
+pub fn fill(store: &Store, n: usize, seed: u64, progress: impl FnMut(usize)) -> Result<usize> {
     let start = store.household_count() as u64;
+    fill_with(&store.round().clone(), start, n, seed, progress, &mut |batch| store.insert_records(batch, "demo", "演示数据").map(|_| ()))
+}
+
+/// [`fill`] through any backend (the store server's, when one runs).
+pub fn fill_via(backend: &dyn crate::backend::Backend, n: usize, seed: u64, progress: impl FnMut(usize)) -> Result<usize> {
+    let start = backend.household_count()? as u64;
+    fill_with(&backend.round(), start, n, seed, progress, &mut |batch| backend.insert_records(batch, "演示数据").map(|_| ()))
+}
+
+fn fill_with(
+    round: &Round,
+    start: u64,
+    n: usize,
+    seed: u64,
+    mut progress: impl FnMut(usize),
+    insert: &mut dyn FnMut(&[LookBack]) -> Result<()>,
+) -> Result<usize> {
+    let places = places(n, seed);
     let mut done = 0;
     const CHUNK: usize = 5_000;
     while done < n {
         let take = CHUNK.min(n - done);
-        let batch: Vec<LookBack> = (0..take).map(|j| household(start + (done + j) as u64, seed, &places, &round)).collect();
-        store.insert_records(&batch, "demo", "演示数据")?;
+        let batch: Vec<LookBack> = (0..take).map(|j| household(start + (done + j) as u64, seed, &places, round)).collect();
+        insert(&batch)?;
         done += take;
         progress(done);
     }

@@ -7,6 +7,8 @@
 //! - [`store`]: the sled store behind a typed API (no sled type leaves it).
 //! - [`demo`]: deterministic demo data.
 
+pub mod access;
+pub mod backend;
 pub mod backup;
 pub mod cli;
 pub mod config;
@@ -17,5 +19,6 @@ pub mod model;
 pub mod paths;
 pub mod report;
 pub mod search;
+pub mod server;
 pub mod store;
 pub mod ui;

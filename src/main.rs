@@ -12,6 +12,8 @@ fn main() {
         Some(Command::Show(args)) => cli::show::run(&cli.global, args),
         Some(Command::Report(args)) => cli::report::run(&cli.global, args),
         Some(Command::Audit { command }) => cli::audit::run(&cli.global, command),
+        Some(Command::Serve(args)) => cli::serve::run(&cli.global, args),
+        Some(Command::Clerk { command }) => cli::clerk::run(&cli.global, command),
     };
     match result {
         Ok(code) => std::process::exit(code),

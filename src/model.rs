@@ -152,7 +152,7 @@ pub struct FormRecord {
 }
 
 /// A household with its form: what validation, the editor and exports read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LookBack {
     pub household: Household,
     pub form: FormRecord,
@@ -271,7 +271,7 @@ pub struct AuditEntry {
 }
 
 /// Counts by form state for a set of households.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Counts {
     pub households: usize,
     pub empty: usize,

@@ -18,6 +18,7 @@
 //! or JSON ([`Report::to_json`] documents the shape); the statistics screen
 //! draws the same [`Block`]s.
 
+use crate::access::Access;
 use crate::form::options::OptionList;
 use crate::form::rules::{self, Finding, Severity, CROSS_RULES};
 use crate::form::schema::{self, Branch, Field, Kind, MonthRule, FIELDS};
@@ -25,12 +26,13 @@ use crate::form::{Round, Value};
 use crate::model::{Counts, FormState, LookBack, Place};
 use crate::store::{Result, Row, Store};
 use crate::ui::text::{fit, pad, pad_left, width};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 use std::io::Write;
 
 /// Which households a report covers.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {
     pub township: Option<String>,
     pub village: Option<String>,
@@ -65,9 +67,10 @@ pub const PLAN_FIELD: &str = "D10";
 const LABEL_COLS: usize = 18;
 
 /// Counts of one single-choice field's answers, indexed like its option list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
-    pub field: &'static str,
+    #[serde(with = "static_str")]
+    pub field: Code,
     pub counts: Vec<usize>,
     /// Households for which the field is asked but has no (valid) answer.
     pub unanswered: usize,
@@ -101,10 +104,40 @@ impl Tally {
 }
 
 /// One kind of warning: the rule id and the field it is shown at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct WarningKind {
-    pub field: &'static str,
-    pub rule: &'static str,
+    #[serde(with = "static_str")]
+    pub field: Code,
+    #[serde(with = "static_str")]
+    pub rule: Code,
+}
+
+/// A field code or rule id of this program's form (an alias, so serde does
+/// not take the field for a string borrowed from its input).
+pub type Code = &'static str;
+
+/// Field codes and rule ids cross the store server's socket as strings and
+/// come back as the program's own `&'static str` (the codes the form and its
+/// rules know); an unknown one is a decoding error, not a leak.
+mod static_str {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+        let s = String::deserialize(d)?;
+        super::known_str(&s).ok_or_else(|| serde::de::Error::custom(format!("未知的字段或规则：{s}")))
+    }
+}
+
+/// The program's own copy of a field code or rule id.
+fn known_str(s: &str) -> Option<&'static str> {
+    if let Some(f) = schema::field(s) {
+        return Some(f.code);
+    }
+    WarningKind::all().into_iter().find_map(|k| (k.rule == s).then_some(k.rule))
 }
 
 /// Short labels of the cross-field rules, by id (the rule's message is the long form).
@@ -165,7 +198,7 @@ impl WarningKind {
 }
 
 /// The work-summary figures of a set of households.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figures {
     /// Households whose risk is eliminated (A8 set) and not.
     pub eliminated: usize,
@@ -238,7 +271,7 @@ impl Figures {
 }
 
 /// Progress and figures of one set of households.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub progress: Counts,
     pub figures: Figures,
@@ -252,14 +285,14 @@ impl Totals {
 }
 
 /// A township: its totals and the progress of each village, by name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Township {
     pub totals: Totals,
     pub villages: BTreeMap<String, Counts>,
 }
 
 /// The figures of one report.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// Households covered (the same as `total.progress.households`).
     pub households: usize,
@@ -288,6 +321,35 @@ pub fn compute(store: &Store, scope: &Scope) -> Result<Report> {
                 if scope.contains(&row.record.household.place) {
                     report.add(&row, round);
                 }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The report for `scope` as a clerk with `access` sees it: only the
+/// households of their places (each once, however their places overlap).
+pub fn compute_for(store: &Store, scope: &Scope, access: &Access) -> Result<Report> {
+    if access.is_everywhere() {
+        return compute(store, scope);
+    }
+    let round = store.round();
+    let mut report = Report::new(scope.clone(), round);
+    let mut seen = std::collections::HashSet::new();
+    for s in &access.scopes {
+        if scope.township.as_ref().is_some_and(|t| t != &s.township) {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (&s.village, &scope.village) {
+            if a != b {
+                continue;
+            }
+        }
+        let village = s.village.as_deref().or(scope.village.as_deref());
+        for row in store.rows_in(&s.township, village) {
+            let row = row?;
+            if seen.insert(row.key) {
+                report.add(&row, round);
             }
         }
     }

@@ -6,8 +6,52 @@ use crate::form::value::normalize_ascii;
 use crate::model::Summary;
 use pinyin::ToPinyin;
 
+/// What a search found: the total and the first `limit`, by place and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Found {
+    pub total: usize,
+    pub shown: Vec<Summary>,
+}
+
+/// Summaries searched at a time by [`find`].
+const CHUNK: usize = 50_000;
+
+/// Searches summaries as they stream by, `CHUNK` at a time (a large store is
+/// never held at once), keeping those `keep` allows; the first `limit` hits
+/// are returned sorted by place, name and key.
+pub fn find<E>(
+    summaries: impl Iterator<Item = Result<Summary, E>>,
+    query: &Query,
+    limit: usize,
+    keep: &dyn Fn(&Summary) -> bool,
+) -> Result<Found, E> {
+    let mut found = Found::default();
+    let mut chunk = Vec::new();
+    let search = |chunk: &mut Vec<Summary>, found: &mut Found| {
+        // Only pinyin needs the index (each name's initials); building it is most of the scan's cost.
+        let index = if matches!(query, Query::Pinyin(_)) { Index::build(chunk) } else { Index::build(&[]) };
+        let hits = index.search(chunk, query, None);
+        found.total += hits.len();
+        let room = limit.saturating_sub(found.shown.len());
+        found.shown.extend(hits.into_iter().take(room).map(|i| chunk[i].clone()));
+        chunk.clear();
+    };
+    for s in summaries {
+        let s = s?;
+        if keep(&s) {
+            chunk.push(s);
+        }
+        if chunk.len() == CHUNK {
+            search(&mut chunk, &mut found);
+        }
+    }
+    search(&mut chunk, &mut found);
+    found.shown.sort_by(|a, b| a.place.cmp(&b.place).then(a.head.cmp(&b.head)).then(a.key.cmp(&b.key)));
+    Ok(found)
+}
+
 /// What a query string asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Query {
     /// ASCII letters: pinyin initials or full pinyin of the head's name.
     Pinyin(String),

@@ -72,7 +72,7 @@ fn full_disk_gives_a_clear_message_and_keeps_the_answers() {
         return;
     };
     let path = fs.dir.join("store");
-    let store = Store::open(&path).unwrap();
+    let store = std::sync::Arc::new(Store::open(&path).unwrap());
     demo::fill(&store, 50, 1, |_| {}).unwrap();
     let key = store.summaries().unwrap()[0].key;
     let ballast = fill_disk(&fs.dir);
@@ -99,7 +99,7 @@ fn full_disk_gives_a_clear_message_and_keeps_the_answers() {
     assert_eq!(store.get(key).unwrap().unwrap().form.answers.get("D7"), kept.get("D7"));
     assert_eq!(store.verify_audit().unwrap().first_broken, None, "the audit chain stays whole across the reopen");
     drop(store);
-    let store = Store::open(&path).unwrap();
+    let store = std::sync::Arc::new(Store::open(&path).unwrap());
     assert_eq!(store.get(key).unwrap().unwrap().form.answers.get("D7"), kept.get("D7"));
 }
 
@@ -112,7 +112,7 @@ fn read_only_store_gives_a_clear_message() {
     };
     let path = fs.dir.join("store");
     {
-        let store = Store::open(&path).unwrap();
+        let store = std::sync::Arc::new(Store::open(&path).unwrap());
         demo::fill(&store, 20, 1, |_| {}).unwrap();
     }
     fs.remount_ro();
@@ -146,7 +146,7 @@ fn app_keeps_the_typed_text_when_the_disk_is_full() {
     use huitoukan::ui::{effects, terminal};
     let Some(fs) = Tmpfs::mount("24m") else { return };
     let path = fs.dir.join("store");
-    let store = Store::open(&path).unwrap();
+    let store = std::sync::Arc::new(Store::open(&path).unwrap());
     demo::fill(&store, 50, 1, |_| {}).unwrap();
     let key = store
         .summaries()
@@ -156,9 +156,9 @@ fn app_keeps_the_typed_text_when_the_disk_is_full() {
         .map(|s| s.key)
         .find(|&k| store.get(k).unwrap().unwrap().household.a.eliminated.is_none())
         .expect("a not-eliminated household not yet submitted");
-    let (mut app, _) = terminal::load(&store, Keymap::shipped(), Theme { ascii: false, color: false }).unwrap();
+    let mut app = terminal::load(&backend(&store), Keymap::shipped(), Theme { ascii: false, color: false }).unwrap();
     app.resize(80, 24);
-    effects::run(&store, &mut app, vec![app::Effect::OpenForm(key)]);
+    effects::run(&backend(&store), &mut app, vec![app::Effect::OpenForm(key)]);
     let press = |app: &mut app::App, k: &str| app::handle_key(app, Key::parse(k).unwrap().to_event());
     let editor = |app: &app::App| match app.screens.last() {
         Some(Screen::Form(ed)) => ed.current(),
@@ -170,7 +170,7 @@ fn app_keeps_the_typed_text_when_the_disk_is_full() {
             break;
         }
         let fx = press(&mut app, "tab");
-        effects::run(&store, &mut app, fx);
+        effects::run(&backend(&store), &mut app, fx);
     }
     assert_eq!(editor(&app), "D7");
     let ballast = fill_disk(&fs.dir);
@@ -187,7 +187,7 @@ fn app_keeps_the_typed_text_when_the_disk_is_full() {
         typed.push_str(&chunk);
         app::paste(&mut app, &chunk);
         let fx = press(&mut app, "ctrl-s");
-        effects::run(&store, &mut app, fx);
+        effects::run(&backend(&store), &mut app, fx);
         if app.status.as_ref().is_some_and(|s| s.error) {
             refused = true;
             break;
@@ -211,7 +211,12 @@ fn app_keeps_the_typed_text_when_the_disk_is_full() {
     let pending = app.pending_saves();
     assert_eq!(pending.len(), 1, "the typed text is still waiting to be saved");
     std::fs::remove_file(ballast).unwrap();
-    let out = effects::run(&store, &mut app, pending);
+    let out = effects::run(&backend(&store), &mut app, pending);
     assert!(out.edited, "saved once there is room: {:?}", app.status);
     assert_eq!(store.get(key).unwrap().unwrap().form.answers.get("D7"), Some(&Value::Text(typed)));
+}
+
+/// The store as the app sees it, through the one store interface.
+fn backend(store: &std::sync::Arc<Store>) -> huitoukan::backend::Local {
+    huitoukan::backend::Local::shared(std::sync::Arc::clone(store), "clerk")
 }

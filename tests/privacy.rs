@@ -280,11 +280,11 @@ fn show_and_report_print_no_full_id_or_phone() {
 #[test]
 fn the_app_shows_masked_ids_until_the_card_reveals_one() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db")).unwrap();
+    let store = std::sync::Arc::new(Store::open(&dir.path().join("db")).unwrap());
     huitoukan::demo::fill(&store, HOUSEHOLDS, 11, |_| {}).unwrap();
     let (ids, phones) = secrets(&store);
     let all: Vec<String> = ids.iter().chain(&phones).cloned().collect();
-    let (mut app, _) = terminal::load(&store, Keymap::shipped(), plain()).unwrap();
+    let mut app = terminal::load(&backend(&store), Keymap::shipped(), plain()).unwrap();
     app.resize(80, 24);
     let screen = |app: &huitoukan::ui::app::App| screen_text(&ui_support::draw(app, 80, 24));
     let clean = |app: &huitoukan::ui::app::App, what: &str| {
@@ -324,7 +324,7 @@ fn the_app_shows_masked_ids_until_the_card_reveals_one() {
         press(&mut app, &["j"]);
     }
     let fx = press(&mut app, &["space"]);
-    effects::run(&store, &mut app, fx);
+    effects::run(&backend(&store), &mut app, fx);
     assert!(matches!(app.screens.last(), Some(Screen::Card(_))));
     clean(&app, "the card");
     press(&mut app, &["i"]);
@@ -337,13 +337,18 @@ fn the_app_shows_masked_ids_until_the_card_reveals_one() {
 
     // Its history, and its form.
     let fx = press(&mut app, &["h"]);
-    effects::run(&store, &mut app, fx);
+    effects::run(&backend(&store), &mut app, fx);
     assert!(matches!(app.screens.last(), Some(Screen::History(_))));
     clean(&app, "the history");
     press(&mut app, &["esc", "esc"]);
     let fx = press(&mut app, &["enter"]);
-    effects::run(&store, &mut app, fx);
+    effects::run(&backend(&store), &mut app, fx);
     assert!(matches!(app.screens.last(), Some(Screen::Form(_))));
     let text = screen(&app);
     assert!(!text.contains(&target.id_number), "the form shows section A's ID masked:\n{text}");
+}
+
+/// The store as the app sees it, through the one store interface.
+fn backend(store: &std::sync::Arc<Store>) -> huitoukan::backend::Local {
+    huitoukan::backend::Local::shared(std::sync::Arc::clone(store), "clerk")
 }

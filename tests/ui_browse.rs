@@ -164,14 +164,14 @@ fn enter_opens_the_form_and_the_form_moves_through_the_list() {
     let first = app.selected().unwrap().key;
     let effects = press(&mut app, &["enter"]);
     assert_eq!(effects, vec![Effect::OpenForm(first)]);
-    app.loaded(Loaded::Form(first, recs[first as usize - 1].clone()));
+    app.loaded(Loaded::Form(first, recs[first as usize - 1].clone(), None));
     assert!(matches!(app.mode(), Mode::Form | Mode::Dialog));
     // The editor asks for the next household: the list moves and the next form is loaded.
     let next = app.summaries[app.list.rows[1] as usize].key;
     let out = app.form_moved(FormEffect::OpenNext);
     assert_eq!(out.last(), Some(&Effect::OpenForm(next)));
     assert_eq!(app.selected().unwrap().key, next);
-    app.loaded(Loaded::Form(next, recs[next as usize - 1].clone()));
+    app.loaded(Loaded::Form(next, recs[next as usize - 1].clone(), None));
     assert_eq!(app.screens.len(), 1, "the next form replaces the last");
     // Help and statistics open over the form; Esc comes back to it.
     press(&mut app, &["f1"]);

@@ -14,9 +14,9 @@ use huitoukan::ui::keymap::Keymap;
 use huitoukan::ui::terminal;
 use ui_support::*;
 
-fn open(n: usize) -> (tempfile::TempDir, Store) {
+fn open(n: usize) -> (tempfile::TempDir, std::sync::Arc<Store>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db")).unwrap();
+    let store = std::sync::Arc::new(Store::open(&dir.path().join("db")).unwrap());
     huitoukan::demo::fill(&store, n, SEED, |_| {}).unwrap();
     (dir, store)
 }
@@ -24,7 +24,7 @@ fn open(n: usize) -> (tempfile::TempDir, Store) {
 #[test]
 fn card_history_and_a_save_that_updates_the_lists() {
     let (_dir, store) = open(200);
-    let (mut app, _) = terminal::load(&store, Keymap::shipped(), plain()).unwrap();
+    let mut app = terminal::load(&backend(&store), Keymap::shipped(), plain()).unwrap();
     app.operator = "clerk07".into();
     app.resize(80, 24);
     // Filter to 未填 and walk the places until one has such a household.
@@ -39,22 +39,25 @@ fn card_history_and_a_save_that_updates_the_lists() {
     assert_eq!(s.state, FormState::Empty);
 
     let fx = press(&mut app, &["space"]);
-    effects::run(&store, &mut app, fx);
+    effects::run(&backend(&store), &mut app, fx);
     assert!(matches!(app.screens.last(), Some(Screen::Card(c)) if c.key == s.key));
     let fx = press(&mut app, &["h"]);
-    effects::run(&store, &mut app, fx);
+    effects::run(&backend(&store), &mut app, fx);
     assert!(matches!(app.screens.last(), Some(Screen::History(h)) if h.entries.len() == 1));
     press(&mut app, &["esc", "esc"]);
 
     // The form's save goes to the store; the list and the counts follow.
     let drafts = app.tree.total.draft;
     let fx = press(&mut app, &["enter"]);
-    effects::run(&store, &mut app, fx);
+    effects::run(&backend(&store), &mut app, fx);
     assert!(matches!(app.screens.last(), Some(Screen::Form(_))));
     let mut answers = Answers::new();
     answers.insert("B1".into(), Value::Bool(false));
-    let out =
-        effects::run(&store, &mut app, vec![Effect::Form(FormEffect::SaveDraft { key: s.key, answers }), Effect::Form(FormEffect::Close)]);
+    let out = effects::run(
+        &backend(&store),
+        &mut app,
+        vec![Effect::Form(FormEffect::SaveDraft { key: s.key, base: Answers::new(), answers }), Effect::Form(FormEffect::Close)],
+    );
     assert!(out.edited);
     assert!(app.screens.is_empty(), "closed after the save");
     assert_eq!(app.tree.total.draft, drafts + 1);
@@ -66,11 +69,14 @@ fn card_history_and_a_save_that_updates_the_lists() {
 #[test]
 fn a_refused_save_keeps_the_form_open_and_says_why() {
     let (_dir, store) = open(200);
-    let (mut app, _) = terminal::load(&store, Keymap::shipped(), plain()).unwrap();
+    let mut app = terminal::load(&backend(&store), Keymap::shipped(), plain()).unwrap();
     let submitted = app.summaries.iter().find(|s| s.state == FormState::Submitted).unwrap().key;
-    effects::run(&store, &mut app, vec![Effect::OpenForm(submitted)]);
-    let fx = vec![Effect::Form(FormEffect::SaveDraft { key: submitted, answers: Answers::new() }), Effect::Form(FormEffect::Close)];
-    let out = effects::run(&store, &mut app, fx);
+    effects::run(&backend(&store), &mut app, vec![Effect::OpenForm(submitted)]);
+    let fx = vec![
+        Effect::Form(FormEffect::SaveDraft { key: submitted, base: Answers::new(), answers: Answers::new() }),
+        Effect::Form(FormEffect::Close),
+    ];
+    let out = effects::run(&backend(&store), &mut app, fx);
     assert!(!out.edited);
     assert!(matches!(app.screens.last(), Some(Screen::Form(_))), "the close after a failed save is dropped");
     assert!(app.status.as_ref().is_some_and(|s| s.error && s.text.contains("重新打开")), "{:?}", app.status);
@@ -79,8 +85,13 @@ fn a_refused_save_keeps_the_form_open_and_says_why() {
 #[test]
 fn a_missing_household_is_a_message_not_a_crash() {
     let (_dir, store) = open(20);
-    let (mut app, _) = terminal::load(&store, Keymap::shipped(), plain()).unwrap();
-    effects::run(&store, &mut app, vec![Effect::Card(9_999)]);
+    let mut app = terminal::load(&backend(&store), Keymap::shipped(), plain()).unwrap();
+    effects::run(&backend(&store), &mut app, vec![Effect::Card(9_999)]);
     assert!(app.screens.is_empty());
     assert!(app.status.as_ref().is_some_and(|s| s.error && s.text.contains("没有这一户")));
+}
+
+/// The store as the app sees it, through the one store interface.
+fn backend(store: &std::sync::Arc<Store>) -> huitoukan::backend::Local {
+    huitoukan::backend::Local::shared(std::sync::Arc::clone(store), "clerk")
 }

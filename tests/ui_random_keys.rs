@@ -418,8 +418,8 @@ struct Seen {
     in_form: usize,
 }
 
-fn session(store: &Store, size: (u16, u16)) -> App {
-    let (mut app, _) = terminal::load(store, Keymap::shipped(), plain()).unwrap();
+fn session(store: &std::sync::Arc<Store>, size: (u16, u16)) -> App {
+    let mut app = terminal::load(&backend(store), Keymap::shipped(), plain()).unwrap();
     app.operator = "clerk07".into();
     app.resize(size.0, size.1);
     app
@@ -427,7 +427,7 @@ fn session(store: &Store, size: (u16, u16)) -> App {
 
 fn run(seed: u64, steps: usize, log: &mut VecDeque<String>) -> Result<Seen, String> {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db")).unwrap();
+    let store = std::sync::Arc::new(Store::open(&dir.path().join("db")).unwrap());
     demo::fill(&store, HOUSEHOLDS, 7 + seed, |_| {}).unwrap();
     let keys = keys(&Keymap::shipped());
     let mut rng = Rng::new(seed);
@@ -460,10 +460,10 @@ fn run(seed: u64, steps: usize, log: &mut VecDeque<String>) -> Result<Seen, Stri
                 app::Effect::Form(FormEffect::Submit { .. }) => seen.submits += 1,
                 app::Effect::Form(FormEffect::Reopen { .. }) => seen.reopens += 1,
                 app::Effect::Form(FormEffect::CorrectSectionA { .. }) => seen.corrections += 1,
-                app::Effect::Form(_) => {}
+                app::Effect::Form(_) | app::Effect::Reload => {}
             }
         }
-        if effects::run(&store, &mut app, fx).edited {
+        if effects::run(&backend(&store), &mut app, fx).edited {
             seen.saves += 1;
         }
         if app.find.is_some() {
@@ -485,7 +485,7 @@ fn run(seed: u64, steps: usize, log: &mut VecDeque<String>) -> Result<Seen, Stri
         check(&app).map_err(|e| format!("step {step}: {e}\n{}", state(&app)))?;
         if app.quit {
             let pending = app.pending_saves();
-            effects::run(&store, &mut app, pending);
+            effects::run(&backend(&store), &mut app, pending);
             check_store(&app, &store).map_err(|e| format!("step {step}, at quit: {e}"))?;
             log.push_back("      -- quit: a new session on the store".into());
             app = session(&store, app.size);
@@ -577,7 +577,7 @@ mod found {
         let key = app.selected().unwrap().key;
         let id = app.selected().unwrap().id_number.clone();
         assert_eq!(press(&mut app, &["enter"]), vec![Effect::OpenForm(key)]);
-        app.loaded(Loaded::Form(key, recs[key as usize - 1].clone()));
+        app.loaded(Loaded::Form(key, recs[key as usize - 1].clone(), None));
         let out = app.form_moved(FormEffect::OpenNext);
         assert!(matches!(out.last(), Some(Effect::OpenForm(k)) if *k != key));
         app.form_moved(FormEffect::Close);
@@ -597,7 +597,7 @@ mod found {
         let s = app.selected().unwrap().clone();
         assert_eq!(s.state, FormState::Submitted);
         assert_eq!(press(&mut app, &["enter"]), vec![Effect::OpenForm(s.key)]);
-        app.loaded(Loaded::Form(s.key, recs[s.key as usize - 1].clone()));
+        app.loaded(Loaded::Form(s.key, recs[s.key as usize - 1].clone(), None));
         let mut reopened = s.clone();
         reopened.state = FormState::Draft;
         app.form_saved(None, Some(reopened));
@@ -618,7 +618,7 @@ mod found {
             let rows: Vec<u64> = app.list.rows.iter().take(4).map(|&i| app.summaries[i as usize].key).collect();
             let a = rows[2];
             assert_eq!(press(&mut app, &["enter"]), vec![Effect::OpenForm(a)]);
-            app.loaded(Loaded::Form(a, recs[a as usize - 1].clone()));
+            app.loaded(Loaded::Form(a, recs[a as usize - 1].clone(), None));
             let mut s = app.selected().unwrap().clone();
             assert_eq!(s.state, FormState::Empty);
             s.state = FormState::Draft;
@@ -629,4 +629,9 @@ mod found {
             assert_eq!(app.selected().map(|s| s.key), Some(rows[want]));
         }
     }
+}
+
+/// The store as the app sees it, through the one store interface.
+fn backend(store: &std::sync::Arc<Store>) -> huitoukan::backend::Local {
+    huitoukan::backend::Local::shared(std::sync::Arc::clone(store), "clerk")
 }

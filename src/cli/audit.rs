@@ -12,7 +12,7 @@ pub enum AuditCommand {
 pub fn run(global: &Global, cmd: &AuditCommand) -> anyhow::Result<i32> {
     match cmd {
         AuditCommand::Verify => {
-            let store = super::open_store(global, "huitoukan audit verify")?;
+            let store = super::open_backend(global, "huitoukan audit verify")?;
             let check = store.verify_audit()?;
             match check.first_broken {
                 None => {

@@ -24,18 +24,19 @@ pub fn fill_default(store: &crate::store::Store) -> anyhow::Result<()> {
 
 pub fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<i32> {
     let path = if global.db.is_some() { global.store_path() } else { crate::paths::demo_store() };
-    let store = crate::store::Store::open_as(&path, "huitoukan demo")?;
-    if store.household_count() > 0 {
-        eprintln!(
-            "数据库 {} 里已有{}户，不再生成。要重新生成，请换一个 --db 目录或先删除该目录。",
-            path.display(),
-            store.household_count()
-        );
+    let target = Global { db: Some(path.clone()), ..global.clone() };
+    let store: Box<dyn crate::backend::Backend> = match crate::server::Client::connect(target.connect(false))? {
+        Some(client) => Box::new(client),
+        None => Box::new(crate::backend::Local::new(crate::store::Store::open_as(&path, "huitoukan demo")?, "demo")),
+    };
+    let existing = store.household_count()?;
+    if existing > 0 {
+        eprintln!("数据库 {} 里已有{existing}户，不再生成。要重新生成，请换一个 --db 目录或先删除该目录。", path.display());
         return Ok(1);
     }
     let tty = std::io::stderr().is_terminal();
     let started = std::time::Instant::now();
-    crate::demo::fill(&store, args.households, args.seed, |done| {
+    crate::demo::fill_via(&*store, args.households, args.seed, |done| {
         if tty {
             eprint!("\r已生成 {done}/{} 户", args.households);
         }
@@ -43,7 +44,7 @@ pub fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<i32> {
     if tty {
         eprintln!();
     }
-    let places = store.places()?;
+    let places = crate::model::places(&store.summaries()?);
     let villages: usize = places.iter().map(|t| t.villages.len()).sum();
     println!(
         "演示数据库：{}\n{}户，{}个乡镇（街道），{}个村（社区），用时{:.1}秒",

@@ -34,11 +34,11 @@ fn parse_state(text: &str) -> Result<FormState, String> {
 }
 
 pub fn run(global: &Global, args: &ExportArgs) -> anyhow::Result<i32> {
-    let store = super::open_store(global, "huitoukan export")?;
+    let store = super::open_backend(global, "huitoukan export")?;
     let format = args.format.unwrap_or_else(|| Format::from_path(&args.file));
     let filter = Filter { township: args.township.clone(), village: args.village.clone(), state: args.state };
     let mut line = ProgressLine::new();
-    let result = export::export(&store, &args.file, format, &filter, &mut |n| line.show(&format!("已导出 {n} 户")));
+    let result = export::export_via(&*store, &args.file, format, &filter, &mut |n| line.show(&format!("已导出 {n} 户")));
     line.done();
     let done = result?;
     let kind = match done.format {

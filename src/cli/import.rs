@@ -48,9 +48,9 @@ impl ProgressLine {
 }
 
 pub fn run(global: &Global, args: &ImportArgs) -> anyhow::Result<i32> {
-    let store = super::open_store(global, "huitoukan import")?;
+    let store = super::open_backend(global, "huitoukan import")?;
     let mut line = ProgressLine::new();
-    let result = import::import(&store, &args.file, &global.operator(), args.dry_run, &mut |p| match p {
+    let result = import::import_via(&*store, &args.file, args.dry_run, &mut |p| match p {
         Progress::Checking(n) => line.show(&format!("已检查 {n} 行")),
         Progress::Writing(n) => line.show(&format!("正在把 {n} 户写入数据库……")),
     });

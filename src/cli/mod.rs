@@ -2,13 +2,16 @@
 //! Each `run` returns the process exit status.
 
 pub mod audit;
+pub mod clerk;
 pub mod demo;
 pub mod export;
 pub mod import;
 pub mod report;
+pub mod serve;
 pub mod show;
 pub mod snapshot;
 
+use crate::backend::Backend;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -39,6 +42,9 @@ pub struct Global {
     /// 用 +-| 画边框（适合把制表符显示成双宽的终端）
     #[arg(long, global = true)]
     pub ascii: bool,
+    /// 数据服务的套接字（默认：环境变量 HUITOUKAN_SOCKET，否则数据库目录旁的 <数据库>.sock）
+    #[arg(long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
 }
 
 impl Global {
@@ -48,6 +54,25 @@ impl Global {
             (Some(p), _) => p.clone(),
             (None, true) => crate::paths::demo_store(),
             (None, false) => crate::paths::default_store(),
+        }
+    }
+
+    /// The store server's socket for this invocation's store.
+    pub fn socket_path(&self) -> PathBuf {
+        self.socket
+            .clone()
+            .or_else(|| std::env::var_os("HUITOUKAN_SOCKET").filter(|s| !s.is_empty()).map(PathBuf::from))
+            .unwrap_or_else(|| crate::server::default_socket(&self.store_path()))
+    }
+
+    /// Where a server is reached, for a program that may (`spawn`) start one.
+    pub fn connect(&self, spawn: bool) -> crate::server::Connect {
+        crate::server::Connect {
+            socket: self.socket_path(),
+            store: self.store_path(),
+            spawn,
+            idle_exit: crate::config::server_idle_exit(),
+            operator: self.operator.clone().or_else(|| std::env::var("HUITOUKAN_OPERATOR").ok()),
         }
     }
 
@@ -78,6 +103,26 @@ pub enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// 数据服务：独占数据库，供多个程序（多名经办人员）同时使用
+    Serve(serve::ServeArgs),
+    /// 经办人员：登记、列出、注销（管理角色）
+    Clerk {
+        #[command(subcommand)]
+        command: clerk::ClerkCommand,
+    },
+}
+
+/// The data for a command: the store's server when one is running, else
+/// the store itself, opened by this process for the command's duration.
+pub fn open_backend(global: &Global, program: &str) -> anyhow::Result<Box<dyn crate::backend::Backend>> {
+    if let Some(client) = crate::server::Client::connect(global.connect(false))? {
+        if let Some(note) = client.note() {
+            eprintln!("{note}");
+        }
+        return Ok(Box::new(client));
+    }
+    let store = open_store(global, program)?;
+    Ok(Box::new(crate::backend::Local::new(store, &global.operator())))
 }
 
 /// Opens the store for a command-line tool or the app, with the Chinese

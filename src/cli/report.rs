@@ -1,8 +1,8 @@
 //! `huitoukan report`: progress and work-summary figures.
 
 use super::Global;
-use crate::report::{self, Scope};
-use crate::store::Store;
+use crate::backend::Backend;
+use crate::report::Scope;
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -36,12 +36,12 @@ pub struct ReportArgs {
 
 /// Opens a store that must already exist: reading a mistyped path should say
 /// so, not create an empty store there.
-pub(super) fn open_existing(global: &Global, program: &str) -> anyhow::Result<Store> {
+pub(super) fn open_existing(global: &Global, program: &str) -> anyhow::Result<Box<dyn Backend>> {
     let path = global.store_path();
     if !global.demo && !path.exists() {
         anyhow::bail!("数据库 {} 不存在。请用 --db 指定数据库目录，或先用 huitoukan import 导入名单。", path.display());
     }
-    super::open_store(global, program)
+    super::open_backend(global, program)
 }
 
 /// Creates (or truncates) `path` readable and writable by the owner only.
@@ -64,9 +64,9 @@ pub(super) fn print_out(bytes: &[u8]) -> anyhow::Result<()> {
 pub fn run(global: &Global, args: &ReportArgs) -> anyhow::Result<i32> {
     let store = open_existing(global, "huitoukan report")?;
     let scope = Scope { township: args.township.clone(), village: args.village.clone() };
-    let report = report::compute(&store, &scope)?;
+    let report = store.report(&scope)?;
     if report.households == 0 {
-        if let Some(msg) = unknown_place(&store, &scope)? {
+        if let Some(msg) = unknown_place(&*store, &scope)? {
             eprintln!("{msg}");
             return Ok(1);
         }
@@ -93,7 +93,7 @@ pub fn run(global: &Global, args: &ReportArgs) -> anyhow::Result<i32> {
 }
 
 /// The message for a township or village that the store does not have.
-fn unknown_place(store: &Store, scope: &Scope) -> anyhow::Result<Option<String>> {
+fn unknown_place(store: &dyn Backend, scope: &Scope) -> anyhow::Result<Option<String>> {
     let Some(t) = &scope.township else { return Ok(None) };
     let names = store.township_names()?;
     if !names.contains(t) {
@@ -101,7 +101,7 @@ fn unknown_place(store: &Store, scope: &Scope) -> anyhow::Result<Option<String>>
         return Ok(Some(format!("没有“{t}”这个乡镇（街道）。请照下列名称重新输入：{known}")));
     }
     let Some(v) = &scope.village else { return Ok(None) };
-    let whole = report::compute(store, &Scope { township: Some(t.clone()), village: None })?;
+    let whole = store.report(&Scope { township: Some(t.clone()), village: None })?;
     let villages: Vec<&str> = whole.townships.values().flat_map(|t| t.villages.keys().map(String::as_str)).collect();
     Ok(Some(format!("{t}没有“{v}”这个村（社区）。请照下列名称重新输入：{}", villages.join("、"))))
 }

@@ -9,8 +9,7 @@ use super::Global;
 use crate::form::rules::display_value;
 use crate::form::{idnum, schema, Round};
 use crate::model::{FormState, LookBack, Summary};
-use crate::search::{Index, Query};
-use crate::store::Store;
+use crate::search::Query;
 use crate::ui::text::{fit, pad, width};
 use clap::Args;
 use serde_json::{json, Value as Json};
@@ -34,15 +33,6 @@ pub struct ShowArgs {
 /// current main risk, the planned measure and the planned month.
 const CARD_ANSWERS: [&str; 4] = ["D3", "D5", "D8", "D10"];
 
-/// Summaries searched at a time.
-const CHUNK: usize = 50_000;
-
-/// What the search found: the total and the first `limit` in store order.
-struct Found {
-    total: usize,
-    shown: Vec<Summary>,
-}
-
 pub fn run(global: &Global, args: &ShowArgs) -> anyhow::Result<i32> {
     let Some(query) = Query::parse(&args.query) else {
         eprintln!("查询内容是空的。请输入完整证件号码、其后4位以上数字、户主姓名或拼音首字母（如 zs）。");
@@ -53,8 +43,8 @@ pub fn run(global: &Global, args: &ShowArgs) -> anyhow::Result<i32> {
         return Ok(2);
     }
     let store = super::report::open_existing(global, "huitoukan show")?;
-    let found = find(&store, &query, args.limit.max(1))?;
-    let round = store.round().clone();
+    let found = store.find(&query, args.limit.max(1))?;
+    let round = store.round();
     let mut cards = Vec::with_capacity(found.shown.len());
     for s in &found.shown {
         if let Some(lb) = store.get(s.key)? {
@@ -93,35 +83,6 @@ pub fn run(global: &Global, args: &ShowArgs) -> anyhow::Result<i32> {
     }
     super::report::print_out(out.as_bytes())?;
     Ok(if cards.is_empty() { 1 } else { 0 })
-}
-
-/// Searches every summary, `CHUNK` at a time; a full ID number goes straight to the ID index.
-fn find(store: &Store, query: &Query, limit: usize) -> anyhow::Result<Found> {
-    if let Query::IdDigits(d) = query {
-        if let Some(key) = store.key_of(d)? {
-            return Ok(Found { total: 1, shown: store.summary(key)?.into_iter().collect() });
-        }
-    }
-    let mut found = Found { total: 0, shown: Vec::new() };
-    let mut chunk = Vec::with_capacity(CHUNK.min(store.household_count()));
-    let search = |chunk: &mut Vec<Summary>, found: &mut Found| {
-        // Only pinyin needs the index (each name's initials); building it is most of the scan's cost.
-        let index = if matches!(query, Query::Pinyin(_)) { Index::build(chunk) } else { Index::build(&[]) };
-        let hits = index.search(chunk, query, None);
-        found.total += hits.len();
-        let room = limit.saturating_sub(found.shown.len());
-        found.shown.extend(hits.into_iter().take(room).map(|i| chunk[i].clone()));
-        chunk.clear();
-    };
-    for s in store.summaries_streamed() {
-        chunk.push(s?);
-        if chunk.len() == CHUNK {
-            search(&mut chunk, &mut found);
-        }
-    }
-    search(&mut chunk, &mut found);
-    found.shown.sort_by(|a, b| a.place.cmp(&b.place).then(a.head.cmp(&b.head)).then(a.key.cmp(&b.key)));
-    Ok(found)
 }
 
 fn shown_id(id: &str, full: bool) -> String {

@@ -24,8 +24,8 @@ pub enum SnapshotCommand {
 pub fn run(global: &Global, cmd: &SnapshotCommand) -> anyhow::Result<i32> {
     match cmd {
         SnapshotCommand::Save { file } => {
-            let store = super::open_store(global, "huitoukan snapshot save")?;
-            let info = snapshot::save(&store, file)?;
+            let store = super::open_backend(global, "huitoukan snapshot save")?;
+            let info = snapshot::save_via(&*store, file)?;
             println!("快照已保存到 {}（只有本人可读）\n  {}", file.display(), info.describe());
             Ok(0)
         }
@@ -60,6 +60,7 @@ fn restore(global: &Global, file: &std::path::Path, yes: bool) -> anyhow::Result
             return Ok(1);
         }
     }
+    stop_server(global)?;
     let done = snapshot::restore(file, &store, RestoreOptions::default())?;
     println!("已恢复：数据库 {} 现在是 {} 的快照（{}户）。", store.display(), done.info.created, done.info.households);
     if let Some(why) = &done.replaced_unreadable {
@@ -70,4 +71,22 @@ fn restore(global: &Global, file: &std::path::Path, yes: bool) -> anyhow::Result
         println!("原数据库（{count}未删除）已改名为 {}；确认新数据无误后可以删除它。", prev.display());
     }
     Ok(0)
+}
+
+/// A restore needs the store to itself: a running store server is asked to
+/// stop (管理 only) and waited for. Programs connected to it say that the
+/// connection dropped and reconnect once the restore is done.
+fn stop_server(global: &Global) -> anyhow::Result<()> {
+    let Some(client) = crate::server::Client::connect(global.connect(false))? else { return Ok(()) };
+    println!("数据服务正在运行，先让它停下（已连接的程序会提示断开，恢复完成后自动重连）……");
+    client.shutdown_server()?;
+    drop(client);
+    let started = std::time::Instant::now();
+    while std::os::unix::net::UnixStream::connect(global.socket_path()).is_ok() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            anyhow::bail!("数据服务30秒内没有停下，数据库没有改动。请稍后再试");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok(())
 }

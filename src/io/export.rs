@@ -128,12 +128,34 @@ pub fn export(
     filter: &Filter,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Exported, ExportError> {
-    let file_err = |e: &dyn std::fmt::Display| ExportError::File { path: path.to_path_buf(), reason: e.to_string() };
-    let mut out = AtomicFile::create(path).map_err(|e| file_err(&describe(&e)))?;
     let rows: Box<dyn Iterator<Item = crate::store::Result<Row>>> = match &filter.township {
         Some(t) => Box::new(store.rows_in(t, filter.village.as_deref())),
         None => Box::new(store.rows()),
     };
+    export_rows(rows, path, format, filter, progress)
+}
+
+/// [`export`] through any backend (the store server's, when one runs).
+pub fn export_via(
+    backend: &dyn crate::backend::Backend,
+    path: &Path,
+    format: Format,
+    filter: &Filter,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Exported, ExportError> {
+    let rows = backend.rows(&crate::backend::RowFilter { township: filter.township.clone(), village: filter.village.clone() });
+    export_rows(rows, path, format, filter, progress)
+}
+
+fn export_rows(
+    rows: Box<dyn Iterator<Item = crate::store::Result<Row>> + '_>,
+    path: &Path,
+    format: Format,
+    filter: &Filter,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Exported, ExportError> {
+    let file_err = |e: &dyn std::fmt::Display| ExportError::File { path: path.to_path_buf(), reason: e.to_string() };
+    let mut out = AtomicFile::create(path).map_err(|e| file_err(&describe(&e)))?;
     let rows = rows.filter(|r| r.as_ref().map_or(true, |r| filter.keeps(r)));
     let written = match format {
         Format::Csv => write_csv(&mut out, rows, progress).map_err(|e| match e {

@@ -81,6 +81,27 @@ pub fn import(
     Ok(ImportReport { roster, outcome, dry_run })
 }
 
+/// [`import`] through any backend (the store server's, when one runs); the
+/// saves are recorded as the backend's clerk.
+pub fn import_via(
+    backend: &dyn crate::backend::Backend,
+    path: &Path,
+    dry_run: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportReport, ImportError> {
+    let roster = roster::read(path, &backend.round(), &mut |n| progress(Progress::Checking(n)))?;
+    let rows = roster.upserts();
+    let outcome = if rows.is_empty() {
+        UpsertOutcome::default()
+    } else if dry_run {
+        backend.plan_upsert(&rows)?
+    } else {
+        progress(Progress::Writing(rows.len()));
+        backend.upsert_households(&rows)?
+    };
+    Ok(ImportReport { roster, outcome, dry_run })
+}
+
 /// The rejection list as CSV (UTF-8 with BOM, owner-only, atomic):
 /// 行号, 列, 读到的值, 原因.
 pub fn write_report(path: &Path, rejected: &[Rejection]) -> std::io::Result<()> {

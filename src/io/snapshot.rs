@@ -162,13 +162,41 @@ impl<R: Read> Read for Hashing<R> {
 /// Writers of this process wait while the store is read; other processes
 /// cannot have the store open at the same time.
 pub fn save(store: &Store, path: &Path) -> Result<SnapshotInfo, SnapshotError> {
+    save_with(path, &mut |visit| store.for_each_raw(|t, k, v| visit(t, k, v)))
+}
+
+/// [`save`] through any backend (the store server streams the entries; 管理 only).
+pub fn save_via(backend: &dyn crate::backend::Backend, path: &Path) -> Result<SnapshotInfo, SnapshotError> {
+    save_with(path, &mut |visit| {
+        // The backend's visitor speaks store errors: a file error is kept aside and given back.
+        let mut failed = None;
+        let counts = backend.for_each_raw(&mut |t, k, v| {
+            visit(t, k, v).map_err(|e| {
+                failed = Some(e);
+                crate::store::StoreError::Internal("快照文件写入失败".into())
+            })
+        });
+        match (counts, failed) {
+            (_, Some(e)) => Err(e),
+            (Ok(c), None) => Ok(c),
+            (Err(e), None) => Err(e.into()),
+        }
+    })
+}
+
+type RawVisit<'a> = dyn FnMut(&[u8], &[u8], &[u8]) -> Result<(), SnapshotError> + 'a;
+
+fn save_with(
+    path: &Path,
+    for_each: &mut dyn FnMut(&mut RawVisit<'_>) -> Result<crate::store::bulk::RawCounts, SnapshotError>,
+) -> Result<SnapshotInfo, SnapshotError> {
     let io_err = |e: io::Error| SnapshotError::file(path, &e);
     let mut out = AtomicFile::create(path).map_err(io_err)?;
     let (counts, content_len, content_sha) = {
         let mut w = Hashing { inner: io::BufWriter::with_capacity(1 << 20, out.file()), sha: Sha256::new(), len: 0 };
         w.inner.write_all(&[0; PREFIX_LEN]).map_err(io_err)?;
         let mut tree: Option<Vec<u8>> = None;
-        let counts = store.for_each_raw(|t, k, v| -> Result<(), SnapshotError> {
+        let counts = for_each(&mut |t, k, v| -> Result<(), SnapshotError> {
             if tree.as_deref() != Some(t) {
                 w.write_all(b"T")
                     .and_then(|_| w.write_all(&(t.len() as u16).to_le_bytes()))

@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 pub const RESTORE_MARKER: &str = "huitoukan.restore-complete";
 
 /// What a raw pass over a store saw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RawCounts {
     /// Key/value pairs, all trees.
     pub entries: u64,

@@ -24,6 +24,15 @@ pub enum StoreError {
     NotFound(u64),
     #[error("{0}")]
     Refused(String),
+    /// A save based on answers another save has changed since.
+    #[error("{0}")]
+    Conflict(String),
+    /// The store server could not be reached (the connection dropped).
+    /// An error the store server reported (its Chinese message).
+    #[error("{message}")]
+    Server { message: String, retryable: bool },
+    #[error("与数据服务的连接断开，正在重新连接…（{0}）。已录入的内容仍在屏幕上，连接恢复后会自动保存")]
+    Disconnected(String),
     #[error("数据库内部错误：{0}")]
     Internal(String),
 }
@@ -75,7 +84,15 @@ impl StoreError {
 
     /// True when the failure is the disk or permissions: the caller keeps its data for a retry.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::DiskFull { .. } | StoreError::ReadOnly { .. } | StoreError::Io { .. } | StoreError::Uncertain { .. })
+        matches!(
+            self,
+            StoreError::DiskFull { .. }
+                | StoreError::ReadOnly { .. }
+                | StoreError::Io { .. }
+                | StoreError::Uncertain { .. }
+                | StoreError::Disconnected(_)
+                | StoreError::Server { retryable: true, .. }
+        )
     }
 }
 

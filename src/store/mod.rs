@@ -11,6 +11,7 @@
 //! - `h/` key → [`Household`]; `f/` key → [`FormRecord`]; `s/` key → [`Summary`]
 //! - `i/` id_number → key; `v/` township 0 village 0 key → ()
 //! - `a/` seq → [`AuditEntry`]; `x/` key seq → ()
+//! - `c/` login → [`Clerk`] (registered clerks)
 //!
 //! A commit of more than [`JOURNAL_ABOVE`] writes (an import) does not go
 //! through one sled `Batch`: sled 0.34 keeps in memory what a batch wrote
@@ -32,6 +33,7 @@ pub use error::{Result, StoreError};
 pub use lock::Holder;
 pub use report::Row;
 
+use crate::access::Clerk;
 use crate::form::rules::{self, Severity};
 use crate::form::{schema, Round, Value};
 use crate::model::{Answers, AuditEntry, FormRecord, FormState, Household, LookBack, Place, SectionA, Summary, Timestamp, TownshipCounts};
@@ -97,6 +99,21 @@ fn village_key(place: &Place, key: u64) -> Vec<u8> {
     v.extend_from_slice(&key.to_be_bytes());
     v
 }
+const CLERK_PREFIX: &[u8] = b"c/";
+fn clerk_key(login: &str) -> Vec<u8> {
+    let mut v = CLERK_PREFIX.to_vec();
+    v.extend_from_slice(login.as_bytes());
+    v
+}
+/// `zhangsan 张三 录入 石盘乡/石盘村`, as the audit log records a clerk.
+fn clerk_text(c: &Clerk) -> String {
+    let scope = if c.scopes.is_empty() {
+        "全部乡镇".to_string()
+    } else {
+        c.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join("、")
+    };
+    format!("{} {} {} {scope}", c.login, c.name, c.role.label())
+}
 fn be_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?))
 }
@@ -108,7 +125,7 @@ struct AuditHead {
 }
 
 /// What an import or re-import did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpsertOutcome {
     pub added: usize,
     pub updated: usize,
@@ -116,7 +133,7 @@ pub struct UpsertOutcome {
 }
 
 /// The result of checking the audit chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AuditCheck {
     pub entries: u64,
     /// Sequence number of the first entry whose link is broken.
@@ -615,11 +632,18 @@ impl Store {
     /// Saves the answers as a draft; audits each changed field. A submitted
     /// record must be reopened first.
     pub fn save_draft(&self, key: u64, answers: &Answers, who: &str) -> Result<usize> {
+        self.save_draft_on(key, None, answers, who)
+    }
+
+    /// [`Store::save_draft`] from a screen based on `base`: see [`merge_answers`].
+    pub fn save_draft_on(&self, key: u64, base: Option<&Answers>, answers: &Answers, who: &str) -> Result<usize> {
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.form.state == FormState::Submitted {
             return Err(StoreError::Refused("该户的采集表已提交，修改前请先“重新打开”".into()));
         }
+        let merged = merge_answers(&old, base, answers)?;
+        let answers = &merged;
         let changes = answer_changes(&old, answers);
         if changes.is_empty() && old.form.state == FormState::Draft {
             return Ok(0);
@@ -645,11 +669,18 @@ impl Store {
     /// Submits: saves the answers and marks the record 已提交. Refused while
     /// any error stands or any warning is not in `confirmed` (rule ids).
     pub fn submit(&self, key: u64, answers: &Answers, confirmed: &[String], who: &str) -> Result<()> {
+        self.submit_on(key, None, answers, confirmed, who)
+    }
+
+    /// [`Store::submit`] from a screen based on `base`: see [`merge_answers`].
+    pub fn submit_on(&self, key: u64, base: Option<&Answers>, answers: &Answers, confirmed: &[String], who: &str) -> Result<()> {
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.form.state == FormState::Submitted {
             return Err(StoreError::Refused("该户的采集表已经提交过了".into()));
         }
+        let merged = merge_answers(&old, base, answers)?;
+        let answers = &merged;
         let mut lb = old.clone();
         lb.form.answers = clean_answers(answers);
         let findings = lb.findings(&self.round);
@@ -740,6 +771,50 @@ impl Store {
         tx.commit()
     }
 
+    /// Records an act that changes no record (a form taken over from
+    /// another clerk) in the audit log, flushed.
+    pub fn audit_event(&self, key: u64, field: &str, old: String, new: String, who: &str) -> Result<()> {
+        let (_g, mut tx) = self.begin(who)?;
+        tx.audit(key, field, old, new);
+        tx.commit()
+    }
+
+    // ----- clerks -----
+
+    /// The registered clerks, by login.
+    pub fn clerks(&self) -> Result<Vec<Clerk>> {
+        let mut out = Vec::new();
+        for item in self.scan_prefix(CLERK_PREFIX) {
+            let (_, v) = item.map_err(|e| self.sled_err(e))?;
+            out.push(codec::decode(&v).map_err(|source| StoreError::Decode { what: "经办人员".into(), source })?);
+        }
+        Ok(out)
+    }
+
+    /// The clerk registered under `login`.
+    pub fn clerk(&self, login: &str) -> Result<Option<Clerk>> {
+        self.get_decoded(&clerk_key(login), "经办人员")
+    }
+
+    /// Registers a clerk or changes one (audited against household 0).
+    pub fn put_clerk(&self, clerk: &Clerk, who: &str) -> Result<()> {
+        let old = self.clerk(&clerk.login)?;
+        let (_g, mut tx) = self.begin(who)?;
+        tx.audit(0, "clerk", old.as_ref().map(clerk_text).unwrap_or_default(), clerk_text(clerk));
+        tx.put(clerk_key(&clerk.login), codec::encode(clerk));
+        tx.commit()
+    }
+
+    /// Removes a clerk's registration; `false` when there was none.
+    pub fn remove_clerk(&self, login: &str, who: &str) -> Result<bool> {
+        let Some(old) = self.clerk(login)? else { return Ok(false) };
+        let (_g, mut tx) = self.begin(who)?;
+        tx.audit(0, "clerk", clerk_text(&old), String::new());
+        tx.del(clerk_key(login));
+        tx.commit()?;
+        Ok(true)
+    }
+
     /// Flushes everything to disk.
     pub fn flush(&self) -> Result<()> {
         let flushed = self.db().and_then(|db| db.flush()).map(|_| ()).map_err(|e| self.sled_err(e));
@@ -777,6 +852,45 @@ fn section_a_changes(old: &Household, new: &Household) -> Vec<(&'static str, Str
         }
     }
     out
+}
+
+/// The answers to store when a screen based on `base` saves `answers` over
+/// what is stored now (`old`): a field changed on screen (differs from
+/// `base`) takes the screen's value, unless another save changed it since
+/// to something else, which is refused with both values; a field not changed
+/// on screen keeps what is stored. Without a base the screen's answers win.
+fn merge_answers(old: &LookBack, base: Option<&Answers>, answers: &Answers) -> Result<Answers> {
+    let Some(base) = base else { return Ok(clean_answers(answers)) };
+    let (base, mine, now) = (clean_answers(base), clean_answers(answers), clean_answers(&old.form.answers));
+    let mut out = now.clone();
+    let mut conflicts = Vec::new();
+    for f in schema::FIELDS.iter().filter(|f| !f.is_prefilled()) {
+        let (was, m, n) = (base.get(f.code), mine.get(f.code), now.get(f.code));
+        if m == was {
+            continue;
+        }
+        if n != was && n != m {
+            let show = |v: Option<&Value>| v.map(|v| rules::display_value(f, v)).unwrap_or_else(|| "（空）".into());
+            conflicts.push(format!("{} {}：数据库里现在是“{}”，你填的是“{}”", f.code, f.label, show(n), show(m)));
+            continue;
+        }
+        match m {
+            Some(v) => out.insert(f.code.to_string(), v.clone()),
+            None => out.remove(f.code),
+        };
+    }
+    if conflicts.is_empty() {
+        return Ok(out);
+    }
+    let by = match (&old.form.saved_by, old.form.saved_at) {
+        (Some(who), Some(at)) => format!("{who}在{at}"),
+        _ => "别人".to_string(),
+    };
+    Err(StoreError::Conflict(format!(
+        "这一户的采集表已由{by}改过，下面{}项与你的修改冲突，没有保存：{}。请按 Esc 退出后重新打开这一户，核对后再填",
+        conflicts.len(),
+        conflicts.join("；")
+    )))
 }
 
 /// Drops blank answers and anything that is not a B–D field.

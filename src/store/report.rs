@@ -9,7 +9,7 @@ use std::iter::Peekable;
 
 /// One household as a report reads it: the full record and the summary the
 /// lists show (so a report's progress figures agree with the lists').
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Row {
     pub key: u64,
     pub record: LookBack,

@@ -19,11 +19,13 @@ use super::places::{PlaceSel, PlacesPane, Tree};
 use super::stats::StatsView;
 use super::theme::Theme;
 use super::view;
+use crate::backend::{Event, LeaseView};
 use crate::form::Round;
 use crate::model::{AuditEntry, LookBack, Summary};
 use crate::report::{Report, Scope};
 use crate::search::Index;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use std::collections::HashMap;
 
 /// Which pane of the browse screen has the cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,11 +57,14 @@ pub enum Effect {
     Stats { title: String, scope: Scope },
     /// Something the form editor asked for.
     Form(FormEffect),
+    /// Read every summary again (another clerk imported, or the connection came back).
+    Reload,
 }
 
 /// What the loop loaded for an [`Effect`].
 pub enum Loaded {
-    Form(u64, LookBack),
+    /// The record, and who else holds its form (then it opens read-only).
+    Form(u64, LookBack, Option<LeaseView>),
     Card(u64, LookBack),
     History(u64, Vec<AuditEntry>),
     Stats(String, Report),
@@ -83,6 +88,8 @@ pub struct App {
     pub demo: bool,
     /// Every household's summary, in store-key order.
     pub summaries: Vec<Summary>,
+    /// Forms other clerks hold now, by household key.
+    pub leases: HashMap<u64, LeaseView>,
     pub index: Index,
     pub tree: Tree,
     pub focus: Focus,
@@ -117,6 +124,7 @@ impl App {
             operator: String::new(),
             demo: false,
             summaries,
+            leases: HashMap::new(),
             index,
             tree,
             focus: Focus::Places,
@@ -262,8 +270,9 @@ impl App {
     /// A load finished; returns follow-up effects.
     pub fn loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
         match loaded {
-            Loaded::Form(key, record) => {
-                let editor = Box::new(FormEditor::new(key, record, self.round.clone()));
+            Loaded::Form(key, record, held_by) => {
+                let mut editor = Box::new(FormEditor::new(key, record, self.round.clone()));
+                editor.held_by(held_by);
                 match self.screens.last_mut() {
                     Some(Screen::Form(top)) => *top = editor,
                     _ => self.screens.push(Screen::Form(editor)),
@@ -304,6 +313,13 @@ impl App {
         }
         if let Some(s) = summary {
             self.refresh_summary(s);
+        }
+    }
+
+    /// The open form was taken over from another clerk.
+    pub fn form_taken_over(&mut self, record: LookBack) {
+        if let Some(ed) = self.editor() {
+            ed.on_taken_over(record);
         }
     }
 
@@ -379,6 +395,62 @@ impl App {
                 _ => None,
             })
             .collect()
+    }
+
+    /// The household of the open form, if one is open.
+    pub fn form_key(&self) -> Option<u64> {
+        self.screens.iter().rev().find_map(|s| if let Screen::Form(ed) = s { Some(ed.key()) } else { None })
+    }
+
+    /// Something another clerk did, pushed by the store server.
+    pub fn apply_event(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Changed(s) => {
+                self.refresh_summary(s);
+                Vec::new()
+            }
+            Event::Lease { key, holder } => {
+                match holder {
+                    Some(h) => self.leases.insert(key, h),
+                    None => self.leases.remove(&key),
+                };
+                Vec::new()
+            }
+            Event::Reload => vec![Effect::Reload],
+        }
+    }
+
+    /// Every summary read again: the place, the find and the selected
+    /// household stay where they were when they still exist.
+    pub fn replace_summaries(&mut self, summaries: Vec<Summary>, leases: Vec<(u64, LeaseView)>) {
+        let scope = self.scope();
+        let selected = self.selected().map(|s| s.key);
+        self.index = Index::build(&summaries);
+        self.tree = Tree::build(&summaries);
+        self.summaries = summaries;
+        self.leases = leases.into_iter().collect();
+        let t = scope.township.as_ref().and_then(|name| self.tree.townships.iter().position(|t| &t.name == name));
+        self.places.sel = match (t, &scope.village) {
+            (Some(t), Some(v)) => match self.tree.townships[t].villages.iter().position(|x| &x.name == v) {
+                Some(v) => PlaceSel::Village(t, v),
+                None => PlaceSel::Township(t),
+            },
+            (Some(t), None) => PlaceSel::Township(t),
+            (None, _) if scope.township.is_none() && self.places.sel == PlaceSel::All => PlaceSel::All,
+            (None, _) if self.tree.townships.first().is_some_and(|t| !t.villages.is_empty()) => PlaceSel::Village(0, 0),
+            (None, _) => PlaceSel::All,
+        };
+        if let Some(f) = self.find.as_mut() {
+            f.reset();
+        }
+        self.search_again();
+        self.fill_list();
+        if let Some(pos) = selected.and_then(|k| self.list.rows.iter().position(|&i| self.summaries[i as usize].key == k)) {
+            self.list.selected = pos;
+        }
+        let h = self.heights();
+        self.places.keep_in_view(&self.tree, h.places);
+        self.list.keep_in_view(h.list);
     }
 
     /// Puts a household's new summary everywhere it counts.

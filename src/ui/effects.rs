@@ -1,9 +1,11 @@
-//! Running the app's effects with the store, and feeding the results back.
-//! The only part of the UI that calls the store.
+//! Running the app's effects with the data, and feeding the results back.
+//! The only part of the UI that calls the [`Backend`] (the store server
+//! over its socket, or a store this process holds).
 
 use super::app::{App, Effect, Loaded};
 use super::form::FormEffect;
-use crate::store::{Store, StoreError};
+use crate::backend::Backend;
+use crate::store::StoreError;
 
 /// What the loop tells the backup schedule.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -16,59 +18,78 @@ fn missing(key: u64) -> String {
     StoreError::NotFound(key).to_string()
 }
 
-/// Runs a store effect of the form; `None` for the ones that are not.
-fn store_op(store: &Store, who: &str, fe: &FormEffect) -> Option<(u64, crate::store::Result<()>)> {
+/// Runs a store effect of the form; `None` for the ones that are not
+/// (closing, moving on, taking over). Test harnesses of the editor alone use
+/// it too, so there is one way an effect reaches the data.
+pub fn form_op(b: &dyn Backend, fe: &FormEffect) -> Option<(u64, crate::store::Result<()>)> {
     Some(match fe {
-        FormEffect::SaveDraft { key, answers } => (*key, store.save_draft(*key, answers, who).map(|_| ())),
-        FormEffect::Submit { key, answers, confirmed } => (*key, store.submit(*key, answers, confirmed, who)),
-        FormEffect::Reopen { key } => (*key, store.reopen(*key, who)),
-        FormEffect::SetVerified { key, verified } => (*key, store.set_verified(*key, *verified, who)),
-        FormEffect::CorrectSectionA { key, code, value } => (*key, store.correct_section_a(*key, code, value.clone(), who)),
-        FormEffect::Close | FormEffect::OpenNext | FormEffect::OpenPrev | FormEffect::Quit => return None,
+        FormEffect::SaveDraft { key, base, answers } => (*key, b.save_draft(*key, Some(base), answers).map(|_| ())),
+        FormEffect::Submit { key, base, answers, confirmed } => (*key, b.submit(*key, Some(base), answers, confirmed)),
+        FormEffect::Reopen { key } => (*key, b.reopen(*key)),
+        FormEffect::SetVerified { key, verified } => (*key, b.set_verified(*key, *verified)),
+        FormEffect::CorrectSectionA { key, code, value } => (*key, b.correct_section_a(*key, code, value.clone())),
+        FormEffect::TakeOver { .. } | FormEffect::Close | FormEffect::OpenNext | FormEffect::OpenPrev | FormEffect::Quit => return None,
     })
 }
 
 /// Runs `effects` in order, and whatever they lead to. When a form save
 /// fails, the rest of that batch is dropped (the editor keeps its answers).
-pub fn run(store: &Store, app: &mut App, effects: Vec<Effect>) -> Outcome {
+pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
     let mut outcome = Outcome::default();
     let mut queue: std::collections::VecDeque<Effect> = effects.into();
-    let who = app.operator.clone();
     while let Some(effect) = queue.pop_front() {
         let more = match effect {
-            Effect::OpenForm(key) | Effect::Card(key) => {
-                let form = matches!(effect, Effect::OpenForm(_));
-                match store.get(key) {
-                    Ok(Some(lb)) => app.loaded(if form { Loaded::Form(key, lb) } else { Loaded::Card(key, lb) }),
-                    Ok(None) => {
-                        app.error(missing(key));
-                        Vec::new()
-                    }
-                    Err(e) => {
-                        app.error(e.to_string());
-                        Vec::new()
-                    }
+            Effect::OpenForm(key) => match b.open_form(key) {
+                Ok(o) => app.loaded(Loaded::Form(key, o.record, o.held_by)),
+                Err(e) => {
+                    app.error(e.to_string());
+                    Vec::new()
                 }
-            }
-            Effect::History(key) => match store.history(key) {
+            },
+            Effect::Card(key) => match b.get(key) {
+                Ok(Some(lb)) => app.loaded(Loaded::Card(key, lb)),
+                Ok(None) => {
+                    app.error(missing(key));
+                    Vec::new()
+                }
+                Err(e) => {
+                    app.error(e.to_string());
+                    Vec::new()
+                }
+            },
+            Effect::History(key) => match b.history(key) {
                 Ok(entries) => app.loaded(Loaded::History(key, entries)),
                 Err(e) => {
                     app.error(e.to_string());
                     Vec::new()
                 }
             },
-            Effect::Stats { title, scope } => match crate::report::compute(store, &scope) {
+            Effect::Stats { title, scope } => match b.report(&scope) {
                 Ok(report) => app.loaded(Loaded::Stats(title, report)),
                 Err(e) => {
                     app.error(e.to_string());
                     Vec::new()
                 }
             },
-            Effect::Form(fe) => match store_op(store, &who, &fe) {
+            Effect::Reload => {
+                match b.summaries().and_then(|s| Ok((s, b.leases()?))) {
+                    Ok((summaries, leases)) => app.replace_summaries(summaries, leases),
+                    Err(e) => app.error(format!("列表没有刷新：{e}")),
+                }
+                Vec::new()
+            }
+            Effect::Form(FormEffect::TakeOver { key }) => {
+                match b.take_over(key) {
+                    Ok(o) => app.form_taken_over(o.record),
+                    Err(e) => app.form_failed(e.to_string()),
+                }
+                Vec::new()
+            }
+            Effect::Form(fe) => match form_op(b, &fe) {
                 Some((key, Ok(()))) => {
                     outcome.edited = true;
-                    let record = store.get(key).ok().flatten();
-                    let summary = store.summary(key).ok().flatten();
+                    let record = b.get(key).ok().flatten();
+                    let summary = b.summary(key).ok().flatten();
                     app.form_saved(record, summary);
                     Vec::new()
                 }
@@ -78,7 +99,13 @@ pub fn run(store: &Store, app: &mut App, effects: Vec<Effect>) -> Outcome {
                     queue.retain(|e| !matches!(e, Effect::Form(_) | Effect::OpenForm(_)));
                     Vec::new()
                 }
-                None => app.form_moved(fe),
+                None => {
+                    // Leaving the form lets it go for the other clerks.
+                    if let Some(key) = app.form_key() {
+                        let _ = b.close_form(key);
+                    }
+                    app.form_moved(fe)
+                }
             },
         };
         queue.extend(more);

@@ -13,10 +13,8 @@ use super::app::{self, App};
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::{effects, view};
-use crate::backup::{self, Schedule};
+use crate::backend::Backend;
 use crate::cli::Global;
-use crate::store::browse::SummarySource;
-use crate::store::Store;
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
 use crossterm::{cursor, execute};
 use ratatui::DefaultTerminal;
@@ -27,9 +25,6 @@ use std::time::{Duration, Instant};
 
 /// Exit status when the terminal went away (hang-up, lost tty).
 pub const EXIT_TERMINAL_LOST: i32 = 129;
-
-/// Changes past which the summary cache is rewritten on start.
-const CACHE_REWRITE_AFTER: usize = 2_000;
 
 /// The terminal in app mode; dropping it restores the terminal.
 pub struct Session {
@@ -102,29 +97,42 @@ fn watchdog(hangup: Arc<AtomicBool>, done: Arc<AtomicBool>) {
     });
 }
 
-/// Loads the app over a store: every summary, then the index and places.
-pub fn load(store: &Store, keymap: Keymap, theme: Theme) -> crate::store::Result<(App, SummarySource)> {
-    let (summaries, source) = store.load_summaries()?;
-    Ok((App::new(summaries, store.round().clone(), keymap, theme), source))
+/// Loads the app over the data: every summary in scope, then the index and places.
+pub fn load(backend: &dyn Backend, keymap: Keymap, theme: Theme) -> crate::store::Result<App> {
+    let summaries = backend.summaries()?;
+    let mut app = App::new(summaries, backend.round(), keymap, theme);
+    app.leases = backend.leases()?.into_iter().collect();
+    Ok(app)
 }
 
-/// `huitoukan` with no subcommand: the app on the store.
+/// How often a dropped connection is tried again.
+const RECONNECT_EVERY: Duration = Duration::from_secs(1);
+
+/// `huitoukan` with no subcommand: the app, as a client of the store's
+/// server (started in the background when none runs).
 pub fn run(global: &Global) -> anyhow::Result<i32> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!("huitoukan 需要在终端里运行（不能重定向输入输出）；查询和导出请用 show、report、export 等子命令");
     }
-    // Opened before the screen switches, so a locked or damaged store's
-    // message prints on the normal screen.
-    let store = crate::cli::open_store(global, "huitoukan")?;
+    // A first start of the demo fills its store before any server holds it.
+    let path = global.store_path();
+    if global.demo && global.db.is_none() && !path.exists() {
+        eprint!("正在生成演示数据库 {} …", path.display());
+        drop(crate::cli::open_store(global, "huitoukan")?);
+        eprintln!();
+    }
+    // Connected before the screen switches, so a refusal's message prints on the normal screen.
+    let client = crate::server::Client::connect(global.connect(true))?
+        .ok_or_else(|| anyhow::anyhow!("无法连接数据服务 {}", global.socket_path().display()))?;
     let (config, mut warnings) = crate::config::Config::load();
-    warnings.extend(store.recovery_note());
+    warnings.extend(client.note());
     let (keymap, keymap_warnings) = Keymap::load(global.keymap.as_deref());
     warnings.extend(keymap_warnings);
     let theme = Theme::new(global.ascii || config.ascii);
-    eprint!("正在读取数据库 {} …", store.path().display());
-    let (mut app, source) = load(&store, keymap, theme)?;
+    eprint!("正在读取数据库 {} …", client.describe());
+    let mut app = load(&client, keymap, theme)?;
     eprintln!();
-    app.operator = global.operator();
+    app.operator = client.access().who;
     app.demo = global.demo && global.db.is_none();
     app.warn(warnings);
     let hangup = Arc::new(AtomicBool::new(false));
@@ -134,21 +142,21 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     }
     let done = Arc::new(AtomicBool::new(false));
     watchdog(Arc::clone(&hangup), Arc::clone(&done));
-    let mut schedule = Schedule::new(config.backup);
-    let cache_due = match source {
-        SummarySource::Scan => true,
-        SummarySource::CachePlus(n) => n > CACHE_REWRITE_AFTER,
-        SummarySource::Cache => false,
-    };
     let code = {
         let mut session =
             Session::start().map_err(|e| anyhow::anyhow!("无法把终端切换到全屏模式（{e}）。请在普通的终端窗口里运行huitoukan"))?;
         if let Ok(size) = session.terminal.size() {
             app.resize(size.width, size.height);
         }
-        let code = event_loop(&mut session.terminal, &store, &mut app, &hangup, cache_due, &mut schedule);
-        let pending = app.pending_saves();
-        effects::run(&store, &mut app, pending);
+        let code = event_loop(&mut session.terminal, &client, &mut app, &hangup);
+        let mut pending = app.pending_saves();
+        if let Some(key) = app.form_key() {
+            let _ = client.close_form(key);
+        }
+        if client.is_disconnected() && !pending.is_empty() {
+            let _ = client.reconnect();
+        }
+        effects::run(&client, &mut app, std::mem::take(&mut pending));
         code
     };
     done.store(true, Ordering::Relaxed);
@@ -158,34 +166,43 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     if let Some(s) = app.status.as_ref().filter(|s| s.error) {
         eprintln!("{}", s.text);
     }
-    if code == 0 && schedule.policy().on_exit && (schedule.due_on_exit() || backup::stale(&store)) {
-        eprint!("正在做自动快照 …");
-        match backup::take(&store, schedule.policy()) {
-            Ok((path, _)) => eprintln!(" 已保存到 {}", path.display()),
-            Err(e) => eprintln!("\n自动快照没有做成：{e}"),
-        }
-    }
     Ok(code)
 }
 
-fn event_loop(
-    terminal: &mut DefaultTerminal,
-    store: &Store,
-    app: &mut App,
-    hangup: &AtomicBool,
-    mut cache_due: bool,
-    schedule: &mut Schedule,
-) -> i32 {
+/// Applies what the server pushed; while the connection is down, says so
+/// and tries again every second, then sends what was left unsaved.
+fn follow_server(backend: &dyn Backend, app: &mut App, last_try: &mut Option<Instant>) -> bool {
+    let mut changed = false;
+    if backend.is_disconnected() {
+        if last_try.is_none_or(|t| t.elapsed() >= RECONNECT_EVERY) {
+            *last_try = Some(Instant::now());
+            if backend.reconnect().unwrap_or(false) {
+                app.say("已重新连接数据服务");
+                let pending = app.pending_saves();
+                effects::run(backend, app, pending);
+            } else {
+                app.error("与数据服务的连接断开，正在重新连接…（已录入的内容仍在屏幕上，连接恢复后会自动保存）");
+            }
+            changed = true;
+        }
+    }
+    let events = backend.events();
+    if !events.is_empty() {
+        let mut effects = Vec::new();
+        for ev in events {
+            effects.extend(app.apply_event(ev));
+        }
+        effects::run(backend, app, effects);
+        changed = true;
+    }
+    changed
+}
+
+fn event_loop(terminal: &mut DefaultTerminal, backend: &dyn Backend, app: &mut App, hangup: &AtomicBool) -> i32 {
+    let mut last_try = None;
     loop {
         if terminal.draw(|f| view::render(f, app)).is_err() {
             return EXIT_TERMINAL_LOST;
-        }
-        if cache_due {
-            // Right after the first frame, while the clerk reads it.
-            cache_due = false;
-            if let Err(e) = store.write_summary_cache(&app.summaries) {
-                app.error(format!("下次启动会慢一些：{e}"));
-            }
         }
         if app.quit {
             return 0;
@@ -201,14 +218,7 @@ fn event_loop(
             }
             match event::poll(Duration::ZERO) {
                 Ok(true) => break,
-                Ok(false) if input == Input::Idle && schedule.due(Instant::now()) => {
-                    match backup::take(store, schedule.policy()) {
-                        Ok((path, _)) => app.say(format!("已自动快照：{}", path.display())),
-                        Err(e) => app.error(format!("自动快照没有做成：{e}")),
-                    }
-                    schedule.taken(Instant::now());
-                    break;
-                }
+                Ok(false) if follow_server(backend, app, &mut last_try) => break,
                 Ok(false) => {}
                 Err(_) => return EXIT_TERMINAL_LOST,
             }
@@ -231,9 +241,7 @@ fn event_loop(
                 Ok(_) => Vec::new(),
                 Err(_) => return EXIT_TERMINAL_LOST,
             };
-            if effects::run(store, app, effects).edited {
-                schedule.edited();
-            }
+            effects::run(backend, app, effects);
             if app.quit {
                 break;
             }

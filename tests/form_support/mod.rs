@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use huitoukan::backend::Local;
 use huitoukan::form::idnum;
 use huitoukan::form::{Value, YearMonth};
 use huitoukan::model::{Answers, LookBack, Place, SectionA};
@@ -12,6 +13,7 @@ use huitoukan::ui::keymap::{Key, Keymap};
 use huitoukan::ui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use std::sync::Arc;
 
 pub const WHO: &str = "测试员";
 
@@ -68,7 +70,9 @@ pub fn place() -> Place {
 
 pub struct Harness {
     pub dir: tempfile::TempDir,
-    pub store: Store,
+    pub store: Arc<Store>,
+    /// The same store as the app sees it, through the one effect runner.
+    pub backend: Local,
     /// The household list the editor came from, and where in it we are.
     pub keys: Vec<u64>,
     pub pos: usize,
@@ -85,7 +89,7 @@ pub struct Harness {
 impl Harness {
     pub fn new(households: Vec<SectionA>) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
         let rows: Vec<_> = households.into_iter().map(|a| (place(), a)).collect();
         store.upsert_households(&rows, WHO).unwrap();
         let mut keys: Vec<u64> = store.summaries().unwrap().iter().map(|s| s.key).collect();
@@ -93,6 +97,7 @@ impl Harness {
         let ed = FormEditor::new(keys[0], store.get(keys[0]).unwrap().unwrap(), store.round().clone());
         Harness {
             dir,
+            backend: Local::shared(Arc::clone(&store), WHO),
             store,
             keys,
             pos: 0,
@@ -156,13 +161,7 @@ impl Harness {
         for e in fx {
             self.effects.push(e.clone());
             let key = self.key();
-            let s = &self.store;
             let result = match e {
-                FormEffect::SaveDraft { key, answers } => s.save_draft(key, &answers, WHO).map(|_| ()),
-                FormEffect::Submit { key, answers, confirmed } => s.submit(key, &answers, &confirmed, WHO),
-                FormEffect::Reopen { key } => s.reopen(key, WHO),
-                FormEffect::SetVerified { key, verified } => s.set_verified(key, verified, WHO),
-                FormEffect::CorrectSectionA { key, code, value } => s.correct_section_a(key, code, value, WHO),
                 FormEffect::Close => {
                     self.closed = true;
                     continue;
@@ -180,6 +179,11 @@ impl Harness {
                     }
                     continue;
                 }
+                FormEffect::TakeOver { .. } => continue,
+                ref other => match huitoukan::ui::effects::form_op(&self.backend, other) {
+                    Some((_, r)) => r,
+                    None => continue,
+                },
             };
             match result {
                 Ok(()) => self.ed.on_saved(self.store.get(key).unwrap().unwrap()),

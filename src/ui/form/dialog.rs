@@ -64,6 +64,8 @@ pub enum Dialog {
     },
     Checklist(Checklist),
     Reopen,
+    /// Take over the form another clerk holds.
+    TakeOver,
     Water(WaterPanel),
 }
 
@@ -119,7 +121,7 @@ impl FormEditor {
                     });
                     vec![
                         FormEffect::CorrectSectionA { key: self.key, code: schema::BRANCH_FIELD, value },
-                        FormEffect::SaveDraft { key: self.key, answers: stored_form(&self.answers) },
+                        FormEffect::SaveDraft { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers) },
                     ]
                 }
                 Action::Cancel | Action::Back => {
@@ -133,6 +135,11 @@ impl FormEditor {
                 Action::Confirm => vec![FormEffect::Reopen { key: self.key }],
                 Action::Cancel | Action::Back => Vec::new(),
                 _ => self.keep(Dialog::Reopen),
+            },
+            Dialog::TakeOver => match action {
+                Action::Confirm => vec![FormEffect::TakeOver { key: self.key }],
+                Action::Cancel | Action::Back => Vec::new(),
+                _ => self.keep(Dialog::TakeOver),
             },
             Dialog::Water(mut panel) => match action {
                 Action::NextField if panel.active + 1 < panel.rows.len() => {
@@ -315,7 +322,7 @@ impl FormEditor {
                 _ => None,
             })
             .collect();
-        fx.push(FormEffect::Submit { key: self.key, answers: stored_form(&self.answers), confirmed });
+        fx.push(FormEffect::Submit { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers), confirmed });
         fx
     }
 
@@ -345,7 +352,9 @@ impl FormEditor {
     // ----- reopening, the water helper -----
 
     pub(super) fn start_reopen(&mut self) -> Vec<FormEffect> {
-        if self.read_only() {
+        if self.held_by.is_some() {
+            self.dialog = Some(Dialog::TakeOver);
+        } else if self.read_only() {
             self.dialog = Some(Dialog::Reopen);
         } else {
             self.notice = Some(Notice { tone: Tone::Info, text: "这张表还没有提交，直接修改即可".into() });
@@ -380,6 +389,11 @@ impl FormEditor {
     }
 
     pub(super) fn refuse_read_only(&mut self) -> Vec<FormEffect> {
+        if let Some(h) = &self.held_by {
+            let text = format!("{}：只能查看；要接手请按 {{reopen}}（会记入修改记录）", h.label());
+            self.notice = Some(Notice { tone: Tone::Error, text });
+            return Vec::new();
+        }
         self.notice =
             Some(Notice { tone: Tone::Error, text: "该表已提交，只能查看；要修改请先按 {reopen} 重新打开".into() });
         Vec::new()

@@ -47,6 +47,8 @@ pub struct FormEditor {
     pub(super) show_all: bool,
     pub(super) findings: Vec<Finding>,
     pub(super) dialog: Option<Dialog>,
+    /// Another clerk holds this form: read-only until taken over.
+    pub(super) held_by: Option<crate::backend::LeaseView>,
     pub(super) notice: Option<Notice>,
     /// Answers as they were before a branch switch cleared some, until the
     /// correction is stored (restored if it fails).
@@ -81,6 +83,7 @@ impl FormEditor {
             show_all: false,
             findings: Vec::new(),
             dialog: None,
+            held_by: None,
             notice: None,
             branch_undo: None,
             wrap_width: Cell::new(76),
@@ -127,7 +130,7 @@ impl FormEditor {
     }
 
     pub(super) fn read_only(&self) -> bool {
-        self.record.form.state == FormState::Submitted
+        self.held_by.is_some() || self.record.form.state == FormState::Submitted
     }
 
     pub(super) fn unsaved(&self) -> bool {
@@ -206,7 +209,7 @@ impl FormEditor {
     }
 
     pub(super) fn save_effect(&self) -> FormEffect {
-        FormEffect::SaveDraft { key: self.key, answers: stored_form(&self.answers) }
+        FormEffect::SaveDraft { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers) }
     }
 
     /// Leaving the current field: its findings show from now on, and the
@@ -305,7 +308,21 @@ impl FormEditor {
     pub(super) fn stored(&mut self, record: LookBack) {
         let was = self.record.form.state;
         self.record = record;
-        self.saved = stored_form(&self.record.form.answers);
+        let saved = stored_form(&self.record.form.answers);
+        // A field not changed on screen since the last save takes what is
+        // stored now (another clerk's save merged in by the store).
+        for f in FIELDS.iter().filter(|f| !f.is_prefilled()) {
+            if self.answers.get(f.code) == self.saved.get(f.code)
+                && saved.get(f.code) != self.saved.get(f.code)
+                && f.code != self.field().code
+            {
+                match saved.get(f.code) {
+                    Some(v) => self.answers.insert(f.code.to_string(), v.clone()),
+                    None => self.answers.remove(f.code),
+                };
+            }
+        }
+        self.saved = saved;
         if let Some((target, _)) = &self.branch_undo {
             if rules::risk_eliminated(&self.view()) == *target {
                 self.branch_undo = None;

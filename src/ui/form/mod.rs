@@ -41,6 +41,7 @@ use crate::ui::action::Action;
 use crate::ui::keymap::{Keymap, Mode};
 use crate::ui::theme::Theme;
 use crossterm::event::KeyEvent;
+use editor::{Notice, Tone};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
@@ -50,13 +51,20 @@ pub enum FormEffect {
     /// Write these answers as a draft now, flushed (`Store::save_draft`).
     SaveDraft {
         key: u64,
+        /// The answers as last loaded or saved: what the screen was based on.
+        base: Answers,
         answers: Answers,
     },
     /// Save and submit (`Store::submit`); `confirmed` are the warning rule ids the clerk confirmed.
     Submit {
         key: u64,
+        base: Answers,
         answers: Answers,
         confirmed: Vec<String>,
+    },
+    /// Take over a form another clerk holds (audited).
+    TakeOver {
+        key: u64,
     },
     /// Reopen a submitted record (`Store::reopen`).
     Reopen {
@@ -116,6 +124,33 @@ impl FormEditor {
     /// A store effect succeeded; `record` is what is now stored.
     pub fn on_saved(&mut self, record: LookBack) {
         self.stored(record);
+    }
+
+    /// Who else holds this form: while someone does, it is read-only.
+    pub fn held_by(&mut self, holder: Option<crate::backend::LeaseView>) {
+        let was = self.read_only();
+        self.held_by = holder;
+        if was != self.read_only() {
+            self.enter(self.cursor);
+        }
+        if let Some(h) = &self.held_by {
+            self.notice = Some(Notice {
+                tone: Tone::Error,
+                text: format!("{}：只能查看。要接手请按 {{reopen}}（会记入修改记录），对方之后的保存会被拒绝", h.label()),
+            });
+        }
+    }
+
+    /// The form was taken over: the record as stored now, editable.
+    pub fn on_taken_over(&mut self, record: LookBack) {
+        self.held_by(None);
+        self.stored(record);
+        self.notice = Some(Notice { tone: Tone::Ok, text: "已接手（已记入修改记录），可以填写了".into() });
+    }
+
+    /// The household of this form.
+    pub fn is_held(&self) -> bool {
+        self.held_by.is_some()
     }
 
     /// A store effect failed; the answers stay in memory for a retry.

@@ -414,6 +414,9 @@ impl FormEditor {
                 vec![(Action::Confirm, "确认/提交"), (Action::Cancel, "取消确认"), (Action::MoveDown, "下一条"), (Action::Back, "返回修改")]
             }
             Some(_) => vec![(Action::Confirm, "是"), (Action::Cancel, "否"), (Action::Back, "取消")],
+            None if self.held_by.is_some() => {
+                vec![(Action::Reopen, "接手"), (Action::NextField, "下一项"), (Action::NextHousehold, "下一户"), (Action::Back, "返回")]
+            }
             None if self.read_only() => {
                 vec![(Action::Reopen, "重新打开"), (Action::NextField, "下一项"), (Action::NextHousehold, "下一户"), (Action::Back, "返回")]
             }
@@ -507,6 +510,17 @@ impl FormEditor {
                 ("A8更正会改变填写范围".into(), wrap_lines(lines, cols), None)
             }
             Dialog::Checklist(list) => self.checklist_lines(list, theme, cols, area.height.saturating_sub(6) as usize, &dk),
+            Dialog::TakeOver => (
+                "接手别人正在填写的表".into(),
+                vec![
+                    Line::from(self.held_by.as_ref().map(|h| format!("{}。", h.label())).unwrap_or_default()),
+                    Line::from("接手后由你填写，对方之后的保存会被拒绝（不会覆盖你的答案）；此事记入修改记录。"),
+                    Line::from(""),
+                    key_line(&dk(Action::Confirm), "接手", theme),
+                    key_line(&dk(Action::Cancel), "取消", theme),
+                ],
+                None,
+            ),
             Dialog::Reopen => (
                 "重新打开已提交的表".into(),
                 vec![

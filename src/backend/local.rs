@@ -1,0 +1,474 @@
+//! [`Local`]: the backend over a sled store held by this process. The
+//! store server runs one per connection over its one store, with the
+//! connection's clerk and the leases and subscribers all its connections
+//! share ([`Shared`]); a command with no server runs one on its own.
+
+use super::{Backend, Event, Found, LeaseView, Opened, RowFilter};
+use crate::access::{Access, Clerk, Role};
+use crate::form::{Round, Value};
+use crate::model::{Answers, AuditEntry, LookBack, Place, SectionA, Summary, Timestamp};
+use crate::report::{Report, Scope};
+use crate::search::Query;
+use crate::store::browse::SummarySource;
+use crate::store::bulk::RawCounts;
+use crate::store::{AuditCheck, Result, Row, Store, StoreError, UpsertOutcome};
+use std::collections::HashMap;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a form stays held without a save or a key from its holder.
+pub const LEASE_IDLE: Duration = Duration::from_secs(15 * 60);
+
+struct Held {
+    conn: u64,
+    view: LeaseView,
+    last: Instant,
+}
+
+/// Who holds which household's form: one holder at a time; a hold ends when
+/// its connection goes, when it is let go, or after [`Leases::idle`].
+pub struct Leases {
+    held: Mutex<HashMap<u64, Held>>,
+    idle: Duration,
+}
+
+impl Leases {
+    pub fn new(idle: Duration) -> Leases {
+        Leases { held: Mutex::new(HashMap::new()), idle }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Held>> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Another connection's live hold on `key`.
+    fn other(&self, key: u64, conn: u64) -> Option<LeaseView> {
+        self.lock().get(&key).filter(|h| h.conn != conn && h.last.elapsed() < self.idle).map(|h| h.view.clone())
+    }
+
+    /// Takes `key` for `conn` unless another live hold has it; `Err` is that hold.
+    fn acquire(&self, key: u64, conn: u64, name: &str) -> std::result::Result<bool, LeaseView> {
+        let mut held = self.lock();
+        match held.get_mut(&key) {
+            Some(h) if h.conn != conn && h.last.elapsed() < self.idle => Err(h.view.clone()),
+            Some(h) if h.conn == conn => {
+                h.last = Instant::now();
+                Ok(false)
+            }
+            _ => {
+                held.insert(key, Held { conn, view: LeaseView { name: name.to_string(), since: Timestamp::now() }, last: Instant::now() });
+                Ok(true)
+            }
+        }
+    }
+
+    /// Takes `key` for `conn` whoever holds it; the hold it replaced.
+    fn take(&self, key: u64, conn: u64, name: &str) -> Option<LeaseView> {
+        let new = Held { conn, view: LeaseView { name: name.to_string(), since: Timestamp::now() }, last: Instant::now() };
+        self.lock().insert(key, new).filter(|h| h.conn != conn).map(|h| h.view)
+    }
+
+    fn touch(&self, key: u64, conn: u64) {
+        if let Some(h) = self.lock().get_mut(&key).filter(|h| h.conn == conn) {
+            h.last = Instant::now();
+        }
+    }
+
+    fn release(&self, key: u64, conn: u64) -> bool {
+        let mut held = self.lock();
+        if held.get(&key).is_some_and(|h| h.conn == conn) {
+            held.remove(&key);
+            return true;
+        }
+        false
+    }
+
+    /// Ends every hold of a connection that went; the keys it held.
+    pub fn release_all(&self, conn: u64) -> Vec<u64> {
+        let mut held = self.lock();
+        let keys: Vec<u64> = held.iter().filter(|(_, h)| h.conn == conn).map(|(k, _)| *k).collect();
+        for k in &keys {
+            held.remove(k);
+        }
+        keys
+    }
+
+    /// Ends the holds idle for longer than allowed; their keys.
+    pub fn expire(&self) -> Vec<u64> {
+        let mut held = self.lock();
+        let keys: Vec<u64> = held.iter().filter(|(_, h)| h.last.elapsed() >= self.idle).map(|(k, _)| *k).collect();
+        for k in &keys {
+            held.remove(k);
+        }
+        keys
+    }
+
+    fn list(&self, conn: u64) -> Vec<(u64, LeaseView)> {
+        self.lock().iter().filter(|(_, h)| h.conn != conn && h.last.elapsed() < self.idle).map(|(k, h)| (*k, h.view.clone())).collect()
+    }
+}
+
+struct Subscriber {
+    access: Access,
+    tx: SyncSender<Event>,
+    /// An event was dropped on a full queue: the next one sent is a reload.
+    overflowed: bool,
+}
+
+/// What every connection of one server shares: the leases, and who is told of changes.
+pub struct Shared {
+    pub leases: Leases,
+    subscribers: Mutex<HashMap<u64, Subscriber>>,
+}
+
+impl Shared {
+    pub fn new(lease_idle: Duration) -> Shared {
+        Shared { leases: Leases::new(lease_idle), subscribers: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn subscribe(&self, conn: u64, access: Access, tx: SyncSender<Event>) {
+        self.subscribers.lock().unwrap_or_else(|p| p.into_inner()).insert(conn, Subscriber { access, tx, overflowed: false });
+    }
+
+    pub fn unsubscribe(&self, conn: u64) {
+        self.subscribers.lock().unwrap_or_else(|p| p.into_inner()).remove(&conn);
+    }
+
+    pub fn connections(&self) -> usize {
+        self.subscribers.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Tells every other connection that may see `place` (all of them for `None`).
+    pub fn publish(&self, from: u64, place: Option<&Place>, event: Event) {
+        let mut subs = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        for (conn, sub) in subs.iter_mut() {
+            if *conn == from || !place.is_none_or(|p| sub.access.sees(p)) {
+                continue;
+            }
+            // A client that does not read its events is not waited for: it
+            // misses them and is told to reload once there is room again.
+            let next = if sub.overflowed { Event::Reload } else { event.clone() };
+            match sub.tx.try_send(next) {
+                Ok(()) => sub.overflowed = false,
+                Err(TrySendError::Full(_)) => sub.overflowed = true,
+                // A closed channel is a connection on its way out.
+                Err(TrySendError::Disconnected(_)) => {}
+            }
+        }
+    }
+
+    /// Tells the others that `key`'s form is held by `holder` now (or free).
+    pub fn publish_lease(&self, store: &Store, from: u64, key: u64, holder: Option<LeaseView>) {
+        let place = store.summary(key).ok().flatten().map(|s| s.place);
+        if let Some(place) = place {
+            self.publish(from, Some(&place), Event::Lease { key, holder });
+        }
+    }
+}
+
+/// The backend over a store this process holds.
+pub struct Local {
+    store: Arc<Store>,
+    access: Access,
+    conn: u64,
+    shared: Arc<Shared>,
+}
+
+impl Local {
+    /// One program on its own store: everything, recorded as `who`.
+    pub fn new(store: Store, who: &str) -> Local {
+        Local { store: Arc::new(store), access: Access::full(who), conn: 0, shared: Arc::new(Shared::new(LEASE_IDLE)) }
+    }
+
+    /// [`Local::new`] over a store others hold too (tests that also read it directly).
+    pub fn shared(store: Arc<Store>, who: &str) -> Local {
+        Local { store, access: Access::full(who), conn: 0, shared: Arc::new(Shared::new(LEASE_IDLE)) }
+    }
+
+    /// One connection of the store server.
+    pub fn for_connection(store: Arc<Store>, access: Access, conn: u64, shared: Arc<Shared>) -> Local {
+        Local { store, access, conn, shared }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn check_key(&self, key: u64) -> Result<LookBack> {
+        let lb = self.store.get(key)?.ok_or(StoreError::NotFound(key))?;
+        self.access.check_place(&lb.household.place)?;
+        Ok(lb)
+    }
+
+    /// A write to `key`'s form: in scope, allowed, and not held by another clerk.
+    fn check_write(&self, key: u64, allowed: &[Role], what: &str) -> Result<LookBack> {
+        self.access.check_role(allowed, what)?;
+        let lb = self.check_key(key)?;
+        if let Some(other) = self.shared.leases.other(key, self.conn) {
+            return Err(StoreError::Refused(format!(
+                "{}，你的修改没有保存。要接手请在采集表里按接手键（会记入修改记录），或等对方填完",
+                other.label()
+            )));
+        }
+        self.shared.leases.touch(key, self.conn);
+        Ok(lb)
+    }
+
+    /// Tells the other connections what a write changed.
+    fn changed(&self, key: u64) {
+        if let Ok(Some(s)) = self.store.summary(key) {
+            let place = s.place.clone();
+            self.shared.publish(self.conn, Some(&place), Event::Changed(s));
+        }
+    }
+
+    fn in_scope(&self, s: &Summary) -> bool {
+        self.access.sees(&s.place)
+    }
+}
+
+const EDIT: &[Role] = &[Role::Entry, Role::Admin];
+/// Changes past which the summary cache is rewritten after a load.
+const CACHE_REWRITE_AFTER: usize = 2_000;
+
+impl Backend for Local {
+    fn describe(&self) -> String {
+        self.store.path().display().to_string()
+    }
+
+    fn access(&self) -> Access {
+        self.access.clone()
+    }
+
+    fn round(&self) -> Round {
+        self.store.round().clone()
+    }
+
+    fn note(&self) -> Option<String> {
+        self.store.recovery_note()
+    }
+
+    fn summaries(&self) -> Result<Vec<Summary>> {
+        // The summary cache makes this quick on a large store; it is brought
+        // up to date when it lagged far behind.
+        let (mut all, source) = self.store.load_summaries()?;
+        let stale = match source {
+            SummarySource::Scan => true,
+            SummarySource::CachePlus(n) => n > CACHE_REWRITE_AFTER,
+            SummarySource::Cache => false,
+        };
+        if stale {
+            // Not fatal: the next load is only slower.
+            let _ = self.store.write_summary_cache(&all);
+        }
+        if !self.access.is_everywhere() {
+            all.retain(|s| self.in_scope(s));
+        }
+        Ok(all)
+    }
+
+    fn household_count(&self) -> Result<usize> {
+        if self.access.is_everywhere() {
+            return Ok(self.store.household_count());
+        }
+        let mut n = 0;
+        for s in self.store.summaries_streamed() {
+            n += usize::from(self.in_scope(&s?));
+        }
+        Ok(n)
+    }
+
+    fn get(&self, key: u64) -> Result<Option<LookBack>> {
+        match self.store.get(key)? {
+            Some(lb) => {
+                self.access.check_place(&lb.household.place)?;
+                Ok(Some(lb))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn summary(&self, key: u64) -> Result<Option<Summary>> {
+        match self.store.summary(key)? {
+            Some(s) => {
+                self.access.check_place(&s.place)?;
+                Ok(Some(s))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn history(&self, key: u64) -> Result<Vec<AuditEntry>> {
+        if key != 0 {
+            self.check_key(key)?;
+        } else {
+            self.access.check_admin("查看全库的修改记录")?;
+        }
+        self.store.history(key)
+    }
+
+    fn find(&self, query: &Query, limit: usize) -> Result<Found> {
+        if let Query::IdDigits(d) = query {
+            if let Some(key) = self.store.key_of(d)? {
+                let shown: Vec<Summary> = self.store.summary(key)?.into_iter().filter(|s| self.in_scope(s)).collect();
+                if !shown.is_empty() {
+                    return Ok(Found { total: 1, shown });
+                }
+            }
+        }
+        crate::search::find(self.store.summaries_streamed(), query, limit, &|s| self.in_scope(s))
+    }
+
+    fn report(&self, scope: &Scope) -> Result<Report> {
+        crate::report::compute_for(&self.store, scope, &self.access)
+    }
+
+    fn township_names(&self) -> Result<Vec<String>> {
+        let mut names = self.store.township_names()?;
+        if !self.access.is_everywhere() {
+            names.retain(|t| self.access.scopes.iter().any(|s| &s.township == t));
+        }
+        Ok(names)
+    }
+
+    fn rows<'a>(&'a self, filter: &RowFilter) -> Box<dyn Iterator<Item = Result<Row>> + 'a> {
+        let rows: Box<dyn Iterator<Item = Result<Row>>> = match &filter.township {
+            Some(t) => Box::new(self.store.rows_in(t, filter.village.as_deref())),
+            None => Box::new(self.store.rows()),
+        };
+        let scope = Scope { township: filter.township.clone(), village: filter.village.clone() };
+        Box::new(rows.filter(move |row| {
+            row.as_ref().map_or(true, |row| {
+                let place = &row.record.household.place;
+                scope.contains(place) && self.access.sees(place)
+            })
+        }))
+    }
+
+    fn verify_audit(&self) -> Result<AuditCheck> {
+        self.store.verify_audit()
+    }
+
+    fn audit_entries(&self) -> Result<u64> {
+        Ok(self.store.audit_entries())
+    }
+
+    fn for_each_raw(&self, visit: &mut dyn FnMut(&[u8], &[u8], &[u8]) -> Result<()>) -> Result<RawCounts> {
+        self.access.check_admin("做整库快照")?;
+        self.store.for_each_raw(|t, k, v| visit(t, k, v))
+    }
+
+    fn open_form(&self, key: u64) -> Result<Opened> {
+        let record = self.check_key(key)?;
+        if self.access.role == Role::Review {
+            return Ok(Opened { record, held_by: self.shared.leases.other(key, self.conn) });
+        }
+        match self.shared.leases.acquire(key, self.conn, &self.access.who) {
+            Ok(new) => {
+                if new {
+                    let view = LeaseView { name: self.access.who.clone(), since: Timestamp::now() };
+                    self.shared.publish_lease(&self.store, self.conn, key, Some(view));
+                }
+                Ok(Opened { record, held_by: None })
+            }
+            Err(other) => Ok(Opened { record, held_by: Some(other) }),
+        }
+    }
+
+    fn take_over(&self, key: u64) -> Result<Opened> {
+        self.access.check_role(EDIT, "接手别人正在填写的采集表")?;
+        let record = self.check_key(key)?;
+        let before = self.shared.leases.take(key, self.conn, &self.access.who);
+        if let Some(before) = &before {
+            self.store.audit_event(key, "lease", before.label(), format!("由{}接手", self.access.who), &self.access.who)?;
+        }
+        let view = LeaseView { name: self.access.who.clone(), since: Timestamp::now() };
+        self.shared.publish_lease(&self.store, self.conn, key, Some(view));
+        Ok(Opened { record, held_by: None })
+    }
+
+    fn close_form(&self, key: u64) -> Result<()> {
+        if self.shared.leases.release(key, self.conn) {
+            self.shared.publish_lease(&self.store, self.conn, key, None);
+        }
+        Ok(())
+    }
+
+    fn leases(&self) -> Result<Vec<(u64, LeaseView)>> {
+        let mut out = self.shared.leases.list(self.conn);
+        if !self.access.is_everywhere() {
+            out.retain(|(k, _)| self.store.summary(*k).ok().flatten().is_some_and(|s| self.in_scope(&s)));
+        }
+        Ok(out)
+    }
+
+    fn save_draft(&self, key: u64, base: Option<&Answers>, answers: &Answers) -> Result<usize> {
+        self.check_write(key, EDIT, "修改采集表")?;
+        let n = self.store.save_draft_on(key, base, answers, &self.access.who)?;
+        self.changed(key);
+        Ok(n)
+    }
+
+    fn submit(&self, key: u64, base: Option<&Answers>, answers: &Answers, confirmed: &[String]) -> Result<()> {
+        self.check_write(key, EDIT, "提交采集表")?;
+        self.store.submit_on(key, base, answers, confirmed, &self.access.who)?;
+        self.changed(key);
+        Ok(())
+    }
+
+    fn reopen(&self, key: u64) -> Result<()> {
+        self.check_write(key, &[Role::Entry, Role::Review, Role::Admin], "重新打开采集表")?;
+        self.store.reopen(key, &self.access.who)?;
+        self.changed(key);
+        Ok(())
+    }
+
+    fn set_verified(&self, key: u64, verified: bool) -> Result<()> {
+        self.check_write(key, EDIT, "核实基础信息")?;
+        self.store.set_verified(key, verified, &self.access.who)?;
+        self.changed(key);
+        Ok(())
+    }
+
+    fn correct_section_a(&self, key: u64, code: &str, value: Option<Value>) -> Result<()> {
+        self.check_write(key, EDIT, "更正基础信息")?;
+        self.store.correct_section_a(key, code, value, &self.access.who)?;
+        self.changed(key);
+        Ok(())
+    }
+
+    fn plan_upsert(&self, rows: &[(Place, SectionA)]) -> Result<UpsertOutcome> {
+        self.access.check_admin("导入名单")?;
+        self.store.plan_upsert(rows)
+    }
+
+    fn upsert_households(&self, rows: &[(Place, SectionA)]) -> Result<UpsertOutcome> {
+        self.access.check_admin("导入名单")?;
+        let out = self.store.upsert_households(rows, &self.access.who)?;
+        self.shared.publish(self.conn, None, Event::Reload);
+        Ok(out)
+    }
+
+    fn insert_records(&self, records: &[LookBack], note: &str) -> Result<Vec<u64>> {
+        self.access.check_admin("写入整批数据")?;
+        let keys = self.store.insert_records(records, &self.access.who, note)?;
+        self.shared.publish(self.conn, None, Event::Reload);
+        Ok(keys)
+    }
+
+    fn clerks(&self) -> Result<Vec<Clerk>> {
+        self.access.check_admin("查看经办人员名单")?;
+        self.store.clerks()
+    }
+
+    fn add_clerk(&self, clerk: &Clerk) -> Result<()> {
+        self.access.check_admin("登记经办人员")?;
+        self.store.put_clerk(clerk, &self.access.who)
+    }
+
+    fn remove_clerk(&self, login: &str) -> Result<bool> {
+        self.access.check_admin("注销经办人员")?;
+        self.store.remove_clerk(login, &self.access.who)
+    }
+}

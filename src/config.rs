@@ -64,6 +64,13 @@ impl Config {
     }
 }
 
+/// How long a store server started by the app waits after its last client
+/// before it exits: `HUITOUKAN_SERVER_IDLE` seconds, else five minutes.
+pub fn server_idle_exit() -> std::time::Duration {
+    let secs = std::env::var("HUITOUKAN_SERVER_IDLE").ok().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(300);
+    std::time::Duration::from_secs(secs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,11 +90,4 @@ mod tests {
         let (_, w) = Config::parse("colour = 1", "c.toml");
         assert_eq!(w.len(), 1);
     }
-}
-
-/// How long a store server started by the app waits after its last client
-/// before it exits: `HUITOUKAN_SERVER_IDLE` seconds, else five minutes.
-pub fn server_idle_exit() -> std::time::Duration {
-    let secs = std::env::var("HUITOUKAN_SERVER_IDLE").ok().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(300);
-    std::time::Duration::from_secs(secs)
 }

@@ -62,7 +62,7 @@ fn sighup_keeps_every_field_left_and_the_one_being_typed() {
         store.upsert_households(&[(place(), section_a(1, "张三", None))], WHO).unwrap();
     }
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_huitoukan"));
-    cmd.arg("--db").arg(&db).env("TERM", "xterm-256color").env("HUITOUKAN_OPERATOR", "pty");
+    cmd.arg("--db").arg(&db).env("TERM", "xterm-256color").env("HUITOUKAN_SERVER_IDLE", "0").env("HUITOUKAN_OPERATOR", "pty");
     let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
     session.get_process_mut().set_window_size(80, 24).unwrap();
     let mut s = Screen { session, text: String::new() };

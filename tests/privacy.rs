@@ -47,6 +47,7 @@ fn huitoukan(home: &Path, args: &[&str]) -> Command {
         .env("HUITOUKAN_HOME", home.join("data"))
         .env("HUITOUKAN_CONFIG", home.join("config"))
         .env("HUITOUKAN_OPERATOR", "privacy-test")
+        .env("HUITOUKAN_SERVER_IDLE", "0")
         .stdin(Stdio::null());
     cmd
 }
@@ -205,6 +206,12 @@ fn an_app_session_holder_and_exit_snapshot_are_owner_only() {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(30), "the app did not quit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The exit snapshot is the store server's: it takes it once its last client has gone.
+    let socket = huitoukan::server::default_socket(&db);
+    while socket.exists() {
+        assert!(started.elapsed() < Duration::from_secs(30), "the store server did not stop after the app quit");
         std::thread::sleep(Duration::from_millis(20));
     }
     let snapshots = huitoukan::backup::dir_for(&db);

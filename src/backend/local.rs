@@ -354,7 +354,7 @@ impl Backend for Local {
         Ok(self.store.audit_entries())
     }
 
-    fn for_each_raw(&self, visit: &mut dyn FnMut(&[u8], &[u8], &[u8]) -> Result<()>) -> Result<RawCounts> {
+    fn for_each_raw(&self, visit: &mut crate::backend::RawVisitor<'_>) -> Result<RawCounts> {
         self.access.check_admin("做整库快照")?;
         self.store.for_each_raw(|t, k, v| visit(t, k, v))
     }

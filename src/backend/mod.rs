@@ -61,6 +61,9 @@ pub struct RowFilter {
     pub village: Option<String>,
 }
 
+/// Called with each raw entry of the store: tree, key, value.
+pub type RawVisitor<'a> = dyn FnMut(&[u8], &[u8], &[u8]) -> Result<()> + 'a;
+
 /// The data, as one clerk may see and change it.
 ///
 /// Every write returns only once it is on disk (flushed by the process that
@@ -97,7 +100,7 @@ pub trait Backend {
     /// How many audit entries the store holds.
     fn audit_entries(&self) -> Result<u64>;
     /// Every raw entry of the store (snapshots; 管理 only): tree, key, value.
-    fn for_each_raw(&self, visit: &mut dyn FnMut(&[u8], &[u8], &[u8]) -> Result<()>) -> Result<crate::store::bulk::RawCounts>;
+    fn for_each_raw(&self, visit: &mut RawVisitor<'_>) -> Result<crate::store::bulk::RawCounts>;
 
     // ----- the form being edited -----
     /// Loads a household's form for editing and takes its lease when free.

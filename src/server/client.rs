@@ -165,15 +165,46 @@ impl Client {
     }
 }
 
+impl Drop for Client {
+    /// Closes the connection (the reader thread holds a copy of the socket,
+    /// so only a shutdown tells the server this client is gone).
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn().as_ref() {
+            let _ = conn.writer.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
 /// Starts a server for the store in the background (its own session, so a
 /// hang-up of this terminal does not reach it) and waits for its socket.
 fn start_and_dial(opts: &Connect) -> anyhow::Result<UnixStream> {
-    spawn_server(opts).map_err(|e| anyhow::anyhow!("无法启动数据服务：{}", crate::io::file::describe(&e)))?;
+    let mut child = spawn_server(opts).map_err(|e| anyhow::anyhow!("无法启动数据服务：{}", crate::io::file::describe(&e)))?;
     let started = Instant::now();
     let mut wait = Duration::from_millis(20);
+    let mut ended = None;
+    let reap = |mut child: std::process::Child| {
+        // Reaped when it ends, so no zombie lingers beside a long-running app.
+        std::thread::spawn(move || child.wait());
+    };
     loop {
         match UnixStream::connect(&opts.socket) {
-            Ok(s) => return Ok(s),
+            Ok(s) => {
+                if ended.is_none() {
+                    reap(child);
+                }
+                return Ok(s);
+            }
+            // The one started gave up (another server won the store's lock, or
+            // the store cannot be opened): wait a moment for the winner, then say why.
+            Err(e) if no_server(&e) && ended.is_none() && matches!(child.try_wait(), Ok(Some(_))) => {
+                ended = Some(Instant::now());
+            }
+            Err(e) if no_server(&e) && ended.is_some_and(|t| t.elapsed() > Duration::from_secs(1)) => {
+                let log = std::fs::read_to_string(log_path(&opts.socket)).unwrap_or_default();
+                let why: Vec<&str> = log.lines().rev().take_while(|l| !l.starts_with("huitoukan 数据服务已启动")).take(6).collect();
+                let why: Vec<&str> = why.into_iter().rev().collect();
+                anyhow::bail!("数据服务没有启动起来：{}", if why.is_empty() { "原因不明".to_string() } else { why.join("\n") })
+            }
             Err(e) if no_server(&e) && started.elapsed() < START_WAIT => {
                 std::thread::sleep(wait);
                 wait = (wait * 2).min(Duration::from_millis(250));
@@ -193,7 +224,7 @@ pub fn log_path(socket: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-fn spawn_server(opts: &Connect) -> std::io::Result<()> {
+fn spawn_server(opts: &Connect) -> std::io::Result<std::process::Child> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::process::CommandExt;
     if let Some(dir) = opts.socket.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -218,10 +249,7 @@ fn spawn_server(opts: &Connect) -> std::io::Result<()> {
             Ok(())
         });
     }
-    let mut child = cmd.spawn()?;
-    // Reaped when it ends, so no zombie lingers beside a long-running app.
-    std::thread::spawn(move || child.wait());
-    Ok(())
+    cmd.spawn()
 }
 
 fn handshake(
@@ -440,7 +468,7 @@ impl Backend for Client {
         }
     }
 
-    fn for_each_raw(&self, visit: &mut dyn FnMut(&[u8], &[u8], &[u8]) -> Result<()>) -> Result<RawCounts> {
+    fn for_each_raw(&self, visit: &mut crate::backend::RawVisitor<'_>) -> Result<RawCounts> {
         let end = self.call_stream(Request::Raw, &mut |r| match r {
             Response::Raw(entries) => {
                 for (t, k, v) in &entries {

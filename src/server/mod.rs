@@ -141,7 +141,7 @@ fn bind(socket: &Path, group: bool) -> anyhow::Result<UnixListener> {
 
 fn accept_loop(listener: &UnixListener, ctx: &Arc<Ctx>, opts: &Options, stop: &AtomicBool) -> anyhow::Result<()> {
     use rustix::event::{poll, PollFd, PollFlags};
-    let mut schedule = crate::backup::Schedule::new(opts.backup.clone());
+    let mut schedule = crate::backup::Schedule::new(opts.backup);
     let mut last_tick = Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) || ctx.stopping.load(Ordering::Relaxed) {
@@ -171,6 +171,13 @@ fn accept_loop(listener: &UnixListener, ctx: &Arc<Ctx>, opts: &Options, stop: &A
                 }
             }
         }
+        if let Some(idle) = opts.idle_exit {
+            let last = *ctx.last_left.lock().unwrap_or_else(|p| p.into_inner());
+            if ctx.open.load(Ordering::SeqCst) == 0 && last.elapsed() >= idle {
+                eprintln!("最后一个程序已退出{}秒，数据服务停止", idle.as_secs());
+                return Ok(());
+            }
+        }
         if last_tick.elapsed() < Duration::from_secs(1) {
             continue;
         }
@@ -188,13 +195,6 @@ fn accept_loop(listener: &UnixListener, ctx: &Arc<Ctx>, opts: &Options, stop: &A
                 Err(e) => eprintln!("自动快照没有做成：{e}"),
             }
             schedule.taken(Instant::now());
-        }
-        if let Some(idle) = opts.idle_exit {
-            let last = *ctx.last_left.lock().unwrap_or_else(|p| p.into_inner());
-            if ctx.open.load(Ordering::SeqCst) == 0 && last.elapsed() >= idle {
-                eprintln!("最后一个程序已退出{}秒，数据服务停止", idle.as_secs());
-                return Ok(());
-            }
         }
     }
 }

@@ -38,6 +38,12 @@ pub enum StoreError {
 }
 
 fn holder_text(h: &Option<Holder>) -> String {
+    if let Some(h) = h.as_ref().filter(|h| h.program == "huitoukan serve") {
+        return format!(
+            "：数据服务（{}）打开着它，但连不上它的套接字。请用 --socket 或环境变量 HUITOUKAN_SOCKET 指向那个数据服务的套接字",
+            h.describe()
+        );
+    }
     match h {
         Some(h) => format!("：{}", h.describe()),
         None => String::new(),

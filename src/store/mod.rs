@@ -1076,7 +1076,8 @@ fn open_waiting_for_release(path: &Path, config: &sled::Config) -> std::result::
         };
         let transient = match &err {
             StoreError::Locked { holder: None, .. } => true,
-            StoreError::Locked { holder: Some(h), .. } => h.pid == std::process::id() || !h.alive(),
+            // A store server that is stopping (its last client left) is given the same moments.
+            StoreError::Locked { holder: Some(h), .. } => h.pid == std::process::id() || !h.alive() || h.program == "huitoukan serve",
             _ => false,
         };
         if !transient || started.elapsed() >= LOCK_RELEASE_WAIT {

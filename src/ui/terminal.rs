@@ -173,18 +173,16 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
 /// and tries again every second, then sends what was left unsaved.
 fn follow_server(backend: &dyn Backend, app: &mut App, last_try: &mut Option<Instant>) -> bool {
     let mut changed = false;
-    if backend.is_disconnected() {
-        if last_try.is_none_or(|t| t.elapsed() >= RECONNECT_EVERY) {
-            *last_try = Some(Instant::now());
-            if backend.reconnect().unwrap_or(false) {
-                app.say("已重新连接数据服务");
-                let pending = app.pending_saves();
-                effects::run(backend, app, pending);
-            } else {
-                app.error("与数据服务的连接断开，正在重新连接…（已录入的内容仍在屏幕上，连接恢复后会自动保存）");
-            }
-            changed = true;
+    if backend.is_disconnected() && last_try.is_none_or(|t| t.elapsed() >= RECONNECT_EVERY) {
+        *last_try = Some(Instant::now());
+        if backend.reconnect().unwrap_or(false) {
+            app.say("已重新连接数据服务");
+            let pending = app.pending_saves();
+            effects::run(backend, app, pending);
+        } else {
+            app.error("与数据服务的连接断开，正在重新连接…（已录入的内容仍在屏幕上，连接恢复后会自动保存）");
         }
+        changed = true;
     }
     let events = backend.events();
     if !events.is_empty() {

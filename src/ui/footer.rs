@@ -92,6 +92,12 @@ pub fn render_footer(f: &mut Frame, area: Rect, app: &App) {
 pub fn render_status(f: &mut Frame, area: Rect, app: &App) {
     let (line, style) = match &app.status {
         Some(s) => (s.text.clone(), if s.error { app.theme.error() } else { app.theme.ok() }),
+        // The selected household's form is held by another clerk: who, and since when.
+        None if app.screens.is_empty() && app.selected().is_some_and(|s| app.leases.contains_key(&s.key)) => {
+            let s = app.selected().map(|s| (s.head.clone(), app.leases.get(&s.key).map(|l| l.label())));
+            let (head, label) = s.unwrap_or_default();
+            (format!("{head}：{}", label.unwrap_or_default()), app.theme.warning())
+        }
         None if app.screens.is_empty() && app.find.is_none() => (place_counts(app), app.theme.dim()),
         None => return,
     };

@@ -7,6 +7,7 @@
 use super::places::scroll_into_view;
 use super::text;
 use super::theme::Theme;
+use crate::backend::LeaseView;
 use crate::form::{idnum, options};
 use crate::model::{FormState, Summary};
 use ratatui::layout::Rect;
@@ -14,6 +15,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+use std::collections::HashMap;
 
 /// 边缘户 / 监测户 / all; 未填 / 草稿 / 已提交 / all; 未消除 / 已消除 / all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -287,6 +289,7 @@ pub fn render(
     list: &HouseholdList,
     spans: Spread,
     revealed: Option<u64>,
+    leases: &HashMap<u64, LeaseView>,
     focused: bool,
     theme: &Theme,
     empty_note: &str,
@@ -318,9 +321,15 @@ pub fn render(
                 used += 1;
             }
             let cw = c.width(id_width);
-            let cell = text::pad(&text::fit(&c.cell(s, shown), cw), cw);
+            // A form another clerk holds: 在填写 in the state column, who and since when in the address's room.
+            let (value, style) = match (c, leases.get(&s.key)) {
+                (Col::State, Some(h)) => (format!("{}在填", h.name), theme.warning()),
+                (Col::Address(_), Some(h)) => (h.label(), theme.warning()),
+                _ => (c.cell(s, shown), c.style(s, theme)),
+            };
+            let cell = text::pad(&text::fit(&value, cw), cw);
             used += cw;
-            spans_out.push(Span::styled(cell, row_style.unwrap_or_else(|| c.style(s, theme))));
+            spans_out.push(Span::styled(cell, row_style.unwrap_or(style)));
         }
         spans_out.push(Span::styled(" ".repeat(w.saturating_sub(used)), row_style.unwrap_or_default()));
         let mut line = Line::from(spans_out);

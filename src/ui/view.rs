@@ -157,7 +157,7 @@ pub fn render(f: &mut Frame, app: &App) {
     } else {
         "这里没有户".to_string()
     };
-    households::render(f, inner, &app.summaries, &app.list, app.spread(), app.revealed, list_focused, theme, &empty);
+    households::render(f, inner, &app.summaries, &app.list, app.spread(), app.revealed, &app.leases, list_focused, theme, &empty);
     if let (Some(r), Some(find)) = (a.find, app.find.as_ref()) {
         let scope = match find.scope {
             FindScope::All => "全部乡镇".to_string(),

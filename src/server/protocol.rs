@@ -267,4 +267,39 @@ mod tests {
         let full = StoreError::DiskFull { path: "/x".into() };
         assert!(StoreError::from(WireError::from(&full)).is_retryable());
     }
+
+    /// Seeds for the `server_frames` fuzz target: a client's hello and a few
+    /// calls, and a server's welcome, replies and an event, each a stream of frames.
+    /// `cargo test --lib write_server_fuzz_seeds -- --ignored`.
+    #[test]
+    #[ignore = "writes files into fuzz/corpus_seeds"]
+    fn write_server_fuzz_seeds() {
+        use crate::model::Answers;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus_seeds/server_frames");
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut client = Vec::new();
+        write_frame(&mut client, &ClientMsg::Hello { protocol: PROTOCOL, release: release().into(), operator: Some("张三".into()) }).unwrap();
+        let mut answers = Answers::new();
+        answers.insert("D7".into(), Value::Text("户主常年患病，收入主要靠务工。".into()));
+        for (id, request) in [
+            Request::Summaries,
+            Request::Find { query: Query::Pinyin("zs".into()), limit: 20 },
+            Request::OpenForm(3),
+            Request::SaveDraft { key: 3, base: Some(Answers::new()), answers },
+            Request::Report(Scope { township: Some("鹿角镇".into()), village: None }),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            write_frame(&mut client, &ClientMsg::Call { id: id as u64 + 1, request }).unwrap();
+        }
+        std::fs::write(dir.join("client_calls.bin"), client).unwrap();
+        let mut server = Vec::new();
+        let access = Access::full("张三");
+        write_frame(&mut server, &ServerMsg::Welcome { protocol: PROTOCOL, release: release().into(), access, round: Round::default(), note: None, store: "/tmp/store".into() }).unwrap();
+        write_frame(&mut server, &ServerMsg::Reply { id: 1, part: Part::End(Ok(Response::Count(3))) }).unwrap();
+        write_frame(&mut server, &ServerMsg::Reply { id: 2, part: Part::End(Err(WireError::Conflict("D7 冲突".into()))) }).unwrap();
+        write_frame(&mut server, &ServerMsg::Event(Event::Reload)).unwrap();
+        std::fs::write(dir.join("server_replies.bin"), server).unwrap();
+    }
 }

@@ -278,7 +278,8 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus_seeds/server_frames");
         std::fs::create_dir_all(&dir).unwrap();
         let mut client = Vec::new();
-        write_frame(&mut client, &ClientMsg::Hello { protocol: PROTOCOL, release: release().into(), operator: Some("张三".into()) }).unwrap();
+        write_frame(&mut client, &ClientMsg::Hello { protocol: PROTOCOL, release: release().into(), operator: Some("张三".into()) })
+            .unwrap();
         let mut answers = Answers::new();
         answers.insert("D7".into(), Value::Text("户主常年患病，收入主要靠务工。".into()));
         for (id, request) in [
@@ -296,7 +297,18 @@ mod tests {
         std::fs::write(dir.join("client_calls.bin"), client).unwrap();
         let mut server = Vec::new();
         let access = Access::full("张三");
-        write_frame(&mut server, &ServerMsg::Welcome { protocol: PROTOCOL, release: release().into(), access, round: Round::default(), note: None, store: "/tmp/store".into() }).unwrap();
+        write_frame(
+            &mut server,
+            &ServerMsg::Welcome {
+                protocol: PROTOCOL,
+                release: release().into(),
+                access,
+                round: Round::default(),
+                note: None,
+                store: "/tmp/store".into(),
+            },
+        )
+        .unwrap();
         write_frame(&mut server, &ServerMsg::Reply { id: 1, part: Part::End(Ok(Response::Count(3))) }).unwrap();
         write_frame(&mut server, &ServerMsg::Reply { id: 2, part: Part::End(Err(WireError::Conflict("D7 冲突".into()))) }).unwrap();
         write_frame(&mut server, &ServerMsg::Event(Event::Reload)).unwrap();

@@ -8,9 +8,11 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
+    #[command(flatten)]
+    pub store: super::StoreArgs,
     /// 名单文件（.csv 或 .xlsx）
     pub file: PathBuf,
-    /// 只检查，不写入数据库：显示将新增、更新多少户，哪些行会被拒绝
+    /// 只检查不写入：显示将新增、更新多少户，哪些行会被拒绝
     #[arg(long)]
     pub dry_run: bool,
     /// 把被拒绝的行写成CSV报告（行号、列、读到的值、原因）
@@ -50,7 +52,11 @@ impl ProgressLine {
 pub fn run(global: &Global, args: &ImportArgs) -> anyhow::Result<i32> {
     let store = super::open_store(global, "huitoukan import")?;
     let mut line = ProgressLine::new();
-    let result = import::import(&store, &args.file, &global.operator(), args.dry_run, &mut |p| match p {
+    let operator = global.operator().unwrap_or_else(|| {
+        eprintln!("{}。", super::NO_OPERATOR);
+        crate::model::UNKNOWN_OPERATOR.to_string()
+    });
+    let result = import::import(&store, &args.file, &operator, args.dry_run, &mut |p| match p {
         Progress::Checking(n) => line.show(&format!("已检查 {n} 行")),
         Progress::Writing(n) => line.show(&format!("正在把 {n} 户写入数据库……")),
     });

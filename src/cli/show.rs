@@ -17,6 +17,8 @@ use serde_json::{json, Value as Json};
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    #[command(flatten)]
+    pub store: super::StoreArgs,
     /// 完整证件号码、其后4位以上数字、姓名或拼音首字母
     pub query: String,
     /// 输出JSON

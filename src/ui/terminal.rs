@@ -124,7 +124,10 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     eprint!("正在读取数据库 {} …", store.path().display());
     let (mut app, source) = load(&store, keymap, theme)?;
     eprintln!();
-    app.operator = global.operator();
+    app.operator = global.operator().unwrap_or_else(|| {
+        warnings.insert(0, crate::cli::NO_OPERATOR.to_string());
+        crate::model::UNKNOWN_OPERATOR.to_string()
+    });
     app.demo = global.demo && global.db.is_none();
     app.warn(warnings);
     let hangup = Arc::new(AtomicBool::new(false));

@@ -146,8 +146,10 @@ impl App {
     /// Settings and keymap problems: the first in the status line, all on the help screen.
     pub fn warn(&mut self, warnings: Vec<String>) {
         if let Some(first) = warnings.first() {
+            let help =
+                super::footer::key_label(self, super::keymap::Mode::Browse, super::action::Action::Help).unwrap_or_else(|| "?".into());
             let more =
-                if warnings.len() > 1 { format!("（共{}条，按 ? 在帮助里查看）", warnings.len()) } else { String::new() };
+                if warnings.len() > 1 { format!("（共{}条，按 {help} 在帮助里查看）", warnings.len()) } else { String::new() };
             self.status = Some(Status { text: format!("{first}{more}"), error: true });
         }
         self.warnings.extend(warnings);

@@ -261,8 +261,8 @@ impl App {
 
     // ----- results from the loop -----
 
-    /// A load finished; returns follow-up effects.
-    pub fn loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
+    /// A load finished: its screen opens.
+    pub fn loaded(&mut self, loaded: Loaded) {
         match loaded {
             Loaded::Form(key, record) => {
                 let editor = Box::new(FormEditor::new(key, record, self.round.clone()));
@@ -284,7 +284,6 @@ impl App {
             }
             Loaded::Stats(title, report) => self.screens.push(Screen::Stats(StatsView::new(title, report))),
         }
-        Vec::new()
     }
 
     fn summary_of(&self, key: u64) -> Option<&Summary> {
@@ -444,19 +443,6 @@ pub fn handle_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
     }
-}
-
-/// Typed text (an input method commits characters one by one): to the
-/// find box or the form.
-pub fn input(app: &mut App, c: char) -> Vec<Effect> {
-    if let Some(Screen::Form(ed)) = app.screens.last_mut() {
-        return from_editor(ed.handle_key(KeyEvent::from(KeyCode::Char(c))));
-    }
-    let theme = app.theme;
-    if app.screens.is_empty() && app.find.as_mut().is_some_and(|f| f.editing && f.insert(&c.to_string(), &theme)) {
-        app.refresh_find();
-    }
-    Vec::new()
 }
 
 /// A bracketed paste: into the form, the find box, or a new store-wide find.

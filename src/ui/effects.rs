@@ -39,7 +39,10 @@ pub fn run(store: &Store, app: &mut App, effects: Vec<Effect>) -> Outcome {
             Effect::OpenForm(key) | Effect::Card(key) => {
                 let form = matches!(effect, Effect::OpenForm(_));
                 match store.get(key) {
-                    Ok(Some(lb)) => app.loaded(if form { Loaded::Form(key, lb) } else { Loaded::Card(key, lb) }),
+                    Ok(Some(lb)) => {
+                        app.loaded(if form { Loaded::Form(key, lb) } else { Loaded::Card(key, lb) });
+                        Vec::new()
+                    }
                     Ok(None) => {
                         app.error(missing(key));
                         Vec::new()
@@ -51,14 +54,20 @@ pub fn run(store: &Store, app: &mut App, effects: Vec<Effect>) -> Outcome {
                 }
             }
             Effect::History(key) => match store.history(key) {
-                Ok(entries) => app.loaded(Loaded::History(key, entries)),
+                Ok(entries) => {
+                    app.loaded(Loaded::History(key, entries));
+                    Vec::new()
+                }
                 Err(e) => {
                     app.error(e.to_string());
                     Vec::new()
                 }
             },
             Effect::Stats { title, scope } => match crate::report::compute(store, &scope) {
-                Ok(report) => app.loaded(Loaded::Stats(title, report)),
+                Ok(report) => {
+                    app.loaded(Loaded::Stats(title, report));
+                    Vec::new()
+                }
                 Err(e) => {
                     app.error(e.to_string());
                     Vec::new()

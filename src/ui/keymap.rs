@@ -288,11 +288,6 @@ impl Key {
     pub fn is_function_key(&self) -> bool {
         matches!(self.code, KeyCodeOrd::F(_))
     }
-
-    /// A printable character without ctrl/alt: in text fields it is text.
-    pub fn is_text(&self) -> bool {
-        matches!(self.code, KeyCodeOrd::Char(_)) && !self.ctrl && !self.alt
-    }
 }
 
 impl fmt::Display for Key {

@@ -118,6 +118,7 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     let store = crate::cli::open_store(global, "huitoukan")?;
     let (config, mut warnings) = crate::config::Config::load();
     warnings.extend(store.recovery_note());
+    warnings.extend(store.round().c2_disagreement().map(|m| format!("{m}，C2的提示可能与选项对不上，请报告维护人员")));
     let (keymap, keymap_warnings) = Keymap::load(global.keymap.as_deref());
     warnings.extend(keymap_warnings);
     let theme = Theme::new(global.ascii || config.ascii);

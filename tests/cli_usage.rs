@@ -23,7 +23,7 @@ fn usage_errors_are_chinese_with_status_2() {
         (&["report", "--format", "xml"], "可以写：text、csv、json"),
         (&["demo", "--households", "many"], "“many”不对"),
         (&["--keymap", "k.toml", "report"], "--keymap 只在打开程序时有用"),
-        (&["report", "--ascii"], "没有 --ascii 这个选项"),
+        (&["report", "--ascii"], "--ascii 只在打开程序时有用"),
         (&["demo", "--demo"], "没有 --demo 这个选项"),
         (&["snapshot", "verify"], "缺少 <FILE>"),
     ] {

@@ -214,11 +214,7 @@ fn restore_refuses_a_store_in_use_and_the_binary_asks_first() {
         if args[1] != "verify" {
             cmd.arg("--db").arg(&f.db);
         }
-        let out = cmd
-            .env("HUITOUKAN_HOME", f.root.join("home"))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
+        let out = cmd.env("HUITOUKAN_HOME", f.root.join("home")).stdin(std::process::Stdio::null()).output().unwrap();
         (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
     };
     let snap = f.snap.to_str().unwrap();

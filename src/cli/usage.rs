@@ -6,6 +6,9 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Arg, ArgAction, CommandFactory, FromArgMatches};
 use std::ffi::OsString;
 
+/// The app's own options (see `AppArgs`), refused after a subcommand.
+const APP_ONLY: [&str; 2] = ["--keymap", "--ascii"];
+
 /// What parsing did instead of giving arguments.
 #[derive(Debug)]
 pub enum UsageError {
@@ -126,6 +129,9 @@ pub(super) fn from_clap(e: clap::Error) -> UsageError {
             // `huitoukan snapshot`: the help of that command, as a usage error.
             return UsageError::Wrong(format!("用法有误：缺少子命令。\n\n{}", chinese_help(&e.render().to_string())));
         }
+        ErrorKind::UnknownArgument if APP_ONLY.iter().any(|o| arg == *o || arg.starts_with(&format!("{o}="))) => {
+            format!("{} 只在打开程序时有用（不带子命令），这里不用它。请去掉它。", arg.split('=').next().unwrap_or(&arg))
+        }
         ErrorKind::UnknownArgument if arg.starts_with('-') => format!("没有 {arg} 这个选项。{}", suggest(&e)),
         ErrorKind::UnknownArgument => format!("多出了“{arg}”：这里不需要它。{}", suggest(&e)),
         ErrorKind::InvalidSubcommand => {
@@ -197,7 +203,8 @@ mod tests {
             (&["show", "a", "b"], "多出了“b”"),
             (&["--db"], "--db <DIR> 后面要写一个值"),
             (&["--db", "/tmp/x", "--demo"], "不能一起用"),
-            (&["show", "张三", "--keymap", "k.toml"], "没有 --keymap 这个选项"),
+            (&["show", "张三", "--keymap", "k.toml"], "--keymap 只在打开程序时有用"),
+            (&["report", "--ascii"], "--ascii 只在打开程序时有用"),
             (&["--keymap", "k.toml", "show", "张三"], "--keymap 只在打开程序时有用"),
             (&["--ascii", "report"], "--ascii 只在打开程序时有用"),
             (&["demo", "--demo"], "没有 --demo 这个选项"),

@@ -28,6 +28,13 @@ where
     T: Into<OsString> + Clone,
 {
     let mut cmd = localize(P::command(), true);
+    let mut args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // `huitoukan help [COMMAND…]` is `huitoukan [COMMAND…] --help` (clap's
+    // own help subcommand would describe itself in English).
+    if args.get(1).is_some_and(|a| a == "help") {
+        args.remove(1);
+        args.push("--help".into());
+    }
     let matches = cmd.try_get_matches_from_mut(args).map_err(from_clap)?;
     P::from_arg_matches(&matches).map_err(from_clap)
 }
@@ -136,7 +143,7 @@ pub(super) fn from_clap(e: clap::Error) -> UsageError {
         ErrorKind::UnknownArgument => format!("多出了“{arg}”：这里不需要它。{}", suggest(&e)),
         ErrorKind::InvalidSubcommand => {
             let s = suggest(&e);
-            let s = if s.is_empty() { "子命令有 demo、import、export、snapshot、show、report、audit。".to_string() } else { s };
+            let s = if s.is_empty() { "全部子命令见 huitoukan --help。".to_string() } else { s };
             format!("没有 {arg} 这个子命令。{s}")
         }
         ErrorKind::InvalidValue if value.is_empty() => format!("{arg} 后面要写一个值。"),
@@ -224,6 +231,12 @@ mod tests {
         // The usage line and where the full help is.
         let text = wrong(&["show"]);
         assert!(text.contains("用法：huitoukan show <QUERY>") && text.contains("完整说明：huitoukan show --help"), "{text}");
+    }
+
+    #[test]
+    fn help_as_a_word_shows_the_same_help() {
+        assert_eq!(help(&["help"]), help(&["--help"]));
+        assert_eq!(help(&["help", "snapshot", "restore"]), help(&["snapshot", "restore", "--help"]));
     }
 
     #[test]

@@ -1,4 +1,3 @@
-use clap::Parser;
 use huitoukan::cli::{self, Cli, Command};
 
 fn main() {

@@ -344,10 +344,27 @@ pub fn places(summaries: &[Summary]) -> Vec<TownshipCounts> {
         .collect()
 }
 
-/// The operator recorded with every save: `--operator`, else the login user.
+/// Recorded as the operator when nothing gives a name (the app says so).
+pub const UNKNOWN_OPERATOR: &str = "未知";
+
+fn env_name(var: &str) -> Option<String> {
+    std::env::var(var).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// This process's login name: the OS user database's entry for the real
+/// uid, else `USER`.
+pub fn login_name() -> Option<String> {
+    let from_db = nix::unistd::User::from_uid(nix::unistd::getuid()).ok().flatten().map(|u| u.name.trim().to_string());
+    from_db.filter(|n| !n.is_empty()).or_else(|| env_name("USER"))
+}
+
+/// The operator when `--operator` is not given: `HUITOUKAN_OPERATOR`, else
+/// the login name; `None` when nothing gives one.
+pub fn operator_from_env() -> Option<String> {
+    env_name("HUITOUKAN_OPERATOR").or_else(login_name)
+}
+
+/// Who holds a store's lock, for the message another process prints.
 pub fn login_user() -> String {
-    ["HUITOUKAN_OPERATOR", "USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".to_string())
+    login_name().unwrap_or_else(|| UNKNOWN_OPERATOR.to_string())
 }

@@ -167,7 +167,9 @@ impl WarningKind {
     /// A short Chinese label, e.g. `“新四类人员”家庭` or `家庭人口数偏多`.
     pub fn label(&self) -> String {
         if let Some(rule) = self.cross_rule() {
-            return lookup(CROSS_LABELS, rule.id).map(str::to_string).unwrap_or_else(|| fit(rule.message, 30));
+            return lookup(CROSS_LABELS, rule.id)
+                .map(str::to_string)
+                .unwrap_or_else(|| fit(&rule.message_for(&crate::form::Round::default()), 30));
         }
         let field = schema::field(self.field).map(|f| f.label).unwrap_or(self.field);
         match lookup(FIELD_WARNING_LABELS, self.rule) {

@@ -250,8 +250,10 @@ fn warnings_must_each_be_confirmed_before_submitting() {
 }
 
 /// A fixed pseudo-random walk over keys, pastes and screen sizes: the editor
-/// never panics and every effect it asks for is one the store accepts or
-/// refuses with a message.
+/// never panics, every effect it asks for is one the store accepts or
+/// refuses with a Chinese message, each screen names the household (or asks
+/// for a larger window), and what is on disk afterwards is consistent (a submitted form has no
+/// error).
 #[test]
 fn random_keys_never_panic() {
     let keys = [
@@ -312,7 +314,34 @@ fn random_keys_never_panic() {
         if step % 97 == 0 {
             let sizes = [(80, 24), (20, 5), (40, 12), (120, 40), (80, 10)];
             let (w, hh) = sizes[next(sizes.len())];
-            h.screen_at(w, hh, Theme { ascii: step % 2 == 0, color: true });
+            let screen = h.screen_at(w, hh, Theme { ascii: step % 2 == 0, color: true });
+            assert_eq!(screen.lines().count(), hh as usize, "step {step}: {w}×{hh}");
+            for line in screen.lines() {
+                // Each row is exactly the width (plus screen_text's `|`): no wide character straddles the edge.
+                assert_eq!(unicode_width::UnicodeWidthStr::width(line), w as usize + 1, "step {step}: {line}");
+            }
+            if w >= 80 && hh >= 24 {
+                let head = h.stored().household.a.head;
+                assert!(screen.contains(&head), "step {step}: {w}×{hh} does not name {head}:\n{screen}");
+            } else if w < 30 || hh < 10 {
+                assert!(screen.contains("窗口太小"), "step {step}: {w}×{hh}:\n{screen}");
+            }
+        }
+    }
+    // The walk did real work: answers saved, and the store saw them.
+    let saves = h.effects.iter().filter(|e| matches!(e, FormEffect::SaveDraft { .. })).count();
+    assert!(saves > 100, "only {saves} saves in 4000 steps");
+    for e in &h.errors {
+        assert!(e.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "a refusal not in Chinese: {e}");
+    }
+    let round = h.store.round().clone();
+    let on_disk = h.keys.iter().filter(|&&k| h.store.get(k).unwrap().is_some_and(|lb| !lb.form.answers.is_empty())).count();
+    assert!(on_disk > 0, "no answers reached the store");
+    for key in h.keys.clone() {
+        let lb = h.store.get(key).unwrap().unwrap();
+        let summary = huitoukan::model::Summary::of(key, &lb, &round);
+        if summary.state == FormState::Submitted {
+            assert_eq!(summary.errors, 0, "household {key} submitted with errors: {:?}", lb.form.answers);
         }
     }
 }

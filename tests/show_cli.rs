@@ -110,6 +110,9 @@ fn each_kind_of_query_finds_the_household() {
     assert_eq!(h["head"], HEAD);
     assert_eq!(h["id_number"], idnum::mask(&f.id));
     assert_eq!(h["section_a"]["A3"], idnum::mask(&f.id));
+    // An empty field is null, not the text card's placeholder.
+    assert_eq!(h["section_a"]["A8"], serde_json::Value::Null, "{h}");
+    assert!(!stdout(&o).contains("（空）"));
     assert_eq!(h["state"], "draft");
     assert_eq!(h["saved_by"], "clerk9");
     assert_eq!(h["risk"]["eliminated"], false);

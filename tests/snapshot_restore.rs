@@ -208,14 +208,13 @@ fn restore_refuses_a_store_in_use_and_the_binary_asks_first() {
         assert!(matches!(e, SnapshotError::Store(StoreError::Locked { .. })), "{e}");
     }
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_huitoukan"))
-            .args(args)
-            .arg("--db")
-            .arg(&f.db)
-            .env("HUITOUKAN_HOME", f.root.join("home"))
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_huitoukan"));
+        cmd.args(args);
+        // `snapshot verify` reads only the file and refuses a --db.
+        if args[1] != "verify" {
+            cmd.arg("--db").arg(&f.db);
+        }
+        let out = cmd.env("HUITOUKAN_HOME", f.root.join("home")).stdin(std::process::Stdio::null()).output().unwrap();
         (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
     };
     let snap = f.snap.to_str().unwrap();

@@ -442,7 +442,8 @@ fn run(seed: u64, steps: usize, log: &mut VecDeque<String>) -> Result<Seen, Stri
         let fx = match ev {
             Event::Key(k) => app::handle_key(&mut app, k),
             Event::Paste(t) => app::paste(&mut app, &t),
-            Event::Input(c) => app::input(&mut app, c),
+            // As the terminal delivers what an input method commits: one key per character.
+            Event::Input(c) => app::handle_key(&mut app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
             Event::Resize(c, r) => {
                 app.resize(c, r);
                 Vec::new()

@@ -43,7 +43,7 @@ fn find_across_the_store() {
 }
 
 #[test]
-fn too_small_shows_one_line() {
+fn too_small_asks_to_enlarge() {
     let app = app_with(&records(300), plain());
     snap("too_small_50x12", &app, 50, 12);
 }

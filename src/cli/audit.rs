@@ -6,12 +6,15 @@ use clap::Subcommand;
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// 检查审计日志是否被程序以外的方式改动过
-    Verify,
+    Verify {
+        #[command(flatten)]
+        store: super::StoreArgs,
+    },
 }
 
 pub fn run(global: &Global, cmd: &AuditCommand) -> anyhow::Result<i32> {
     match cmd {
-        AuditCommand::Verify => {
+        AuditCommand::Verify { .. } => {
             let store = super::open_backend(global, "huitoukan audit verify")?;
             let check = store.verify_audit()?;
             match check.first_broken {

@@ -8,6 +8,8 @@ use clap::Subcommand;
 pub enum ClerkCommand {
     /// 登记（或修改）一名经办人员：本机登录名、姓名、负责范围、角色
     Add {
+        #[command(flatten)]
+        store: super::StoreArgs,
         /// 本机登录名（SSH 登录时用的用户名）
         login: String,
         /// 姓名，记入修改记录
@@ -21,18 +23,39 @@ pub enum ClerkCommand {
         role: String,
     },
     /// 列出已登记的经办人员
-    List,
+    List {
+        #[command(flatten)]
+        store: super::StoreArgs,
+    },
     /// 注销一名经办人员
     Remove {
+        #[command(flatten)]
+        store: super::StoreArgs,
         /// 本机登录名
         login: String,
     },
 }
 
+impl ClerkCommand {
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            ClerkCommand::Add { .. } => "add",
+            ClerkCommand::List { .. } => "list",
+            ClerkCommand::Remove { .. } => "remove",
+        }
+    }
+
+    pub(super) fn store_args(&self) -> &super::StoreArgs {
+        match self {
+            ClerkCommand::Add { store, .. } | ClerkCommand::List { store } | ClerkCommand::Remove { store, .. } => store,
+        }
+    }
+}
+
 pub fn run(global: &Global, cmd: &ClerkCommand) -> anyhow::Result<i32> {
     let backend = super::open_backend(global, "huitoukan clerk")?;
     match cmd {
-        ClerkCommand::Add { login, name, scope, role } => {
+        ClerkCommand::Add { login, name, scope, role, .. } => {
             let Some(role) = Role::parse(role) else {
                 eprintln!("角色“{role}”不对，应为 录入、审核 或 管理。");
                 return Ok(2);
@@ -67,7 +90,7 @@ pub fn run(global: &Global, cmd: &ClerkCommand) -> anyhow::Result<i32> {
             );
             Ok(0)
         }
-        ClerkCommand::List => {
+        ClerkCommand::List { .. } => {
             let clerks = backend.clerks()?;
             if clerks.is_empty() {
                 println!("还没有登记经办人员：能连上数据服务的人都可以使用。登记第一名后，只有登记过的登录名才能使用。");
@@ -77,7 +100,7 @@ pub fn run(global: &Global, cmd: &ClerkCommand) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        ClerkCommand::Remove { login } => {
+        ClerkCommand::Remove { login, .. } => {
             if backend.remove_clerk(login)? {
                 println!("已注销登录名 {login}。");
                 Ok(0)

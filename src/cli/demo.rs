@@ -6,11 +6,14 @@ use std::io::IsTerminal;
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// 数据库目录（默认：数据目录下的演示数据库 demo）
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<std::path::PathBuf>,
     /// 户数
-    #[arg(long, default_value_t = 3000)]
+    #[arg(long, default_value_t = 3000, value_name = "N")]
     pub households: usize,
     /// 随机种子（相同种子生成相同数据）
-    #[arg(long, default_value_t = 2021)]
+    #[arg(long, default_value_t = 2021, value_name = "N")]
     pub seed: u64,
 }
 

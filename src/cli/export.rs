@@ -9,16 +9,18 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: super::StoreArgs,
     /// 导出文件（.csv 或 .xlsx）
     pub file: PathBuf,
-    /// 格式：csv 或 xlsx（默认按文件扩展名，.xlsx 以外都按 csv）
+    /// csv 或 xlsx（默认看扩展名：.xlsx 以外按 csv）
     #[arg(long, value_parser = parse_format)]
     pub format: Option<Format>,
     /// 只导出这个乡镇（街道）
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub township: Option<String>,
     /// 只导出这个村（社区）
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub village: Option<String>,
     /// 只导出这个状态：未填、草稿、已提交
     #[arg(long, value_parser = parse_state)]

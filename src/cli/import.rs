@@ -8,9 +8,11 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
+    #[command(flatten)]
+    pub store: super::StoreArgs,
     /// 名单文件（.csv 或 .xlsx）
     pub file: PathBuf,
-    /// 只检查，不写入数据库：显示将新增、更新多少户，哪些行会被拒绝
+    /// 只检查不写入：显示将新增、更新多少户，哪些行会被拒绝
     #[arg(long)]
     pub dry_run: bool,
     /// 把被拒绝的行写成CSV报告（行号、列、读到的值、原因）

@@ -11,41 +11,182 @@ pub mod serve;
 pub mod show;
 pub mod snapshot;
 
+mod usage;
+
 use crate::backend::Backend;
 use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
+pub use usage::UsageError;
+
+/// How the operator is found, in `--help` and the README.
+const OPERATOR_HELP: &str = "操作人记在每一次保存里：--operator 姓名，否则环境变量 HUITOUKAN_OPERATOR，
+否则系统里的登录用户名，否则环境变量 USER；都没有时记为“未知”，状态栏会提示。";
+
+/// The command line as clap reads it: the app's options, or a subcommand
+/// with its own. `--db`/`--demo`/`--operator` may also stand before the
+/// subcommand (`huitoukan --db DIR report`); [`Cli::try_parse_from`] moves
+/// them to it and refuses the app's options there.
 #[derive(Debug, Parser)]
-#[command(name = "huitoukan", version, about = "防止返贫监测“回头看”信息采集（终端版）", long_about = None)]
-pub struct Cli {
+#[command(
+    name = "huitoukan",
+    version,
+    about = "防止返贫监测“回头看”信息采集（终端版）",
+    long_about = None,
+    after_help = OPERATOR_HELP
+)]
+struct Line {
     #[command(flatten)]
-    pub global: Global,
+    store: StoreArgs,
+    #[command(flatten)]
+    app: AppArgs,
     #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Where the store is and who works on it: every command that opens a store
+/// flattens this.
+#[derive(Debug, Clone, Args, Default, PartialEq, Eq)]
+pub struct StoreArgs {
+    /// 数据库目录（默认 HUITOUKAN_DB 或数据目录下的 store）
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// 演示数据库（与正式数据分开，首次使用时生成）
+    #[arg(long, conflicts_with = "db")]
+    pub demo: bool,
+    /// 操作人姓名（默认 HUITOUKAN_OPERATOR，否则登录名）
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+    /// 数据服务的套接字（默认 HUITOUKAN_SOCKET）
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn is_empty(&self) -> bool {
+        *self == StoreArgs::default()
+    }
+
+    /// The options given, as typed (for messages).
+    fn given(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.db.is_some() {
+            v.push("--db");
+        }
+        if self.demo {
+            v.push("--demo");
+        }
+        if self.operator.is_some() {
+            v.push("--operator");
+        }
+        if self.socket.is_some() {
+            v.push("--socket");
+        }
+        v
+    }
+}
+
+/// Options only the app (no subcommand) uses.
+#[derive(Debug, Clone, Args, Default)]
+pub struct AppArgs {
+    /// 键位文件，按键覆盖默认键位
+    #[arg(long, value_name = "FILE")]
+    pub keymap: Option<PathBuf>,
+    /// 用 +-| 画边框（适合把制表符显示成双宽的终端）
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+/// What this run was given, wherever on the line it stood.
+#[derive(Debug, Clone, Default)]
+pub struct Global {
+    pub db: Option<PathBuf>,
+    pub demo: bool,
+    pub operator: Option<String>,
+    pub socket: Option<PathBuf>,
+    pub keymap: Option<PathBuf>,
+    pub ascii: bool,
+}
+
+/// A parsed command line.
+#[derive(Debug)]
+pub struct Cli {
+    pub global: Global,
     pub command: Option<Command>,
 }
 
-/// Options every command takes.
-#[derive(Debug, Clone, Args, Default)]
-pub struct Global {
-    /// 数据库目录（默认：环境变量 HUITOUKAN_DB，否则数据目录下的 store）
-    #[arg(long, global = true, value_name = "DIR")]
-    pub db: Option<PathBuf>,
-    /// 使用演示数据库（与正式数据分开存放，首次使用时自动生成）
-    #[arg(long, global = true)]
-    pub demo: bool,
-    /// 记录为操作人的姓名（默认：登录用户名）
-    #[arg(long, global = true, value_name = "NAME")]
-    pub operator: Option<String>,
-    /// 键位文件，按键覆盖默认键位
-    #[arg(long, global = true, value_name = "FILE")]
-    pub keymap: Option<PathBuf>,
-    /// 用 +-| 画边框（适合把制表符显示成双宽的终端）
-    #[arg(long, global = true)]
-    pub ascii: bool,
-    /// 数据服务的套接字（默认：环境变量 HUITOUKAN_SOCKET，否则数据库目录旁的 <数据库>.sock）
-    #[arg(long, global = true, value_name = "PATH")]
-    pub socket: Option<PathBuf>,
+impl Cli {
+    /// Parses the process's arguments; help and version print and exit 0, a
+    /// usage error prints in Chinese and exits 2.
+    pub fn parse() -> Cli {
+        match Cli::try_parse_from(std::env::args_os()) {
+            Ok(cli) => cli,
+            Err(UsageError::Show(text)) => {
+                print!("{text}");
+                std::process::exit(0);
+            }
+            Err(UsageError::Wrong(text)) => {
+                eprintln!("{text}");
+                std::process::exit(2);
+            }
+        }
+    }
+
+    pub fn try_parse_from<I, T>(args: I) -> Result<Cli, UsageError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let line = usage::parse::<Line, _, _>(args)?;
+        let Line { store: top, app, command } = line;
+        let mut global = Global { keymap: app.keymap, ascii: app.ascii, ..Global::default() };
+        let Some(command) = command else {
+            global.db = top.db;
+            global.demo = top.demo;
+            global.operator = top.operator;
+            global.socket = top.socket;
+            return Ok(Cli { global, command: None });
+        };
+        let name = command.name();
+        let app_only: Vec<&str> = [("--keymap", global.keymap.is_some()), ("--ascii", global.ascii)]
+            .into_iter()
+            .filter_map(|(o, given)| given.then_some(o))
+            .collect();
+        if let Some(o) = app_only.first() {
+            return Err(usage::wrong(&format!("{o} 只在打开程序时有用（不带子命令），{name} 不用它。请去掉 {o}。"), &name));
+        }
+        match command.store_args() {
+            Some(sub) => {
+                if !top.is_empty() && !sub.is_empty() {
+                    return Err(usage::wrong(
+                        &format!("数据库选项请只写在一处：{name} 的前面和后面都有（{}）。", top.given().join(" ")),
+                        &name,
+                    ));
+                }
+                let chosen = if sub.is_empty() { top } else { sub.clone() };
+                global.db = chosen.db;
+                global.demo = chosen.demo;
+                global.operator = chosen.operator;
+                global.socket = chosen.socket;
+            }
+            None => {
+                if let Command::Demo(d) = &command {
+                    global.db = d.db.clone().or(top.db.clone());
+                }
+                let unused: Vec<&str> =
+                    top.given().into_iter().filter(|o| !(*o == "--db" && matches!(command, Command::Demo(_)))).collect();
+                if let Some(o) = unused.first() {
+                    return Err(usage::wrong(&format!("{o} 对 {name} 没有用。请去掉 {o}。"), &name));
+                }
+            }
+        }
+        Ok(Cli { global, command: Some(command) })
+    }
 }
+
+/// Said when nothing gives the operator's name (status line, stderr).
+pub const NO_OPERATOR: &str = "不知道操作人是谁，保存记为“未知”。请用 --operator 姓名 启动，或设置环境变量 HUITOUKAN_OPERATOR";
 
 impl Global {
     /// The store this invocation works on.
@@ -72,12 +213,16 @@ impl Global {
             store: self.store_path(),
             spawn,
             idle_exit: crate::config::server_idle_exit(),
-            operator: self.operator.clone().or_else(|| std::env::var("HUITOUKAN_OPERATOR").ok()),
+            operator: self.operator(),
         }
     }
 
-    pub fn operator(&self) -> String {
-        self.operator.clone().filter(|s| !s.trim().is_empty()).unwrap_or_else(crate::model::login_user)
+    /// Who is recorded with every save: `--operator`, else `HUITOUKAN_OPERATOR`,
+    /// else the login name (the OS user database, else `USER`); `None` when
+    /// nothing gives a name.
+    pub fn operator(&self) -> Option<String> {
+        let given = self.operator.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        given.or_else(crate::model::operator_from_env)
     }
 }
 
@@ -122,7 +267,44 @@ pub fn open_backend(global: &Global, program: &str) -> anyhow::Result<Box<dyn cr
         return Ok(Box::new(client));
     }
     let store = open_store(global, program)?;
-    Ok(Box::new(crate::backend::Local::new(store, &global.operator())))
+    let who = global.operator().unwrap_or_else(|| {
+        eprintln!("{NO_OPERATOR}。");
+        crate::model::UNKNOWN_OPERATOR.to_string()
+    });
+    Ok(Box::new(crate::backend::Local::new(store, &who)))
+}
+
+impl Command {
+    /// As typed: `show`, `snapshot save`.
+    pub fn name(&self) -> String {
+        match self {
+            Command::Demo(_) => "demo".into(),
+            Command::Import(_) => "import".into(),
+            Command::Export(_) => "export".into(),
+            Command::Snapshot { command } => format!("snapshot {}", command.name()),
+            Command::Show(_) => "show".into(),
+            Command::Report(_) => "report".into(),
+            Command::Audit { command: audit::AuditCommand::Verify { .. } } => "audit verify".into(),
+            Command::Serve(_) => "serve".into(),
+            Command::Clerk { command } => format!("clerk {}", command.name()),
+        }
+    }
+
+    /// The store options this command takes; `None` when it opens no store
+    /// the ordinary way (`demo` has its own `--db`, `snapshot verify` reads only a file).
+    fn store_args(&self) -> Option<&StoreArgs> {
+        match self {
+            Command::Demo(_) => None,
+            Command::Import(a) => Some(&a.store),
+            Command::Export(a) => Some(&a.store),
+            Command::Snapshot { command } => command.store_args(),
+            Command::Show(a) => Some(&a.store),
+            Command::Report(a) => Some(&a.store),
+            Command::Audit { command: audit::AuditCommand::Verify { store } } => Some(store),
+            Command::Serve(a) => Some(&a.store),
+            Command::Clerk { command } => Some(command.store_args()),
+        }
+    }
 }
 
 /// Opens the store for a command-line tool or the app, with the Chinese

@@ -20,11 +20,13 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: super::StoreArgs,
     /// 只统计这个乡镇
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub township: Option<String>,
     /// 只统计这个村（与 --township 一起用）
-    #[arg(long, requires = "township")]
+    #[arg(long, requires = "township", value_name = "NAME")]
     pub village: Option<String>,
     /// 格式：text、csv 或 json
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -6,14 +6,16 @@ use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// 最后一个程序退出多少秒后停止（不填：一直运行，直到收到停止信号）
-    #[arg(long, value_name = "SECONDS")]
+    #[command(flatten)]
+    pub store: super::StoreArgs,
+    /// 最后一个程序退出多少秒后停止（不填：一直运行）
+    #[arg(long, value_name = "秒")]
     pub idle_exit: Option<u64>,
-    /// 套接字给其所在目录的用户组成员用（权限 0660，否则 0600 只有本人可用）
+    /// 套接字给用户组成员用（0660；不写：0600）
     #[arg(long)]
     pub group: bool,
-    /// 打开的采集表多少分钟没有动静就不再算“正在填写”
-    #[arg(long, value_name = "MINUTES", default_value_t = 15)]
+    /// 采集表多少分钟没有动静就不再算“正在填写”
+    #[arg(long, value_name = "分", default_value_t = 15)]
     pub lease_minutes: u64,
 }
 

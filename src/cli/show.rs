@@ -16,6 +16,8 @@ use serde_json::{json, Value as Json};
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
+    #[command(flatten)]
+    pub store: super::StoreArgs,
     /// 完整证件号码、其后4位以上数字、姓名或拼音首字母
     pub query: String,
     /// 输出JSON
@@ -101,17 +103,19 @@ fn state_text(s: &Summary) -> String {
     }
 }
 
-/// (heading, value) pairs.
-type Headed = Vec<(String, String)>;
+/// (heading, value) pairs; `None` is an empty field.
+type Headed = Vec<(String, Option<String>)>;
+
+/// How the text card shows an empty field (JSON has `null`).
+const EMPTY: &str = "（空）";
 
 /// Section A values and the card's answers as (heading, value), ID masked unless `full_id`.
 fn card_fields(lb: &LookBack, full_id: bool) -> (Headed, Headed) {
     let a = schema::section_fields(schema::Section::A)
         .map(|f| {
             let v = match (f.kind, lb.household.a.value(f.code)) {
-                (schema::Kind::IdNumber, Some(_)) => shown_id(&lb.household.a.id_number, full_id),
-                (_, Some(v)) => display_value(f, &v),
-                (_, None) => "（空）".to_string(),
+                (schema::Kind::IdNumber, Some(_)) => Some(shown_id(&lb.household.a.id_number, full_id)),
+                (_, v) => v.map(|v| display_value(f, &v)),
             };
             (f.heading(), v)
         })
@@ -119,7 +123,7 @@ fn card_fields(lb: &LookBack, full_id: bool) -> (Headed, Headed) {
     let answers = CARD_ANSWERS
         .iter()
         .filter_map(|c| Some((schema::field(c)?, lb.active_value(c)?)))
-        .map(|(f, v)| (f.heading(), display_value(f, &v)))
+        .map(|(f, v)| (f.heading(), Some(display_value(f, &v))))
         .collect();
     (a, answers)
 }
@@ -134,12 +138,13 @@ fn card_text(s: &Summary, lb: &LookBack, round: &Round, full_id: bool) -> String
         (None, None) => "还没有保存过".to_string(),
     };
     let mut lines: Vec<(String, String)> = vec![("乡镇（街道）/ 村".into(), format!("{} {}", s.place.township, s.place.village))];
-    lines.extend(a);
+    let text = |pairs: Headed| pairs.into_iter().map(|(k, v)| (k, v.unwrap_or_else(|| EMPTY.to_string())));
+    lines.extend(text(a));
     lines.push(("基础信息".into(), if s.verified { "已核实" } else { "未核实" }.into()));
     lines.push(("风险".into(), s.risk_label()));
     lines.push(("采集表".into(), state_text(s)));
     lines.push(("最后保存".into(), saved));
-    lines.extend(answers);
+    lines.extend(text(answers));
     let cols = lines.iter().map(|(k, _)| width(k)).max().unwrap_or(0);
     let mut out = format!("{}（{}）  {}\n", s.head, s.category_short(), round.name);
     for (k, v) in lines {
@@ -172,13 +177,13 @@ fn state_code(state: FormState) -> &'static str {
 }
 
 /// The card as JSON: `{ key, township, village, head, id_number, category,
-/// section_a: { "A1": "…", … }, verified, risk: { eliminated, month },
+/// section_a: { "A1": "…", "A8": null (empty), … }, verified, risk: { eliminated, month },
 /// state, state_label, errors, warnings, saved_by, saved_at, answers: { "D5": "…", … } }`.
 fn card_json(s: &Summary, lb: &LookBack, full_id: bool) -> Json {
     let (a, answers) = card_fields(lb, full_id);
     let code = |h: String| h.split_whitespace().next().unwrap_or_default().to_string();
-    let map = |pairs: Vec<(String, String)>| -> serde_json::Map<String, Json> {
-        pairs.into_iter().map(|(h, v)| (code(h), Json::String(v))).collect()
+    let map = |pairs: Headed| -> serde_json::Map<String, Json> {
+        pairs.into_iter().map(|(h, v)| (code(h), v.map_or(Json::Null, Json::String))).collect()
     };
     json!({
         "key": s.key,

@@ -9,11 +9,22 @@ use std::path::PathBuf;
 #[derive(Debug, Subcommand)]
 pub enum SnapshotCommand {
     /// 把整个数据库存成一个快照文件
-    Save { file: PathBuf },
+    Save {
+        #[command(flatten)]
+        store: super::StoreArgs,
+        /// 快照文件（新建，只有本人可读写）
+        file: PathBuf,
+    },
     /// 检查快照文件（不动数据库）
-    Verify { file: PathBuf },
+    Verify {
+        /// 快照文件
+        file: PathBuf,
+    },
     /// 用快照替换数据库（原数据库改名保留在旁边）
     Restore {
+        #[command(flatten)]
+        store: super::StoreArgs,
+        /// 快照文件（先检查，完好才恢复）
         file: PathBuf,
         /// 不再询问，直接恢复
         #[arg(long)]
@@ -21,9 +32,27 @@ pub enum SnapshotCommand {
     },
 }
 
+impl SnapshotCommand {
+    pub(super) fn name(&self) -> &'static str {
+        match self {
+            SnapshotCommand::Save { .. } => "save",
+            SnapshotCommand::Verify { .. } => "verify",
+            SnapshotCommand::Restore { .. } => "restore",
+        }
+    }
+
+    /// `verify` reads only the file.
+    pub(super) fn store_args(&self) -> Option<&super::StoreArgs> {
+        match self {
+            SnapshotCommand::Save { store, .. } | SnapshotCommand::Restore { store, .. } => Some(store),
+            SnapshotCommand::Verify { .. } => None,
+        }
+    }
+}
+
 pub fn run(global: &Global, cmd: &SnapshotCommand) -> anyhow::Result<i32> {
     match cmd {
-        SnapshotCommand::Save { file } => {
+        SnapshotCommand::Save { file, .. } => {
             let store = super::open_backend(global, "huitoukan snapshot save")?;
             let info = snapshot::save_via(&*store, file)?;
             println!("快照已保存到 {}（只有本人可读）\n  {}", file.display(), info.describe());
@@ -34,7 +63,7 @@ pub fn run(global: &Global, cmd: &SnapshotCommand) -> anyhow::Result<i32> {
             println!("快照完好：{}\n  {}", file.display(), info.describe());
             Ok(0)
         }
-        SnapshotCommand::Restore { file, yes } => restore(global, file, *yes),
+        SnapshotCommand::Restore { file, yes, .. } => restore(global, file, *yes),
     }
 }
 

@@ -13,9 +13,12 @@ pub struct Round {
     /// 统计调查时期, inclusive dates.
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
-    /// Income lines in 元 per person per year: monitoring floor, low-income line, lifted-household average.
+    /// Income lines in 元 per person per year: monitoring floor, low-income
+    /// line, lifted-household average. The C2 warnings say them; C2's
+    /// brackets are the notice's labels, which must agree (checked by
+    /// [`Round::c2_disagreement`] and its test).
     pub income_lines: [u32; 3],
-    /// Year the C2 income estimate is about.
+    /// Year the C2 income estimate is about (C2's question says it).
     pub income_year: u16,
     /// A planned elimination month more than this many months after the
     /// reference month is flagged.
@@ -51,6 +54,23 @@ impl Round {
     }
 }
 
+impl Round {
+    /// Where this round's income lines or year differ from what C2's
+    /// question and brackets say (they are the notice's fixed text), in
+    /// Chinese; `None` when they agree.
+    pub fn c2_disagreement(&self) -> Option<String> {
+        let c2 = super::schema::field("C2")?;
+        let labels = super::options::INCOME_BRACKET.labels;
+        let [floor, low, lifted] = self.income_lines;
+        let want = [format!("{floor}元以下"), format!("{floor}-{low}元"), format!("{low}-{lifted}元"), format!("{lifted}元以上")];
+        let brackets_agree = labels.len() == want.len() && labels.iter().zip(&want).all(|(l, w)| *l == w);
+        let year_agrees = c2.label.contains(&format!("{}年", self.income_year));
+        (!brackets_agree || !year_agrees).then(|| {
+            format!("本轮的收入线 {floor}/{low}/{lifted} 元或年份 {} 与采集表C2的选项（{}）不一致", self.income_year, labels.join("、"))
+        })
+    }
+}
+
 impl Default for Round {
     fn default() -> Self {
         Self::default_2021()
@@ -67,6 +87,23 @@ mod tests {
         assert_eq!(r.reference_month(), YearMonth::new(2021, 4).unwrap());
         assert_eq!(r.reference_label(), "2021年4月20日24时");
         assert_eq!(r.income_lines, [6000, 9000, 13500]);
+    }
+
+    #[test]
+    fn income_lines_and_year_are_what_c2_and_its_warnings_say() {
+        let r = Round::default();
+        assert_eq!(r.c2_disagreement(), None);
+        let other = Round { income_lines: [6500, 9500, 14000], ..Round::default() };
+        assert!(other.c2_disagreement().is_some_and(|m| m.contains("6500/9500/14000")));
+        let other_year = Round { income_year: 2022, ..Round::default() };
+        assert!(other_year.c2_disagreement().is_some());
+        // The C2 warnings say the round's lines, not a constant.
+        let rule = crate::form::rules::CROSS_RULES.iter().find(|c| c.id == "eliminated_low_income").unwrap();
+        assert!(rule.message_for(&r).contains("6000元以下"));
+        assert!(rule.message_for(&other).contains("6500元以下"));
+        for c in crate::form::rules::CROSS_RULES {
+            assert!(!c.message_for(&r).contains('{'), "{}: placeholder left: {}", c.id, c.message_for(&r));
+        }
     }
 
     #[test]

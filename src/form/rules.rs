@@ -84,7 +84,7 @@ pub fn validate(rec: &impl Record, round: &Round) -> Vec<Finding> {
     }
     for rule in CROSS_RULES {
         if (rule.applies)(rec, round) {
-            out.push(Finding::warning(rule.field, rule.id, rule.message));
+            out.push(Finding::warning(rule.field, rule.id, rule.message_for(round)));
         }
     }
     out
@@ -251,8 +251,18 @@ fn check_phones(f: &'static Field, names_code: &str, phones: &[String], rec: &im
 pub struct CrossRule {
     pub id: &'static str,
     pub field: &'static str,
+    /// The message; `{底线}` and `{脱贫户平均}` stand for the round's income
+    /// lines ([`Round::income_lines`] 0 and 2), see [`CrossRule::message_for`].
     pub message: &'static str,
     pub applies: fn(&dyn RecordDyn, &Round) -> bool,
+}
+
+impl CrossRule {
+    /// The message with the round's income lines filled in.
+    pub fn message_for(&self, round: &Round) -> String {
+        let [floor, _, lifted] = round.income_lines;
+        self.message.replace("{底线}", &floor.to_string()).replace("{脱贫户平均}", &lifted.to_string())
+    }
 }
 
 /// Object-safe view of [`Record`] for the rule table.
@@ -290,7 +300,7 @@ pub static CROSS_RULES: &[CrossRule] = &[
     CrossRule {
         id: "eliminated_low_income",
         field: "C2",
-        message: "已标注风险消除，但估计人均收入在6000元以下（低于监测底线），请核实",
+        message: "已标注风险消除，但估计人均收入在{底线}元以下（低于监测底线），请核实",
         applies: |r, _| eliminated(r) && is_choice(r, "C2", options::INCOME_BELOW_LINE),
     },
     CrossRule {
@@ -314,7 +324,7 @@ pub static CROSS_RULES: &[CrossRule] = &[
     CrossRule {
         id: "not_eliminated_high_income",
         field: "C2",
-        message: "风险未消除，但估计人均收入在13500元以上且不是严重困难户，请核实是否应标注风险消除",
+        message: "风险未消除，但估计人均收入在{脱贫户平均}元以上且不是严重困难户，请核实是否应标注风险消除",
         applies: |r, _| !eliminated(r) && is_choice(r, "C2", 3) && is_no(r, "C4"),
     },
 ];

@@ -268,7 +268,7 @@ fn write_xlsx(
         let place = &row.record.household.place;
         per_place.entry(place.township.clone()).or_default().entry(place.village.clone()).or_default().add(&row.summary);
         n += 1;
-        if n % 1000 == 0 {
+        if n.is_multiple_of(1000) {
             progress(n);
         }
     }

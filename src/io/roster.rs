@@ -491,7 +491,7 @@ fn check(rows: Rows, source: Source, place: String, round: &Round, progress: &mu
             Ok(ok) => roster.rows.push(ok),
             Err(mut problems) => roster.rejected.append(&mut problems),
         }
-        if roster.data_rows % 1000 == 0 {
+        if roster.data_rows.is_multiple_of(1000) {
             progress(roster.data_rows);
         }
     }

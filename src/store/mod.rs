@@ -446,18 +446,6 @@ impl Store {
         Ok((guard, tx))
     }
 
-    /// Replaces the round settings (audited against household 0).
-    pub fn set_round(&mut self, round: Round, who: &str) -> Result<()> {
-        {
-            let (_g, mut tx) = self.begin(who)?;
-            tx.audit(0, "round", format!("{:?}", self.round), format!("{round:?}"));
-            tx.put(K_ROUND.to_vec(), codec::encode(&round));
-            tx.commit()?;
-        }
-        self.round = round;
-        Ok(())
-    }
-
     // ----- reads -----
 
     /// Number of households in the store.
@@ -924,12 +912,6 @@ fn answer_changes(old: &LookBack, answers: &Answers) -> Vec<(&'static str, Strin
 /// that has ended, still holds.
 const LOCK_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
-/// Opens sled, catching the panics it raises on some damaged files. sled 0.34
-/// releases its file lock from a background thread some moments after the last
-/// handle is dropped (spacejam/sled#1234, #1289), so reopening a store this
-/// process just closed (a restore, a test) can find it briefly locked. Such a
-/// lock, or one left by a process that no longer runs, is waited for; a live
-/// other process is reported at once.
 /// Writes `writes` all-or-nothing without one big sled batch (see the
 /// module doc). On an error the old values are put back at once when
 /// possible; otherwise the next open (or reopen) does it.
@@ -1046,6 +1028,13 @@ fn decode_old(bytes: &[u8]) -> sled::Result<Option<&[u8]>> {
 }
 
 /// The one place sled is opened for a store (also when reopening after a failed write).
+///
+/// It catches the panics sled raises on some damaged files. sled 0.34
+/// releases its file lock from a background thread some moments after the last
+/// handle is dropped (spacejam/sled#1234, #1289), so reopening a store this
+/// process just closed (a restore, a test) can find it briefly locked. Such a
+/// lock, or one left by a process that no longer runs, is waited for; a live
+/// other process is reported at once.
 fn open_sled(path: &Path) -> Result<sled::Db> {
     let config = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500));
     // sled 0.34 can panic on some damaged files instead of returning an error.

@@ -154,8 +154,10 @@ impl App {
     /// Settings and keymap problems: the first in the status line, all on the help screen.
     pub fn warn(&mut self, warnings: Vec<String>) {
         if let Some(first) = warnings.first() {
+            let help =
+                super::footer::key_label(self, super::keymap::Mode::Browse, super::action::Action::Help).unwrap_or_else(|| "?".into());
             let more =
-                if warnings.len() > 1 { format!("（共{}条，按 ? 在帮助里查看）", warnings.len()) } else { String::new() };
+                if warnings.len() > 1 { format!("（共{}条，按 {help} 在帮助里查看）", warnings.len()) } else { String::new() };
             self.status = Some(Status { text: format!("{first}{more}"), error: true });
         }
         self.warnings.extend(warnings);
@@ -267,8 +269,8 @@ impl App {
 
     // ----- results from the loop -----
 
-    /// A load finished; returns follow-up effects.
-    pub fn loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
+    /// A load finished: its screen opens.
+    pub fn loaded(&mut self, loaded: Loaded) {
         match loaded {
             Loaded::Form(key, record, held_by) => {
                 let mut editor = Box::new(FormEditor::new(key, record, self.round.clone()));
@@ -291,7 +293,6 @@ impl App {
             }
             Loaded::Stats(title, report) => self.screens.push(Screen::Stats(StatsView::new(title, report))),
         }
-        Vec::new()
     }
 
     fn summary_of(&self, key: u64) -> Option<&Summary> {
@@ -514,19 +515,6 @@ pub fn handle_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
     }
-}
-
-/// Typed text (an input method commits characters one by one): to the
-/// find box or the form.
-pub fn input(app: &mut App, c: char) -> Vec<Effect> {
-    if let Some(Screen::Form(ed)) = app.screens.last_mut() {
-        return from_editor(ed.handle_key(KeyEvent::from(KeyCode::Char(c))));
-    }
-    let theme = app.theme;
-    if app.screens.is_empty() && app.find.as_mut().is_some_and(|f| f.editing && f.insert(&c.to_string(), &theme)) {
-        app.refresh_find();
-    }
-    Vec::new()
 }
 
 /// A bracketed paste: into the form, the find box, or a new store-wide find.

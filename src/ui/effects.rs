@@ -40,14 +40,20 @@ pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
     while let Some(effect) = queue.pop_front() {
         let more = match effect {
             Effect::OpenForm(key) => match b.open_form(key) {
-                Ok(o) => app.loaded(Loaded::Form(key, o.record, o.held_by)),
+                Ok(o) => {
+                    app.loaded(Loaded::Form(key, o.record, o.held_by));
+                    Vec::new()
+                }
                 Err(e) => {
                     app.error(e.to_string());
                     Vec::new()
                 }
             },
             Effect::Card(key) => match b.get(key) {
-                Ok(Some(lb)) => app.loaded(Loaded::Card(key, lb)),
+                Ok(Some(lb)) => {
+                    app.loaded(Loaded::Card(key, lb));
+                    Vec::new()
+                }
                 Ok(None) => {
                     app.error(missing(key));
                     Vec::new()
@@ -58,14 +64,20 @@ pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
                 }
             },
             Effect::History(key) => match b.history(key) {
-                Ok(entries) => app.loaded(Loaded::History(key, entries)),
+                Ok(entries) => {
+                    app.loaded(Loaded::History(key, entries));
+                    Vec::new()
+                }
                 Err(e) => {
                     app.error(e.to_string());
                     Vec::new()
                 }
             },
             Effect::Stats { title, scope } => match b.report(&scope) {
-                Ok(report) => app.loaded(Loaded::Stats(title, report)),
+                Ok(report) => {
+                    app.loaded(Loaded::Stats(title, report));
+                    Vec::new()
+                }
                 Err(e) => {
                     app.error(e.to_string());
                     Vec::new()

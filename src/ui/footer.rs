@@ -87,8 +87,14 @@ pub fn render_footer(f: &mut Frame, area: Rect, app: &App) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The message of the moment; on the browse screen without one, the full
-/// counts of the selected place (the narrow places pane shows only some).
+/// Rows a message may take: its own and, until the next key, two above it.
+pub const STATUS_MAX_ROWS: usize = 3;
+
+/// The message of the moment, wrapped to the width: a long one also covers
+/// the rows above `area` (the panes' bottom) until the next key, so nothing
+/// a clerk must read is cut at 80 columns. On the browse screen without a
+/// message, the full counts of the selected place (the narrow places pane
+/// shows only some).
 pub fn render_status(f: &mut Frame, area: Rect, app: &App) {
     let (line, style) = match &app.status {
         Some(s) => (s.text.clone(), if s.error { app.theme.error() } else { app.theme.ok() }),
@@ -101,7 +107,19 @@ pub fn render_status(f: &mut Frame, area: Rect, app: &App) {
         None if app.screens.is_empty() && app.find.is_none() => (place_counts(app), app.theme.dim()),
         None => return,
     };
-    f.render_widget(Span::styled(text::fit(&line, area.width as usize), style), area);
+    let cols = area.width as usize;
+    let max = STATUS_MAX_ROWS.min(area.y as usize + 1);
+    let mut lines = text::wrap(&line, cols);
+    if lines.len() > max {
+        // Only past three full rows (the help screen lists every warning).
+        let rest = lines.split_off(max - 1).concat();
+        lines.push(text::fit(&rest, cols));
+    }
+    let n = lines.len().max(1) as u16;
+    let top = Rect { y: area.y + 1 - n, height: n, ..area };
+    f.render_widget(ratatui::widgets::Clear, top);
+    let lines: Vec<Line> = lines.into_iter().map(|l| Line::from(Span::styled(l, style))).collect();
+    f.render_widget(Paragraph::new(lines), top);
 }
 
 /// `红寨村：27户 · 已提交6 · 草稿11（有错9）· 未填10 · 已核实12`

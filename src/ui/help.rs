@@ -56,8 +56,10 @@ impl Help {
     pub fn new(keymap: &Keymap, context: Mode, warnings: &[String]) -> Help {
         let mut lines = Vec::new();
         if !warnings.is_empty() {
-            lines.push((Kind::Heading, "设置和键位文件的问题（这些项没有生效）".to_string(), String::new()));
-            lines.extend(warnings.iter().map(|w| (Kind::Warning, w.clone(), String::new())));
+            lines.push((Kind::Heading, "启动时的提示（设置和键位文件里这些项没有生效）".to_string(), String::new()));
+            // Wrapped for the narrowest screen the app draws (80 columns less the border), never cut.
+            let cols = usize::from(super::view::MIN_COLS) - 2;
+            lines.extend(warnings.iter().flat_map(|w| text::wrap(w, cols)).map(|w| (Kind::Warning, w, String::new())));
             lines.push((Kind::Note, String::new(), String::new()));
         }
         for mode in order(context) {
@@ -70,11 +72,8 @@ impl Help {
             lines.push((Kind::Note, String::new(), String::new()));
         }
         let file = crate::paths::config_dir().join("keymap.toml");
-        lines.push((
-            Kind::Note,
-            format!("改键：在 {} 里写 \"按键\" = \"动作名\"（如 \"ctrl-s\" = \"save\"），", file.display()),
-            String::new(),
-        ));
+        let how = format!("改键：在 {} 里写 \"按键\" = \"动作名\"（如 \"ctrl-s\" = \"save\"），", file.display());
+        lines.extend(text::wrap(&how, usize::from(super::view::MIN_COLS) - 2).into_iter().map(|l| (Kind::Note, l, String::new())));
         lines.push((Kind::Note, "放在对应的 [组名] 下；或启动时加 --keymap 文件。没写的键保持默认。".to_string(), String::new()));
         let scroll = Scroll::new(lines.len());
         Help { lines, scroll }
@@ -146,5 +145,15 @@ mod tests {
     fn keymap_warnings_come_first() {
         let help = Help::new(&Keymap::shipped(), Mode::Browse, &["键位文件：不认识的按键“hyper-q”".to_string()]);
         assert_eq!(help.lines[1].0, Kind::Warning);
+    }
+
+    #[test]
+    fn a_long_warning_wraps_whole_at_80_columns() {
+        let long = format!("{}/config.toml：[backup] keep 应为份数（正整数），写的是 \"many\"，该项使用默认值", "/home/clerk".repeat(4));
+        let help = Help::new(&Keymap::shipped(), Mode::Browse, std::slice::from_ref(&long));
+        let warned: Vec<&String> = help.lines.iter().filter(|l| l.0 == Kind::Warning).map(|l| &l.1).collect();
+        assert!(warned.len() > 1, "{warned:?}");
+        assert!(warned.iter().all(|l| text::width(l) <= 78), "{warned:?}");
+        assert_eq!(warned.iter().map(|l| l.as_str()).collect::<String>().replace(' ', ""), long.replace(' ', ""));
     }
 }

@@ -288,11 +288,6 @@ impl Key {
     pub fn is_function_key(&self) -> bool {
         matches!(self.code, KeyCodeOrd::F(_))
     }
-
-    /// A printable character without ctrl/alt: in text fields it is text.
-    pub fn is_text(&self) -> bool {
-        matches!(self.code, KeyCodeOrd::Char(_)) && !self.ctrl && !self.alt
-    }
 }
 
 impl fmt::Display for Key {
@@ -345,7 +340,7 @@ impl Keymap {
         let warnings = match std::fs::read_to_string(&path) {
             Ok(text) => km.apply_toml(&text, &path.display().to_string()),
             Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => vec![format!("读不了键位文件 {}（{e}），使用默认键位", path.display())],
+            Err(e) => vec![format!("读不了键位文件 {}（{}），使用默认键位", path.display(), crate::io::file::describe(&e))],
         };
         (km, warnings)
     }
@@ -356,8 +351,8 @@ impl Keymap {
         let table: toml::Table = match text.parse() {
             Ok(t) => t,
             Err(e) => {
-                let msg = e.to_string().lines().next().unwrap_or_default().to_string();
-                return vec![format!("{source}：不是有效的TOML（{msg}），整个文件未使用，沿用默认键位")];
+                let at = crate::config::toml_error_line(text, &e);
+                return vec![format!("{source}：{at}不是有效的TOML写法（每行应是“按键 = 动作”），整个文件未使用，沿用默认键位")];
             }
         };
         for (mode_name, entries) in &table {

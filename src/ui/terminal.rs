@@ -126,13 +126,18 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
         .ok_or_else(|| anyhow::anyhow!("无法连接数据服务 {}", global.socket_path().display()))?;
     let (config, mut warnings) = crate::config::Config::load();
     warnings.extend(client.note());
+    warnings.extend(client.round().c2_disagreement().map(|m| format!("{m}，C2的提示可能与选项对不上，请报告维护人员")));
     let (keymap, keymap_warnings) = Keymap::load(global.keymap.as_deref());
     warnings.extend(keymap_warnings);
     let theme = Theme::new(global.ascii || config.ascii);
     eprint!("正在读取数据库 {} …", client.describe());
     let mut app = load(&client, keymap, theme)?;
     eprintln!();
+    // The server decides whose saves these are (the operator asked for, or the registered clerk).
     app.operator = client.access().who;
+    if global.operator().is_none() {
+        warnings.insert(0, crate::cli::NO_OPERATOR.to_string());
+    }
     app.demo = global.demo && global.db.is_none();
     app.warn(warnings);
     let hangup = Arc::new(AtomicBool::new(false));

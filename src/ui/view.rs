@@ -25,9 +25,11 @@ use ratatui::text::Span;
 use ratatui::widgets::Clear;
 use ratatui::Frame;
 
-/// Below this the layout is replaced by a one-line message.
-pub const MIN_COLS: u16 = 60;
-pub const MIN_ROWS: u16 = 16;
+/// Below this the layout is replaced by a message asking for a larger
+/// window: every screen is laid out for 80×24 and narrower would cut
+/// labels and columns a clerk needs.
+pub const MIN_COLS: u16 = 80;
+pub const MIN_ROWS: u16 = 24;
 
 /// Rows of content the panes show (for paging and scrolling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,9 +93,14 @@ pub fn heights(app: &App) -> Heights {
 }
 
 fn too_small(f: &mut Frame, area: Rect) {
-    let msg = format!("窗口太小（{}×{}）：请把终端放大到至少 {MIN_COLS}×{MIN_ROWS}", area.width, area.height);
-    let y = area.height / 2;
-    f.render_widget(Span::raw(text::fit(&msg, area.width as usize)), row(area, y));
+    let msg = format!(
+        "窗口太小（{}列×{}行）。请把终端窗口放大到至少 {MIN_COLS}列×{MIN_ROWS}行，放大后立即回到原来的画面。",
+        area.width, area.height
+    );
+    let lines: Vec<ratatui::text::Line> = text::wrap(&msg, area.width as usize).into_iter().map(ratatui::text::Line::from).collect();
+    let n = (lines.len() as u16).min(area.height);
+    let y = area.y + (area.height - n) / 2;
+    f.render_widget(ratatui::widgets::Paragraph::new(lines), Rect { y, height: n, ..area });
 }
 
 /// Draws the whole screen for the app's state.

@@ -44,10 +44,12 @@ pub fn press(app: &mut App, keys: &[&str]) -> Vec<Effect> {
     out
 }
 
-/// Types text the way an input method delivers it: one character at a time.
+/// Types text the way the terminal delivers what an input method commits:
+/// one key event per character, through the keymap like any key.
 pub fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
-        assert!(app::input(app, c).is_empty());
+        let ev = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c));
+        assert!(app::handle_key(app, ev).is_empty(), "typing {c:?} in {text:?} asked for an effect");
     }
 }
 

@@ -551,6 +551,19 @@ fn raw_child_entry() {
 #[test]
 fn identity_and_scope_come_from_the_kernel_not_the_client() {
     let server = Server::start(200);
+    if rustix::process::geteuid().is_root() {
+        // A socket only its owner may use: another login is told what to ask for.
+        use std::os::unix::process::CommandExt;
+        let out = Command::new(BIN)
+            .args(["show", "张", "--socket", server.socket.to_str().unwrap(), "--db", server.store.to_str().unwrap()])
+            .uid(65534)
+            .gid(65534)
+            .env("HUITOUKAN_CONFIG", "/nonexistent")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("没有权限连接数据服务") && err.contains("用户组"), "{err}");
+    }
     // Others may connect (the test opens the folder and socket to them).
     std::fs::set_permissions(server.socket.parent().unwrap(), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(&server.socket, std::fs::Permissions::from_mode(0o666)).unwrap();

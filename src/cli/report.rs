@@ -39,6 +39,10 @@ pub struct ReportArgs {
 /// Opens a store that must already exist: reading a mistyped path should say
 /// so, not create an empty store there.
 pub(super) fn open_existing(global: &Global, program: &str) -> anyhow::Result<Box<dyn Backend>> {
+    // A clerk on an office server cannot see the store's folder, only its server.
+    if let Some(client) = crate::server::Client::connect(global.connect(false))? {
+        return Ok(Box::new(client));
+    }
     let path = global.store_path();
     if !global.demo && !path.exists() {
         anyhow::bail!("数据库 {} 不存在。请用 --db 指定数据库目录，或先用 huitoukan import 导入名单。", path.display());

@@ -29,7 +29,7 @@ fn form_with_the_d7_editor() {
     let mut h = Harness::new(vec![section_a(2, "李四", None)]);
     h.press("2 2 2 1 2 1 3 1");
     h.monitor("赵六", "023-78865441");
-    h.press("1 tab 3 4 tab");
+    h.press("1 3 4 tab"); // D5 因病 moves on at once; D6 因残、缺劳动力
     h.type_text("户主李四2020年3月在县人民医院确诊尿毒症，每周透析两次，平均每月自付医药费约1200元；");
     h.paste("妻子在家照顾，无固定收入。\n儿子在外务工，月收入约2500元，");
     h.type_text("家庭主要收入来源为务工和低保。");

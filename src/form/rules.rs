@@ -177,12 +177,23 @@ fn check_field(f: &'static Field, rec: &impl Record, round: &Round, out: &mut Ve
                 let c = char_count(n);
                 if c > 20 {
                     out.push(Finding::error(f.code, "length", format!("责任人姓名“{n}”超过20个字")));
+                } else if !is_name(n) {
+                    out.push(Finding::error(
+                        f.code,
+                        "name_chars",
+                        format!("责任人姓名“{}”含有数字或符号，请只填姓名（少数民族姓名中间可用“·”）", n.trim()),
+                    ));
                 }
             }
         }
         (Kind::Phones { names }, Value::List(phones)) => check_phones(f, names, phones, rec, out),
         _ => out.push(wrong_kind()),
     }
+}
+
+/// A person's name: letters (汉字 or Latin) with `·` between parts, no digits or symbols.
+fn is_name(n: &str) -> bool {
+    n.trim().chars().all(|c| c.is_alphabetic() || matches!(c, '·' | '•' | '.' | '．' | ' '))
 }
 
 fn bad_option(f: &Field, opts: &OptionList) -> Finding {

@@ -1,4 +1,4 @@
-//! The editor's dialogs: leaving with unsaved text, correcting a section A
+//! The editor's dialogs: correcting a section A
 //! value, the branch switch, the submit checklist, reopening, and the B4
 //! water helper. A dialog sees keys before the form.
 
@@ -48,10 +48,6 @@ impl Checklist {
 }
 
 pub enum Dialog {
-    /// Back or quit while the current field holds unsaved changes.
-    Leave {
-        quit: bool,
-    },
     /// Correcting one section A value; `message` says why the last try was refused.
     Correct {
         input: FieldInput,
@@ -79,21 +75,6 @@ impl FormEditor {
     pub(super) fn dialog_action(&mut self, action: Action) -> Vec<FormEffect> {
         let Some(dialog) = self.dialog.take() else { return Vec::new() };
         match dialog {
-            Dialog::Leave { quit } => match action {
-                Action::Confirm => {
-                    let mut fx = vec![self.save_effect()];
-                    fx.push(if quit { FormEffect::Quit } else { FormEffect::Close });
-                    fx
-                }
-                Action::Cancel => {
-                    self.answers = self.saved.clone();
-                    self.enter(self.cursor);
-                    self.refresh();
-                    vec![if quit { FormEffect::Quit } else { FormEffect::Close }]
-                }
-                Action::Back => Vec::new(),
-                _ => self.keep(Dialog::Leave { quit }),
-            },
             Dialog::Correct { mut input, message } => match action {
                 Action::NextField => self.try_correct(input),
                 Action::Back => {
@@ -193,22 +174,16 @@ impl FormEditor {
 
     // ----- leaving -----
 
-    /// Back / quit: asks first when the current field holds unsaved changes.
+    /// Back / quit: like every other way out of a field, it saves what
+    /// changed first (the app stops the batch if that save fails, so the
+    /// form stays open with the text).
     pub(super) fn leave_form(&mut self, quit: bool) -> Vec<FormEffect> {
         let end = if quit { FormEffect::Quit } else { FormEffect::Close };
-        if quit && matches!(self.dialog, Some(Dialog::Leave { .. })) {
-            // Asked to quit twice: keep everything and go.
-            self.dialog = None;
-            return vec![self.save_effect(), end];
-        }
         self.dialog = None;
         self.sync();
-        if self.unsaved() {
-            self.dialog = Some(Dialog::Leave { quit });
-            Vec::new()
-        } else {
-            vec![end]
-        }
+        let mut fx = self.commit();
+        fx.push(end);
+        fx
     }
 
     // ----- correcting section A -----

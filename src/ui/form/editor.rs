@@ -138,11 +138,27 @@ impl FormEditor {
         self.findings = rules::validate(&self.view(), &self.round);
         // Text kept in a field that takes a month (typed, did not parse):
         // say what is wrong with it rather than "wrong kind".
-        for x in self.findings.iter_mut().filter(|x| x.rule == "kind") {
-            if let (Some(f), Some(Value::Text(s))) = (schema::field(x.code), self.answers.get(x.code)) {
-                if let Err(m) = rules::parse_input(f, s) {
-                    x.message = m;
+        for x in self.findings.iter_mut() {
+            match x.rule {
+                "kind" => {
+                    if let (Some(f), Some(Value::Text(s))) = (schema::field(x.code), self.answers.get(x.code)) {
+                        if let Err(m) = rules::parse_input(f, s) {
+                            x.message = m;
+                        }
+                    }
                 }
+                // Say which key takes the repeated tick off (the others stay).
+                "repeats_main" => {
+                    if let Some(schema::Kind::Multi { main, .. }) = schema::field(x.code).map(|f| f.kind) {
+                        if let Some(key) = match self.answers.get(main) {
+                            Some(Value::Choice(m)) => super::input::option_key(*m),
+                            _ => None,
+                        } {
+                            x.message.push_str(&format!("；在{}按{key}（或移到该项按空格）去掉这一勾，其他勾选不变", x.code));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }

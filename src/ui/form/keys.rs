@@ -44,8 +44,15 @@ impl FormEditor {
             Action::ClearField if self.read_only() => self.refuse_read_only(),
             Action::ClearField if self.field().is_prefilled() => self.refuse_section_a(),
             Action::ClearField => {
+                let had = self.input.value().is_some();
                 self.input.clear();
                 self.sync();
+                if had {
+                    let f = self.field();
+                    let what = if matches!(f.kind, crate::form::schema::Kind::Multi { .. }) { "全部勾选" } else { "内容" };
+                    self.notice =
+                        Some(Notice { tone: Tone::Info, text: format!("已清空{}的{what}，离开这一项即保存", f.code) });
+                }
                 Vec::new()
             }
             Action::NextHousehold | Action::PrevHousehold => {

@@ -476,17 +476,6 @@ impl FormEditor {
         let cols = width.saturating_sub(2) as usize;
         let dk = |a: Action| keys_label(keymap, Mode::Dialog, a);
         let (title, lines, cursor): (String, Vec<Line>, Option<(u16, u16)>) = match dialog {
-            Dialog::Leave { quit } => (
-                "还有没保存的修改".into(),
-                vec![
-                    Line::from(format!("{} {} 的修改还没有保存。", self.field().code, self.field().label)),
-                    Line::from(""),
-                    key_line(&dk(Action::Confirm), if *quit { "保存后退出" } else { "保存后返回" }, theme),
-                    key_line(&dk(Action::Cancel), "不保存，放弃这一项的修改", theme),
-                    key_line(&dk(Action::Back), "继续填写", theme),
-                ],
-                None,
-            ),
             Dialog::Correct { input, message } => self.correct_lines(input, message.as_deref(), theme, keymap, cols),
             Dialog::BranchSwitch { value, hidden } => {
                 let to = match value {
@@ -684,13 +673,19 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
                 .map(|i| {
                     let on = *selected == Some(i);
                     let label = opts.label(i).unwrap_or("?");
-                    (format!("{}{}.{label}", if on { "(*)" } else { "( )" }, i + 1), if on { theme.selected() } else { Style::default() })
+                    (
+                        format!("{}{}.{label}", if on { "(*)" } else { "( )" }, key_of(i)),
+                        if on { theme.selected() } else { Style::default() },
+                    )
                 })
                 .collect();
-            let tip =
-                if *yes_no { "按 1/y 或 2/n，选后自动到下一项" } else { "按序号，或输入开头的字/拼音首字母" };
+            let tip = if *yes_no {
+                "按 1/y 或 2/n，选后自动到下一项".to_string()
+            } else {
+                format!("按{}选定并到下一项，或输入开头的字/拼音首字母", list_keys(opts.len()))
+            };
             if tips {
-                items.push((tip.into(), theme.dim()));
+                items.push((tip, theme.dim()));
             }
             Drawn { lines: flow(items, cols), cursor: None, keep: 0 }
         }
@@ -698,24 +693,28 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
             let mut items: Vec<(String, Style)> = (0..opts.len() as u16)
                 .map(|i| {
                     let label = opts.label(i).unwrap_or("?");
-                    let mark = if *blocked == Some(i) {
-                        "[-]"
-                    } else if selected.contains(&i) {
-                        "[x]"
-                    } else {
-                        "[ ]"
+                    let on = selected.contains(&i);
+                    let main = *blocked == Some(i);
+                    // The main field's answer: `[-]` cannot be ticked; `[!]` is ticked and must come off.
+                    let mark = match (main, on) {
+                        (true, true) => "[!]",
+                        (true, false) => "[-]",
+                        (false, true) => "[x]",
+                        (false, false) => "[ ]",
                     };
                     let style = if i == *highlight {
                         theme.selected()
-                    } else if *blocked == Some(i) {
+                    } else if main && on {
+                        theme.error()
+                    } else if main {
                         theme.dim()
                     } else {
                         Style::default()
                     };
-                    (format!("{mark}{}.{label}", i + 1), style)
+                    (format!("{mark}{}.{label}", key_of(i)), style)
                 })
                 .collect();
-            items.push(("按序号勾选，或用左右方向键移动、空格勾选".into(), theme.dim()));
+            items.push((format!("按{}勾选或去掉，或用左右方向键移动、空格勾选", list_keys(opts.len())), theme.dim()));
             Drawn { lines: flow(items, cols), cursor: None, keep: 0 }
         }
         Input::Text { multiline, area } => {
@@ -736,7 +735,7 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
             }
             Drawn { lines, cursor: Some(cursor), keep: 0 }
         }
-        Input::Slots { areas, active } => {
+        Input::Slots { areas, active, .. } => {
             let label_cols = if names.is_empty() { 5 } else { 14 };
             let mut cursor = None;
             let lines = areas
@@ -761,6 +760,20 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
                 .collect();
             Drawn { lines, cursor, keep: 0 }
         }
+    }
+}
+
+/// The key shown before option `i`: `1`–`9`, `0`, `-`.
+fn key_of(i: u16) -> String {
+    super::input::option_key(i).map(String::from).unwrap_or_else(|| (i + 1).to_string())
+}
+
+/// "1–9、0、-" for a list of `n` options.
+fn list_keys(n: usize) -> String {
+    match n {
+        0..=9 => format!("1–{n}"),
+        10 => "1–9、0".into(),
+        _ => "1–9、0、-".into(),
     }
 }
 

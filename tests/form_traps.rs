@@ -1,0 +1,177 @@
+//! The traps of issue 14, each as keys → state through the keymap, as the
+//! app routes them: no key sequence gives another answer than the one the
+//! screen shows.
+
+mod form_support;
+
+use form_support::*;
+use huitoukan::form::Value;
+use huitoukan::ui::form::FormEffect;
+
+/// Tab until the cursor is on `code` (at most the whole form).
+fn go(h: &mut Harness, code: &str) {
+    for _ in 0..40 {
+        if h.ed.current() == code {
+            return;
+        }
+        h.press("tab");
+    }
+    panic!("never reached {code}, stuck at {}", h.ed.current());
+}
+
+fn not_eliminated() -> Harness {
+    Harness::new(vec![section_a(1, "张三", None)])
+}
+
+/// The editor box's option line for `label`, as drawn.
+fn option_line<'a>(screen: &'a str, label: &str) -> &'a str {
+    screen.lines().find(|l| l.contains(label) && (l.contains("[x]") || l.contains("[ ]") || l.contains("[!]"))).unwrap_or("")
+}
+
+#[test]
+fn trap1_every_checklist_key_toggles_at_once_and_the_screen_says_so() {
+    let mut h = not_eliminated();
+    go(&mut h, "D9");
+    // On the old editor `1` then `1 0` gave 扶志扶智 alone (11), 产业帮扶 dropped silently.
+    h.press("1");
+    assert_eq!(h.ed.answers().get("D9"), Some(&Value::Multi(vec![0])));
+    assert!(h.screen().contains("[x]1.产业帮扶"), "{}", h.screen());
+    h.press("0");
+    assert_eq!(h.ed.answers().get("D9"), Some(&Value::Multi(vec![0, 9])), "0 is the tenth, 产业帮扶 stays");
+    let screen = h.screen();
+    assert!(screen.contains("[x]0.综合保障"), "{screen}");
+    assert!(screen.contains("[x]1.产业帮扶"), "{screen}");
+    h.press("-");
+    assert_eq!(h.ed.answers().get("D9"), Some(&Value::Multi(vec![0, 9, 10])), "- is the eleventh");
+    h.press("1");
+    assert_eq!(h.ed.answers().get("D9"), Some(&Value::Multi(vec![9, 10])), "a second 1 takes the tick off again");
+    // Whatever the sequence, the answer is what the screen shows.
+    let screen = h.screen();
+    for (i, label) in ["产业帮扶", "综合保障", "扶志扶智"].iter().enumerate() {
+        let ticked = option_line(&screen, label).contains(&format!("[x]{}.{label}", ["1", "0", "-"][i]));
+        assert_eq!(ticked, i > 0, "{label}: {screen}");
+    }
+}
+
+#[test]
+fn trap2_a_tick_repeating_the_main_answer_comes_off_by_its_key_or_space() {
+    let mut h = not_eliminated();
+    go(&mut h, "D8");
+    h.press("3"); // D8 金融帮扶, on to D9
+    assert_eq!(h.ed.current(), "D9");
+    h.press("1 2 shift-tab");
+    assert_eq!(h.ed.current(), "D8");
+    h.press("1"); // D8 becomes 产业帮扶, already ticked in D9
+    assert_eq!(h.ed.current(), "D9");
+    let screen = h.screen();
+    assert!(screen.contains("[!]1.产业帮扶"), "the repeated tick is shown ticked and wrong: {screen}");
+    assert!(screen.contains("去掉这一勾"), "the message says how to take it off: {screen}");
+    h.press("1");
+    assert_eq!(h.ed.answers().get("D9"), Some(&Value::Multi(vec![1])), "its number takes it off, 就业帮扶 stays");
+    assert_eq!(h.ed.counts(), (0, 0), "no error left: the repeat is gone");
+    assert!(!h.screen().contains("[!]"), "{}", h.screen());
+    h.press("1");
+    assert_eq!(h.ed.answers().get("D9"), Some(&Value::Multi(vec![1])), "and it cannot be put back on");
+    // Space on the highlighted repeated tick takes it off too.
+    h.press("shift-tab 2");
+    assert_eq!(h.ed.current(), "D9");
+    assert!(h.screen().contains("[!]2.就业帮扶"), "{}", h.screen());
+    h.press("left right right space");
+    assert_eq!(h.ed.answers().get("D9"), None, "space took the repeated tick off");
+}
+
+#[test]
+fn trap2_clearing_a_checklist_says_it_cleared_every_tick() {
+    let mut h = not_eliminated();
+    go(&mut h, "D9");
+    h.press("1 2 ctrl-d");
+    assert_eq!(h.ed.answers().get("D9"), None);
+    let notice = h.ed.notice().unwrap_or_default().to_string();
+    assert!(notice.contains("全部勾选"), "{notice}");
+}
+
+#[test]
+fn trap3_every_option_key_of_a_single_choice_moves_on_at_once() {
+    for key in ["1", "2", "9", "0"] {
+        let mut h = not_eliminated();
+        go(&mut h, "D5"); // ten current risks
+        h.press(key);
+        assert_eq!(h.ed.current(), "D6", "{key} in a ten-option list");
+        let mut h = not_eliminated();
+        go(&mut h, "D8"); // eleven measures
+        h.press(key);
+        assert_eq!(h.ed.current(), "D9", "{key} in an eleven-option list");
+    }
+    let mut h = not_eliminated();
+    go(&mut h, "D8");
+    h.press("-");
+    assert_eq!(h.ed.answers().get("D8"), Some(&Value::Choice(10)));
+    assert_eq!(h.ed.current(), "D9");
+}
+
+#[test]
+fn trap4_a_phone_with_spaces_is_one_phone() {
+    let mut h = not_eliminated();
+    go(&mut h, "D1");
+    h.type_text("王五");
+    h.press("tab");
+    h.type_text("138 9654 1234");
+    assert_eq!(h.ed.answers().get("D2"), Some(&list(&["13896541234"])));
+    assert!(!h.screen().contains("无姓名"), "{}", h.screen());
+    h.press("ctrl-d");
+    h.type_text("139-1234-5678");
+    assert_eq!(h.ed.answers().get("D2"), Some(&list(&["13912345678"])));
+}
+
+#[test]
+fn trap4_a_seven_digit_landline_under_023_is_an_error() {
+    let mut h = not_eliminated();
+    go(&mut h, "D1");
+    h.type_text("王五");
+    h.press("tab");
+    h.type_text("023-7886544");
+    h.press("tab");
+    let stored = h.stored();
+    assert_eq!(stored.form.answers.get("D2"), Some(&list(&["023-7886544"])), "kept as typed");
+    let findings = stored.findings(h.store.round());
+    let d2: Vec<_> = findings.iter().filter(|f| f.code == "D2").collect();
+    assert!(d2.iter().any(|f| f.message.contains("8位")), "{d2:?}");
+    // Nor does any message suggest a 7-digit local number under 023.
+    h.press("shift-tab ctrl-d");
+    h.type_text("7886544");
+    h.press("tab");
+    let findings = h.stored().findings(h.store.round());
+    let d2: Vec<_> = findings.iter().filter(|f| f.code == "D2").map(|f| f.message.clone()).collect();
+    assert!(d2.iter().any(|m| m.contains("区号")) && !d2.iter().any(|m| m.contains("023-7886544")), "{d2:?}");
+}
+
+#[test]
+fn trap4_a_fourth_name_is_refused_not_glued_onto_the_third() {
+    let mut h = not_eliminated();
+    go(&mut h, "D1");
+    h.type_text("张三 李四 王五 赵六");
+    assert_eq!(h.ed.answers().get("D1"), Some(&list(&["张三", "李四", "王五"])));
+    assert!(h.ed.notice().unwrap_or_default().contains("最多"), "{:?}", h.ed.notice());
+}
+
+#[test]
+fn trap4_a_name_with_digits_is_an_error() {
+    let mut h = not_eliminated();
+    go(&mut h, "D1");
+    h.type_text("abc123");
+    h.press("tab");
+    let findings = h.stored().findings(h.store.round());
+    assert!(findings.iter().any(|f| f.code == "D1" && f.message.contains("abc123")), "{findings:?}");
+}
+
+#[test]
+fn trap5_esc_with_a_changed_field_saves_and_leaves() {
+    let mut h = not_eliminated();
+    go(&mut h, "D7");
+    h.type_text("正在输入的情况说明");
+    h.press("esc");
+    assert!(h.closed, "Esc leaves the form");
+    assert!(!h.ed.has_dialog());
+    assert_eq!(h.stored().form.answers.get("D7"), Some(&Value::Text("正在输入的情况说明".into())), "and saved the typing");
+    assert!(h.effects.iter().any(|e| matches!(e, FormEffect::SaveDraft { .. })));
+}

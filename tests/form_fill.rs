@@ -56,9 +56,12 @@ fn not_eliminated_household_with_2000_characters_is_submitted_as_typed() {
 
     h.press("ctrl-s");
     assert_eq!(h.stored().form.answers, expected, "Ctrl-S saves the field being typed too");
-    h.press("ctrl-t"); // no warnings: only section A is left to confirm
+    h.press("ctrl-t"); // no warnings: the review, section A not verified yet
     assert!(h.ed.has_dialog());
-    h.press("y enter");
+    h.press("enter");
+    assert_eq!(h.stored().form.state, FormState::Draft, "the review refuses while section A is not verified");
+    assert!(h.ed.notice().unwrap_or_default().contains("核实"), "{:?}", h.ed.notice());
+    h.press("ctrl-k enter"); // verified as its own act, then submitted
     assert!(h.errors.is_empty(), "{:?}", h.errors);
     let lb = h.stored();
     assert_eq!(lb.form.state, FormState::Submitted);
@@ -81,9 +84,12 @@ fn eliminated_household_is_submitted_as_typed() {
     assert_eq!(h.ed.current(), "D2");
     h.press("tab");
     assert_eq!(h.ed.current(), "D3", "the eliminated branch: D3, not D5");
-    h.press("1 tab"); // D3 产业帮扶: `1` waits for a possible `0`/`1`, Tab takes it
+    h.press("1"); // D3 产业帮扶, on to D4 at once
     h.press("2 7"); // D4 就业帮扶, 健康帮扶
-    h.press("ctrl-k ctrl-t"); // verify section A, submit: nothing to confirm
+    h.press("ctrl-k ctrl-t"); // verify section A, submit: the review
+    assert!(h.ed.has_dialog(), "the review before submitting");
+    assert_eq!(h.stored().form.state, FormState::Draft);
+    h.press("enter");
     assert!(h.errors.is_empty(), "{:?}", h.errors);
     let lb = h.stored();
     assert_eq!(lb.form.state, FormState::Submitted);
@@ -118,7 +124,7 @@ fn a_description_of_19_characters_is_refused_at_submit_and_kept_as_draft() {
     h.press("esc");
     h.press("end");
     h.type_text("元");
-    h.press("ctrl-t y enter");
+    h.press("ctrl-k ctrl-t enter");
     assert_eq!(h.stored().form.state, FormState::Submitted, "{:?}", h.errors);
 }
 
@@ -128,11 +134,11 @@ fn keystrokes_for_a_typical_not_eliminated_household() {
     let mut h = Harness::new(vec![section_a(4, "陈六", None), section_a(5, "周七", None)]);
     let d7 = hardship(60);
     fill_not_eliminated(&mut h, &d7);
-    h.press("ctrl-k ctrl-t");
+    h.press("ctrl-k ctrl-t enter"); // verify A, the review, its confirm key
     assert_eq!(h.stored().form.state, FormState::Submitted, "{:?}", h.errors);
     h.press("ctrl-n");
     assert_eq!(h.ed.key(), h.keys[1], "heads-down: the next household is open");
     // Keys besides typed text (D7, the name, the phone and the month are typed).
     eprintln!("keystrokes besides typed text: {}", h.keystrokes);
-    assert_eq!(h.keystrokes, 22);
+    assert_eq!(h.keystrokes, 23);
 }

@@ -219,7 +219,7 @@ fn moving_by_field_section_and_problem() {
 }
 
 #[test]
-fn warnings_must_each_be_confirmed_before_submitting() {
+fn warnings_are_shown_on_the_review_and_confirmed_by_its_one_key() {
     let mut h = Harness::new(vec![section_a(13, "韩五", None)]);
     h.press("2 2 2 1 1 2 1 2"); // C1 是: a warning
     h.monitor("王五", "13800001111");
@@ -229,12 +229,13 @@ fn warnings_must_each_be_confirmed_before_submitting() {
     h.type_text("202112");
     h.press("ctrl-k ctrl-t");
     assert!(h.ed.has_dialog());
-    h.press("enter"); // confirms the one warning
-    h.press("esc"); // ... but goes back instead of submitting
+    let screen = h.screen();
+    assert!(screen.contains("提C1 是"), "the warning is marked at its answer: {screen}");
+    assert!(screen.contains("以上1条提示已核实，正式提交"), "{screen}");
+    h.press("esc"); // goes back instead of submitting
     assert_eq!(h.stored().form.state, FormState::Draft);
-    h.press("ctrl-t y n"); // confirm, then take it back
-    h.press("enter"); // confirms again
-    h.press("enter"); // all confirmed: submit
+    assert!(!h.ed.has_dialog());
+    h.press("ctrl-t enter");
     let lb = h.stored();
     assert_eq!(lb.form.state, FormState::Submitted, "{:?}", h.errors);
     assert_eq!(lb.form.confirmed, ["new_four_kinds"]);

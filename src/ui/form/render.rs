@@ -389,6 +389,8 @@ impl FormEditor {
             (format!("错误 {errors}"), if errors > 0 { theme.error() } else { theme.ok() }),
             (if missing > 0 { format!("（未填 {missing}）") } else { String::new() }, theme.dim()),
             (format!(" 提示 {warnings}"), if warnings > 0 { theme.warning() } else { theme.ok() }),
+            // Not a warning to confirm but its own act: still counted where the clerk looks.
+            (if self.record.household.verified { String::new() } else { " A未核实".into() }, theme.warning()),
             ("   ".into(), theme.dim()),
         ];
         match &self.notice {
@@ -407,12 +409,13 @@ impl FormEditor {
         let wanted: Vec<(Action, &str)> = match &self.dialog {
             Some(Dialog::Correct { .. }) => vec![(Action::NextField, "确认更正"), (Action::ClearField, "清空"), (Action::Back, "取消")],
             Some(Dialog::Water(_)) => vec![(Action::NextField, "下一行"), (Action::PrevField, "上一行"), (Action::Back, "关闭")],
-            Some(Dialog::Checklist(list)) if list.blocking => {
+            Some(Dialog::Checklist(_)) => {
                 vec![(Action::Confirm, "跳到该项"), (Action::MoveDown, "下一条"), (Action::Back, "关闭")]
             }
-            Some(Dialog::Checklist(_)) => {
-                vec![(Action::Confirm, "确认/提交"), (Action::Cancel, "取消确认"), (Action::MoveDown, "下一条"), (Action::Back, "返回修改")]
+            Some(Dialog::Review) if !self.record.household.verified => {
+                vec![(Action::Verify, "核实A"), (Action::Confirm, "正式提交"), (Action::Back, "返回修改")]
             }
+            Some(Dialog::Review) => vec![(Action::Confirm, "正式提交"), (Action::Back, "返回修改")],
             Some(_) => vec![(Action::Confirm, "是"), (Action::Cancel, "否"), (Action::Back, "取消")],
             None if self.read_only() => {
                 vec![(Action::Reopen, "重新打开"), (Action::NextField, "下一项"), (Action::NextHousehold, "下一户"), (Action::Back, "返回")]
@@ -496,6 +499,7 @@ impl FormEditor {
                 ("A8更正会改变填写范围".into(), wrap_lines(lines, cols), None)
             }
             Dialog::Checklist(list) => self.checklist_lines(list, theme, cols, area.height.saturating_sub(6) as usize, &dk),
+            Dialog::Review => self.review_lines(theme, cols, &dk),
             Dialog::Reopen => (
                 "重新打开已提交的表".into(),
                 vec![
@@ -560,36 +564,22 @@ impl FormEditor {
         max_rows: usize,
         dk: &dyn Fn(Action) -> String,
     ) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
-        let done = list.items.iter().filter(|i| i.confirmed).count();
         let mut tail = vec![Line::from("")];
         // The selected line in full, since the list shows one line per item.
         let selected = &list.items[list.selected.min(list.items.len() - 1)];
         for r in wrap::wrap(&[format!("{} {}", selected.code, selected.message)], cols).into_iter().take(3) {
             tail.push(Line::from(Span::styled(r.text, theme.title())));
         }
-        let title = if list.blocking {
-            tail.push(key_line(&dk(Action::Confirm), "跳到选中的这一项去改", theme));
-            let first = |a| keymap_first(dk(a));
-            tail.push(key_line(&format!("{} {}", first(Action::MoveUp), first(Action::MoveDown)), "选择", theme));
-            format!("还有{}处错误，不能提交", list.items.len())
-        } else if list.all_confirmed() {
-            tail.push(key_line(&dk(Action::Confirm), "全部已确认：正式提交", theme));
-            tail.push(key_line(&dk(Action::Back), "返回修改", theme));
-            "提交前确认".into()
-        } else {
-            tail.push(key_line(&dk(Action::Confirm), "确认这一条（已核实，仍然如此）", theme));
-            tail.push(key_line(&dk(Action::Cancel), "取消确认", theme));
-            tail.push(key_line(&dk(Action::Back), "返回修改", theme));
-            format!("提交前请逐条确认（{done}/{}）", list.items.len())
-        };
+        tail.push(key_line(&dk(Action::Confirm), "跳到选中的这一项去改", theme));
+        let first = |a| keymap_first(dk(a));
+        tail.push(key_line(&format!("{} {}", first(Action::MoveUp), first(Action::MoveDown)), "选择", theme));
+        let title = format!("还有{}处错误，不能提交", list.items.len());
         let room = max_rows.saturating_sub(tail.len()).max(1);
         let start = list.selected.saturating_sub(room - 1).min(list.items.len().saturating_sub(room));
         let mut lines = Vec::new();
         for (k, item) in list.items.iter().enumerate().skip(start).take(room) {
             let (tag, style) = match item.kind {
                 ItemKind::Error => ("错", theme.error()),
-                ItemKind::Warning { .. } | ItemKind::Verify if item.confirmed => ("[x]", theme.ok()),
-                _ => ("[ ]", theme.warning()),
             };
             let sel = k == list.selected;
             let st = if sel { theme.selected() } else { Style::default() };
@@ -605,6 +595,71 @@ impl FormEditor {
         }
         lines.extend(tail);
         (title, lines, None)
+    }
+}
+
+impl FormEditor {
+    /// The review before submitting: every shown answer, section by section
+    /// (values as in the list, phones and ID numbers masked, D7 cut to a
+    /// line), each warning marked 提 at its field and spelled out below.
+    fn review_lines(&self, theme: &Theme, cols: usize, dk: &dyn Fn(Action) -> String) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
+        let mut lines = Vec::new();
+        let mut section = None;
+        let mut items: Vec<(String, Style)> = Vec::new();
+        for i in self.shown() {
+            let fd = &FIELDS[i];
+            if section != Some(fd.section) {
+                // One paragraph per section, its title first.
+                lines.extend(flow(std::mem::take(&mut items), cols));
+                section = Some(fd.section);
+                let title = match fd.section {
+                    Section::A if self.record.household.verified => "A（已核实）".to_string(),
+                    Section::A => "A（未核实）".to_string(),
+                    s => format!("{}：", s.title().split('.').next().unwrap_or_default()),
+                };
+                let style = if fd.section == Section::A && !self.record.household.verified { theme.warning() } else { theme.title() };
+                items.push((title, style));
+            }
+            let worst = self.findings_of(fd.code).map(|x| x.severity).min();
+            let (mark, style) = match worst {
+                Some(Severity::Error) => ("错", theme.error()),
+                Some(Severity::Warning) => ("提", theme.warning()),
+                None => ("", Style::default()),
+            };
+            let value = self.value_of(fd).map(|v| shown_value(fd, &v)).unwrap_or_else(|| "（空）".into());
+            let value = if matches!(fd.kind, Kind::LongText { .. }) {
+                let n = self.value_of(fd).map(|v| match v {
+                    Value::Text(s) => crate::form::value::char_count(&s),
+                    _ => 0,
+                });
+                format!("（{}字）{}", n.unwrap_or(0), text::fit(&value, cols.saturating_sub(12)))
+            } else {
+                value
+            };
+            items.push((format!("{mark}{} {value}", fd.code), style));
+        }
+        lines.extend(flow(items, cols));
+        let mut problems: Vec<_> = self.findings.iter().collect();
+        problems.sort_by_key(|f| (f.severity, schema::position(f.code)));
+        for p in problems {
+            let style = if p.severity == Severity::Error { theme.error() } else { theme.warning() };
+            for r in wrap::wrap(&[format!("{} {} {}", p.severity.label(), p.code, p.message)], cols) {
+                lines.push(spans_fit(vec![(r.text, style)], cols));
+            }
+        }
+        let warnings = self.findings.iter().filter(|f| f.severity == Severity::Warning).count();
+        if !self.record.household.verified {
+            lines.push(key_line(&dk(Action::Verify), "核对A1至A8与实际相符后，标为已核实（单独一步）", theme));
+        }
+        let confirm = if warnings > 0 {
+            format!("以上{warnings}条提示已核实，正式提交")
+        } else {
+            "核查无误，正式提交".to_string()
+        };
+        lines.push(key_line(&dk(Action::Confirm), &confirm, theme));
+        lines.push(key_line(&dk(Action::Back), "返回修改", theme));
+        let h = &self.record.household;
+        (format!("提交前核查一遍：{} {}{}", h.a.head, h.place.township, h.place.village), lines, None)
     }
 }
 

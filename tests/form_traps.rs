@@ -244,3 +244,70 @@ fn trap8_warnings_take_one_key_not_one_each_plus_a_final_one() {
     assert_eq!(lb.form.state, huitoukan::model::FormState::Submitted, "{:?}", h.errors);
     assert_eq!(lb.form.confirmed.len(), 3);
 }
+
+/// Three households of one village; the first two saved with their people.
+fn village_with_people() -> Harness {
+    let mut h = Harness::new(vec![section_a(1, "张三", None), section_a(2, "李四", None), section_a(3, "王二", None)]);
+    go(&mut h, "D1");
+    h.monitor("王五", "13800001111");
+    h.press("ctrl-n");
+    go(&mut h, "D1");
+    h.monitor("李娜", "13912345678");
+    h.press("ctrl-n");
+    go(&mut h, "D1");
+    h
+}
+
+#[test]
+fn d1_d2_offers_the_village_people_previous_first_and_one_digit_takes_name_and_phone() {
+    let mut h = village_with_people();
+    let screen = h.screen();
+    assert!(screen.contains("1 李娜 139****5678（上一户）"), "{screen}");
+    assert!(screen.contains("2 王五 138****1111（本村）"), "{screen}");
+    h.press("2");
+    assert_eq!(h.ed.answers().get("D1"), Some(&list(&["王五"])));
+    assert_eq!(h.ed.answers().get("D2"), Some(&list(&["13800001111"])));
+    assert_eq!(h.ed.current(), "D5", "past D2 in one key");
+    assert_eq!(h.stored().form.answers.get("D2"), Some(&list(&["13800001111"])), "saved on leaving");
+}
+
+#[test]
+fn d1_offers_narrow_as_the_clerk_types_by_hanzi_or_pinyin() {
+    let mut h = village_with_people();
+    h.type_text("w");
+    let screen = h.screen();
+    assert!(screen.contains("1 王五"), "{screen}");
+    assert!(!screen.contains("李娜"), "{screen}");
+    h.press("1");
+    assert_eq!(h.ed.answers().get("D1"), Some(&list(&["王五"])), "the typed w is replaced by the name");
+    assert_eq!(h.ed.answers().get("D2"), Some(&list(&["13800001111"])));
+    // A name nobody has: typing goes on as text, no offer.
+    let mut h = village_with_people();
+    h.type_text("赵");
+    assert!(!h.screen().contains("按数字填入"), "{}", h.screen());
+}
+
+#[test]
+fn a_phone_for_a_known_name_that_differs_is_a_warning() {
+    let mut h = village_with_people();
+    h.type_text("王五");
+    h.press("tab");
+    h.type_text("13700009999");
+    h.press("tab");
+    assert_eq!(h.ed.counts().1, 1, "one warning");
+    h.press("shift-tab");
+    let screen = h.screen();
+    assert!(screen.contains("138****1111不同"), "{screen}");
+}
+
+#[test]
+fn section_b_in_one_key_is_shown_and_saved() {
+    let mut h = not_eliminated();
+    h.press("ctrl-l");
+    assert_eq!(h.ed.current(), "C1");
+    let stored = h.stored().form.answers;
+    for (code, v) in [("B1", false), ("B2", false), ("B3", false), ("B4", true)] {
+        assert_eq!(stored.get(code), Some(&Value::Bool(v)), "{code}");
+    }
+    assert!(h.ed.notice().unwrap_or_default().contains("否、否、否、是"), "{:?}", h.ed.notice());
+}

@@ -89,6 +89,9 @@ actions! {
     /// Save and open the next household of the same list.
     NextHousehold = "next-household", "保存并打开下一户";
     PrevHousehold = "prev-household", "保存并打开上一户";
+    /// Section B in one key: the three guarantees and drinking water all
+    /// solved (B1–B3 否, B4 是), the answers shown at once.
+    BAllOk = "b-all-ok", "B部分一键填写：三保障和饮水安全均已解决（B1至B3否，B4是）";
     /// The B4 drinking-water helper.
     WaterHelper = "water-helper", "饮水安全计算器（B4）";
     /// Confirm in a dialog (yes).

@@ -99,6 +99,8 @@ pub struct App {
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub quit: bool,
+    /// Responsible people (D1/D2) learned from the records loaded and saved, offered at D1.
+    pub monitors: crate::ui::form::monitors::Directory,
 }
 
 impl App {
@@ -130,6 +132,7 @@ impl App {
             warnings: Vec::new(),
             size: (80, 24),
             quit: false,
+            monitors: Default::default(),
         };
         // Start in the first township's first village when there is one.
         if app.tree.townships.first().is_some_and(|t| !t.villages.is_empty()) {
@@ -263,7 +266,10 @@ impl App {
     pub fn loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
         match loaded {
             Loaded::Form(key, record) => {
-                let editor = Box::new(FormEditor::new(key, record, self.round.clone()));
+                self.monitors.learn(key, &record);
+                let offered = self.monitors.suggestions(key, &record.household.place);
+                let mut editor = Box::new(FormEditor::new(key, record, self.round.clone()));
+                editor.set_suggestions(offered);
                 match self.screens.last_mut() {
                     Some(Screen::Form(top)) => *top = editor,
                     _ => self.screens.push(Screen::Form(editor)),
@@ -285,6 +291,21 @@ impl App {
         Vec::new()
     }
 
+    /// The filled-in households of `place`'s township whose responsible
+    /// people are not learned yet (all of them the first time one of its
+    /// forms opens, then none: saves keep the directory current).
+    pub fn monitors_to_read(&mut self, place: &crate::model::Place) -> Vec<u64> {
+        if !self.monitors.needs(&place.township) {
+            return Vec::new();
+        }
+        self.monitors.mark_read(&place.township);
+        self.summaries
+            .iter()
+            .filter(|s| s.place.township == place.township && s.state != crate::model::FormState::Empty)
+            .map(|s| s.key)
+            .collect()
+    }
+
     fn summary_of(&self, key: u64) -> Option<&Summary> {
         self.summaries.binary_search_by_key(&key, |s| s.key).ok().map(|i| &self.summaries[i])
     }
@@ -300,7 +321,9 @@ impl App {
     /// record and the lists the new summary.
     pub fn form_saved(&mut self, record: Option<LookBack>, summary: Option<Summary>) {
         if let (Some(record), Some(ed)) = (record, self.editor()) {
-            ed.on_saved(record);
+            let key = ed.key();
+            ed.on_saved(record.clone());
+            self.monitors.saved(key, &record);
         }
         if let Some(s) = summary {
             self.refresh_summary(s);

@@ -39,7 +39,15 @@ pub fn run(store: &Store, app: &mut App, effects: Vec<Effect>) -> Outcome {
             Effect::OpenForm(key) | Effect::Card(key) => {
                 let form = matches!(effect, Effect::OpenForm(_));
                 match store.get(key) {
-                    Ok(Some(lb)) => app.loaded(if form { Loaded::Form(key, lb) } else { Loaded::Card(key, lb) }),
+                    Ok(Some(lb)) => {
+                        // D1/D2 offers: the village's records, read once.
+                        for k in if form { app.monitors_to_read(&lb.household.place) } else { Vec::new() } {
+                            if let Ok(Some(other)) = store.get(k) {
+                                app.monitors.learn(k, &other);
+                            }
+                        }
+                        app.loaded(if form { Loaded::Form(key, lb) } else { Loaded::Card(key, lb) })
+                    }
                     Ok(None) => {
                         app.error(missing(key));
                         Vec::new()

@@ -178,6 +178,26 @@ impl FieldInput {
         }
     }
 
+    /// The text of the slot being typed (names, phones), if this is a slot input.
+    pub fn active_slot_text(&self) -> Option<String> {
+        match &self.state {
+            Input::Slots { areas, active, .. } => Some(area_text(&areas[*active])),
+            _ => None,
+        }
+    }
+
+    /// Replaces the text of the slot being typed; returns its index.
+    pub fn set_active_slot(&mut self, text: &str) -> usize {
+        match &mut self.state {
+            Input::Slots { areas, active, overflow } => {
+                areas[*active] = text_area(text);
+                *overflow = false;
+                *active
+            }
+            _ => 0,
+        }
+    }
+
     /// Empties the input.
     pub fn clear(&mut self) {
         match &mut self.state {

@@ -62,6 +62,8 @@ impl FormEditor {
                 fx
             }
             Action::WaterHelper => self.open_water(),
+            Action::BAllOk if self.read_only() => self.refuse_read_only(),
+            Action::BAllOk => self.b_all_ok(),
             Action::Back => self.leave_form(false),
             _ => Vec::new(),
         }
@@ -83,6 +85,14 @@ impl FormEditor {
                 KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete => self.refuse_section_a(),
                 _ => Vec::new(),
             };
+        }
+        // A digit at D1 is never part of a name: it picks an offered person.
+        if let (crossterm::event::KeyCode::Char(c @ '1'..='9'), crate::form::schema::Kind::Names { .. }) = (key.code, self.field().kind) {
+            if key.modifiers.is_empty() || key.modifiers == crossterm::event::KeyModifiers::SHIFT {
+                if let Some(fx) = self.pick_monitor(c as usize - '0' as usize) {
+                    return fx;
+                }
+            }
         }
         let outcome = self.input.key(&key, self.wrap_width.get() as usize);
         self.sync();
@@ -119,6 +129,29 @@ impl FormEditor {
                 Vec::new()
             }
             Outcome::Changed | Outcome::Unchanged => Vec::new(),
+        }
+    }
+
+    /// B1–B3 否 and B4 是 in one key; from section A or B the cursor goes on to C1.
+    fn b_all_ok(&mut self) -> Vec<FormEffect> {
+        use crate::form::schema::Section;
+        use crate::form::Value;
+        self.sync();
+        for (code, v) in [("B1", false), ("B2", false), ("B3", false), ("B4", true)] {
+            self.answers.insert(code.into(), Value::Bool(v));
+            self.touched.insert(code);
+        }
+        let here = self.field().section;
+        if here == Section::B {
+            // The input on screen must show the new answer, not write back its old one.
+            self.enter(self.cursor);
+        }
+        self.refresh();
+        self.notice =
+            Some(Notice { tone: Tone::Ok, text: "已填B1至B4：否、否、否、是（三保障和饮水安全均已解决）".into() });
+        match self.first_of(Section::C) {
+            Some(c1) if here <= Section::B => self.goto(c1),
+            _ => self.commit(),
         }
     }
 

@@ -29,6 +29,7 @@ mod dialog;
 mod editor;
 mod input;
 mod keys;
+pub mod monitors;
 mod render;
 pub mod water;
 mod wrap;
@@ -87,6 +88,13 @@ impl FormEditor {
     /// unanswered or wrong field of sections B–D.
     pub fn new(key: u64, record: LookBack, round: Round) -> Self {
         FormEditor::open(key, record, round)
+    }
+
+    /// The responsible people to offer at D1 (from the village, the
+    /// township and the previous household).
+    pub fn set_suggestions(&mut self, suggestions: monitors::Suggestions) {
+        self.suggestions = suggestions;
+        self.refresh();
     }
 
     /// The store key of the household being edited.

@@ -293,6 +293,7 @@ impl FormEditor {
             }
             _ => input_body(&self.input, theme, cols, &self.text_scroll, &self.slot_names(), true),
         };
+        drawn.lines.extend(self.offer_lines(theme, cols));
         if let Some(c) = &mut drawn.cursor {
             c.1 += 1;
         }
@@ -301,6 +302,24 @@ impl FormEditor {
         let keep = message.len();
         lines.extend(message);
         Drawn { lines, cursor: drawn.cursor, keep }
+    }
+
+    /// At D1: the responsible people on offer for the slot being typed, a
+    /// digit each (name and phone go in together).
+    fn offer_lines(&self, theme: &Theme, cols: usize) -> Vec<Line<'static>> {
+        if !matches!(self.field().kind, Kind::Names { .. }) || self.read_only() {
+            return Vec::new();
+        }
+        let Some(typed) = self.input.active_slot_text() else { return Vec::new() };
+        let offered = self.suggestions.matching(&typed);
+        if offered.is_empty() {
+            return Vec::new();
+        }
+        let mut items = vec![("按数字填入（姓名和电话）：".to_string(), theme.dim())];
+        for (i, (m, origin)) in offered.iter().enumerate() {
+            items.push((format!("{} {} {}（{}）", i + 1, m.name, phone::mask(&m.phone), origin.label()), theme.key()));
+        }
+        flow(items, cols)
     }
 
     /// D1's names, shown beside D2's phones so each pair reads as one.
@@ -425,6 +444,9 @@ impl FormEditor {
                 if self.field().is_prefilled() {
                     v.push((Action::Verify, "核实A"));
                     v.push((Action::Correct, "更正"));
+                }
+                if self.field().section == Section::B {
+                    v.push((Action::BAllOk, "B全部已解决"));
                 }
                 if self.field().code == "B4" {
                     v.push((Action::WaterHelper, "饮水计算"));

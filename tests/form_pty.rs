@@ -53,6 +53,50 @@ impl Screen {
     }
 }
 
+/// The app on a one-household store in a pty, its form open on B1.
+fn open_form(db: &std::path::Path) -> Screen {
+    {
+        let store = Store::open(db).unwrap();
+        store.upsert_households(&[(place(), section_a(1, "张三", None))], WHO).unwrap();
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_huitoukan"));
+    cmd.arg("--db").arg(db).env("TERM", "xterm-256color").env("HUITOUKAN_OPERATOR", "pty");
+    let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
+    session.get_process_mut().set_window_size(80, 24).unwrap();
+    let mut s = Screen { session, text: String::new() };
+    assert!(s.wait_for("张", 0, 30), "the household list: {}", s.text);
+    let at = s.send("\r");
+    if !s.wait_for("医疗", at, 3) {
+        let at = s.send("\r");
+        assert!(s.wait_for("医疗", at, 10), "the form: {}", s.text);
+    }
+    s
+}
+
+#[test]
+fn sigkill_after_a_pause_in_typing_keeps_the_field_being_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let mut s = open_form(&db);
+    s.send("\x1b[6~\x1b[6~"); // PageDown twice: D1
+    let at = s.send("王五"); // typed, not left
+    assert!(s.wait_for("五", at, 10), "the name on screen: {}", s.text);
+    // A pause in typing (the app saves after 1.5 s), then a kill nothing can catch.
+    let at = s.text.len();
+    assert!(s.wait_for("已保存", at, 10), "the status line says it saved: {}", s.text);
+    let pid = s.session.get_process().pid().as_raw();
+    assert!(Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap().success());
+    let started = Instant::now();
+    while s.session.is_alive().unwrap_or(false) {
+        assert!(started.elapsed() < Duration::from_secs(20), "the app did not die");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let store = Store::open(&db).expect("the store opens again after a kill");
+    let key = store.summaries().unwrap()[0].key;
+    let a = store.get(key).unwrap().unwrap().form.answers;
+    assert_eq!(a.get("D1"), Some(&list(&["王五"])), "the field being typed survived SIGKILL");
+}
+
 #[test]
 fn sighup_keeps_every_field_left_and_the_one_being_typed() {
     let dir = tempfile::tempdir().unwrap();

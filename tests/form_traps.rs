@@ -311,3 +311,31 @@ fn section_b_in_one_key_is_shown_and_saved() {
     }
     assert!(h.ed.notice().unwrap_or_default().contains("否、否、否、是"), "{:?}", h.ed.notice());
 }
+
+#[test]
+fn trap7_the_field_being_typed_is_saved_after_a_pause_without_leaving_it() {
+    use std::time::{Duration, Instant};
+    let mut h = not_eliminated();
+    go(&mut h, "D7");
+    let t0 = Instant::now();
+    h.type_text("户主患慢性病长期服药");
+    assert!(h.ed.tick(t0).is_empty(), "typing has only just stopped");
+    assert!(h.ed.tick(t0 + Duration::from_millis(1000)).is_empty(), "a second is not a pause yet");
+    let fx = h.ed.tick(t0 + Duration::from_millis(1600));
+    assert!(matches!(&fx[..], [FormEffect::SaveDraft { .. }]), "{fx:?}");
+    h.run(fx);
+    assert_eq!(h.stored().form.answers.get("D7"), Some(&Value::Text("户主患慢性病长期服药".into())), "on disk: a kill now loses nothing");
+    assert_eq!(h.ed.current(), "D7", "still typing in the same field");
+    assert!(!h.ed.is_dirty());
+    assert!(h.ed.tick(t0 + Duration::from_millis(5000)).is_empty(), "nothing new: no second save");
+    // More typing, a key every 500 ms: no save while the keys keep coming.
+    let mut t = t0 + Duration::from_millis(5000);
+    for c in "每月自付".chars() {
+        h.type_text(&c.to_string());
+        t += Duration::from_millis(500);
+        assert!(h.ed.tick(t).is_empty());
+    }
+    let fx = h.ed.tick(t + Duration::from_millis(1600));
+    h.run(fx);
+    assert_eq!(h.stored().form.answers.get("D7"), Some(&Value::Text("户主患慢性病长期服药每月自付".into())));
+}

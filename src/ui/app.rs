@@ -393,6 +393,14 @@ impl App {
         Some(pos(sel)? > pos(gone)?)
     }
 
+    /// Time passing: the open form saves the field being typed after a pause.
+    pub fn tick(&mut self, now: std::time::Instant) -> Vec<Effect> {
+        match self.screens.last_mut() {
+            Some(Screen::Form(ed)) => ed.tick(now).into_iter().map(Effect::Form).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Every save that must run before the app goes away.
     pub fn pending_saves(&mut self) -> Vec<Effect> {
         self.screens

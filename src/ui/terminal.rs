@@ -209,6 +209,16 @@ fn event_loop(
                     schedule.taken(Instant::now());
                     break;
                 }
+                Ok(false) if input == Input::Idle => {
+                    // A pause in typing: the form saves the field being typed.
+                    let effects = app.tick(Instant::now());
+                    if !effects.is_empty() {
+                        if effects::run(store, app, effects).edited {
+                            schedule.edited();
+                        }
+                        break;
+                    }
+                }
                 Ok(false) => {}
                 Err(_) => return EXIT_TERMINAL_LOST,
             }

@@ -57,7 +57,14 @@ pub struct FormEditor {
     pub(super) text_scroll: Cell<usize>,
     /// Responsible people offered at D1.
     pub(super) suggestions: super::monitors::Suggestions,
+    /// Keys and pastes handled so far, and the count and time the last
+    /// [`FormEditor::tick`] saw: a pause in typing is a count that stands still.
+    pub(super) keys_seen: u64,
+    pub(super) quiet: Option<(u64, std::time::Instant)>,
 }
+
+/// After this long without a key, the field being typed is saved as a draft.
+pub const PAUSE_SAVE: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Answers without blanks and without section A codes, as the store keeps them.
 pub(super) fn stored_form(answers: &Answers) -> Answers {
@@ -89,6 +96,8 @@ impl FormEditor {
             scroll: Cell::new(0),
             text_scroll: Cell::new(0),
             suggestions: Default::default(),
+            keys_seen: 0,
+            quiet: None,
         };
         ed.refresh();
         let start = ed.first_problem_after(None, false).unwrap_or_else(|| ed.first_of(Section::B).unwrap_or(0));
@@ -419,6 +428,22 @@ impl FormEditor {
             self.enter(self.cursor);
         }
         self.refresh();
+    }
+
+    /// Time passing: once typing has paused for [`PAUSE_SAVE`], the whole
+    /// record with the field being typed is saved as a draft (not left, not
+    /// submitted), so a kill or power cut loses at most that pause.
+    pub(super) fn ticked(&mut self, now: std::time::Instant) -> Vec<FormEffect> {
+        match self.quiet {
+            Some((seen, since)) if seen == self.keys_seen => {
+                if now.saturating_duration_since(since) >= PAUSE_SAVE && self.dialog.is_none() && self.unsaved() {
+                    self.quiet = Some((seen, now));
+                    return vec![self.save_effect()];
+                }
+            }
+            _ => self.quiet = Some((self.keys_seen, now)),
+        }
+        Vec::new()
     }
 
     pub(super) fn failed(&mut self, message: String) {

@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 impl FormEditor {
     pub(super) fn on_action(&mut self, action: Action) -> Vec<FormEffect> {
+        self.keys_seen += 1;
         match action {
             Action::Quit => return self.leave_form(true),
             Action::Help | Action::Stats | Action::Noop => return Vec::new(),
@@ -73,6 +74,7 @@ impl FormEditor {
         if key.kind != KeyEventKind::Press {
             return Vec::new();
         }
+        self.keys_seen += 1;
         if self.dialog.is_some() {
             return self.dialog_key(&key);
         }
@@ -100,6 +102,7 @@ impl FormEditor {
     }
 
     pub(super) fn on_paste(&mut self, text: &str) -> Vec<FormEffect> {
+        self.keys_seen += 1;
         if self.dialog.is_some() {
             self.dialog_paste(text);
             return Vec::new();

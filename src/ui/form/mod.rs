@@ -34,7 +34,7 @@ mod render;
 pub mod water;
 mod wrap;
 
-pub use editor::FormEditor;
+pub use editor::{FormEditor, PAUSE_SAVE};
 
 use crate::form::{Round, Value};
 use crate::model::{Answers, LookBack};
@@ -119,6 +119,13 @@ impl FormEditor {
     /// Pasted text goes in as text; a newline in it never moves or submits.
     pub fn handle_paste(&mut self, text: &str) -> Vec<FormEffect> {
         self.on_paste(text)
+    }
+
+    /// Time passing (the loop calls this every wake-up, ~250 ms): after a
+    /// pause in typing ([`editor::PAUSE_SAVE`]) the field being typed is
+    /// saved as a draft. `now` comes in so tests drive time without sleeping.
+    pub fn tick(&mut self, now: std::time::Instant) -> Vec<FormEffect> {
+        self.ticked(now)
     }
 
     /// A store effect succeeded; `record` is what is now stored.

@@ -98,6 +98,37 @@ fn sigkill_after_a_pause_in_typing_keeps_the_field_being_typed() {
 }
 
 #[test]
+fn a_burst_of_2000_hanzi_without_bracketed_paste_is_all_on_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let mut s = open_form(&db);
+    s.send("\x1b[6~\x1b[6~\t\t\t\t"); // D1, then Tab to D2, D5, D6, D7
+    let text: String = "家庭困难情况说明户主患病".chars().cycle().take(1996).chain("结尾标记".chars()).collect();
+    assert_eq!(text.chars().count(), 2000);
+    // One write, as an input method or a terminal without bracketed paste sends it.
+    let started = Instant::now();
+    let at = s.send(&text);
+    // crossterm's default (mio) source read 1 KB per wake-up and waited for the
+    // next key: only 341 汉字 showed. The end of the text is drawn once all of it is in.
+    assert!(s.wait_for("尾", at, 20), "the end of the burst on screen: {}", &s.text[at..]);
+    eprintln!("2000 汉字 on screen {:.0?} after the write", started.elapsed());
+    let pid = s.session.get_process().pid().as_raw();
+    assert!(Command::new("kill").args(["-HUP", &pid.to_string()]).status().unwrap().success());
+    let started = Instant::now();
+    while s.session.is_alive().unwrap_or(false) {
+        assert!(started.elapsed() < Duration::from_secs(20), "the app did not exit on SIGHUP");
+        s.read();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let store = Store::open(&db).unwrap();
+    let key = store.summaries().unwrap()[0].key;
+    match store.get(key).unwrap().unwrap().form.answers.get("D7") {
+        Some(Value::Text(t)) => assert_eq!(t.chars().count(), 2000, "every character of the burst"),
+        other => panic!("D7: {other:?}"),
+    }
+}
+
+#[test]
 fn sighup_keeps_every_field_left_and_the_one_being_typed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");

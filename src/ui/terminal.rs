@@ -28,6 +28,14 @@ use std::time::{Duration, Instant};
 /// Exit status when the terminal went away (hang-up, lost tty).
 pub const EXIT_TERMINAL_LOST: i32 = 129;
 
+/// How long crossterm is asked to wait when the loop only wants what is
+/// there: its poll(2) source (feature `use-dev-tty`) reads nothing at all,
+/// not even what it has already parsed, when given a zero timeout.
+const POLL: Duration = Duration::from_millis(1);
+
+/// Longest the loop handles queued input before it draws a frame.
+const BURST_BUDGET: Duration = Duration::from_millis(200);
+
 /// Changes past which the summary cache is rewritten on start.
 const CACHE_REWRITE_AFTER: usize = 2_000;
 
@@ -199,7 +207,7 @@ fn event_loop(
             if input == Input::Lost {
                 return EXIT_TERMINAL_LOST;
             }
-            match event::poll(Duration::ZERO) {
+            match event::poll(POLL) {
                 Ok(true) => break,
                 Ok(false) if input == Input::Idle && schedule.due(Instant::now()) => {
                     match backup::take(store, schedule.policy()) {
@@ -223,12 +231,16 @@ fn event_loop(
                 Err(_) => return EXIT_TERMINAL_LOST,
             }
         }
-        // Handle what is queued before drawing again (held keys on a slow link).
-        for _ in 0..64 {
+        // Handle everything queued before drawing again (held keys on a slow
+        // link, a burst from an input method): it is all on screen in the next
+        // frame. Only a flood that takes longer than a frame's budget to
+        // handle is drawn in steps.
+        let started = Instant::now();
+        while started.elapsed() < BURST_BUDGET {
             if hangup.load(Ordering::Relaxed) || wait_input(0) == Input::Lost {
                 return EXIT_TERMINAL_LOST;
             }
-            if !event::poll(Duration::ZERO).unwrap_or(false) {
+            if !event::poll(POLL).unwrap_or(false) {
                 break;
             }
             let effects = match event::read() {

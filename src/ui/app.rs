@@ -464,6 +464,11 @@ pub fn handle_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
         }
         None => {
             if let KeyCode::Char(c) = ev.code {
+                let plain = !ev.modifiers.intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
+                if mode == Mode::Browse && plain && !c.is_control() && app.find.is_some() {
+                    // Focus on the results: a typed character goes back into the box, never nowhere.
+                    return input(app, c);
+                }
                 if mode == Mode::Browse && !c.is_control() {
                     let find = app.keymap.keys_for(Mode::Browse, Action::Find).first().map(|k| k.label()).unwrap_or_default();
                     let help = app.keymap.keys_for(Mode::Browse, Action::Help).first().map(|k| k.label()).unwrap_or_default();
@@ -482,8 +487,14 @@ pub fn input(app: &mut App, c: char) -> Vec<Effect> {
         return from_editor(ed.handle_key(KeyEvent::from(KeyCode::Char(c))));
     }
     let theme = app.theme;
-    if app.screens.is_empty() && app.find.as_mut().is_some_and(|f| f.editing && f.insert(&c.to_string(), &theme)) {
-        app.refresh_find();
+    if app.screens.is_empty() {
+        if let Some(f) = app.find.as_mut() {
+            // Typed with the focus on the results: back into the box (the list follows it).
+            f.editing = true;
+            if f.insert(&c.to_string(), &theme) {
+                app.refresh_find();
+            }
+        }
     }
     Vec::new()
 }
@@ -671,6 +682,12 @@ fn browse(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 Some(f) => f.editing = true,
                 None => open_find(app, wanted),
+            }
+        }
+        Action::ClearField if app.find.is_some() => {
+            let theme = app.theme;
+            if app.find.as_mut().is_some_and(|f| f.clear(&theme)) {
+                app.refresh_find();
             }
         }
         Action::FilterCategory | Action::FilterState | Action::FilterRisk | Action::ClearFilters => {

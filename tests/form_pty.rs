@@ -60,7 +60,8 @@ fn open_form(db: &std::path::Path) -> Screen {
         store.upsert_households(&[(place(), section_a(1, "张三", None))], WHO).unwrap();
     }
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_huitoukan"));
-    cmd.arg("--db").arg(db).env("TERM", "xterm-256color").env("HUITOUKAN_OPERATOR", "pty");
+    // The clerk's state file (where they left off) goes beside the store, not into the runner's home.
+    cmd.arg("--db").arg(db).env("TERM", "xterm-256color").env("HUITOUKAN_OPERATOR", "pty").env("HUITOUKAN_HOME", db.with_extension("home"));
     let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
     session.get_process_mut().set_window_size(80, 24).unwrap();
     let mut s = Screen { session, text: String::new() };
@@ -128,6 +129,56 @@ fn a_burst_of_2000_hanzi_without_bracketed_paste_is_all_on_screen() {
     }
 }
 
+/// Waits for the process to end, failing after 20 s.
+fn wait_exit(s: &mut Screen) {
+    let started = Instant::now();
+    while s.session.is_alive().unwrap_or(false) {
+        assert!(started.elapsed() < Duration::from_secs(20), "the app did not exit");
+        s.read();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_restart_opens_at_the_village_and_household_left_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    {
+        let store = Store::open(&db).unwrap();
+        let other = huitoukan::model::Place { township: "鹿角镇".into(), village: "泉水村".into() };
+        store
+            .upsert_households(
+                &[(place(), section_a(1, "张三", None)), (other.clone(), section_a(2, "赵甲", None)), (other, section_a(3, "钱乙", None))],
+                WHO,
+            )
+            .unwrap();
+    }
+    let spawn = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_huitoukan"));
+        cmd.arg("--db")
+            .arg(&db)
+            .env("TERM", "xterm-256color")
+            .env("HUITOUKAN_OPERATOR", "pty")
+            .env("HUITOUKAN_HOME", dir.path().join("home"));
+        let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
+        session.get_process_mut().set_window_size(80, 24).unwrap();
+        Screen { session, text: String::new() }
+    };
+    let mut s = spawn();
+    assert!(s.wait_for("户主", 0, 30), "{}", s.text);
+    // Villages sort by pinyin: 泉水村 (quan) before 石坪村 (shi); the first start is at 泉水村.
+    assert!(s.text.contains("泉水村"), "{}", s.text);
+    let at = s.send("j"); // down to 石坪村
+    assert!(s.wait_for("张", at, 10), "{}", &s.text[at..]);
+    s.send("q");
+    wait_exit(&mut s);
+    let mut s = spawn();
+    assert!(s.wait_for("张", 0, 30), "the restart opens at 石坪村 with 张三: {}", s.text);
+    assert!(!s.text.contains("赵"), "not at the first village: {}", s.text);
+    s.send("q");
+    wait_exit(&mut s);
+}
+
 #[test]
 fn sighup_keeps_every_field_left_and_the_one_being_typed() {
     let dir = tempfile::tempdir().unwrap();
@@ -137,7 +188,11 @@ fn sighup_keeps_every_field_left_and_the_one_being_typed() {
         store.upsert_households(&[(place(), section_a(1, "张三", None))], WHO).unwrap();
     }
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_huitoukan"));
-    cmd.arg("--db").arg(&db).env("TERM", "xterm-256color").env("HUITOUKAN_OPERATOR", "pty");
+    cmd.arg("--db")
+        .arg(&db)
+        .env("TERM", "xterm-256color")
+        .env("HUITOUKAN_OPERATOR", "pty")
+        .env("HUITOUKAN_HOME", db.with_extension("home"));
     let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
     session.get_process_mut().set_window_size(80, 24).unwrap();
     let mut s = Screen { session, text: String::new() };

@@ -24,7 +24,12 @@ struct Term {
 impl Term {
     fn start(args: &[&str], config: &std::path::Path) -> Term {
         let mut cmd = Command::new(BIN);
-        cmd.args(args).env("TERM", "xterm").env("HUITOUKAN_CONFIG", config).env("HUITOUKAN_OPERATOR", "pty-test").env_remove("NO_COLOR");
+        cmd.args(args)
+            .env("TERM", "xterm")
+            .env("HUITOUKAN_CONFIG", config)
+            .env("HUITOUKAN_HOME", config.with_extension("home"))
+            .env("HUITOUKAN_OPERATOR", "pty-test")
+            .env_remove("NO_COLOR");
         let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
         session.get_process_mut().set_window_size(80, 24).unwrap();
         Term { session, raw: String::new(), text: String::new() }

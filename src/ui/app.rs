@@ -393,6 +393,52 @@ impl App {
         Some(pos(sel)? > pos(gone)?)
     }
 
+    /// Where the clerk is: the place, the filters, the selected household.
+    pub fn resume_state(&self) -> crate::ui::resume::Resume {
+        let (t, v) = match self.places.sel {
+            PlaceSel::All => (None, None),
+            PlaceSel::Township(t) => (Some(t), None),
+            PlaceSel::Village(t, v) => (Some(t), Some(v)),
+        };
+        let township = t.and_then(|t| self.tree.townships.get(t));
+        crate::ui::resume::Resume {
+            township: township.map(|x| x.name.clone()),
+            village: v.and_then(|v| township?.villages.get(v)).map(|x| x.name.clone()),
+            category: self.filters.category,
+            state: self.filters.state.map(crate::ui::resume::state_label),
+            eliminated: self.filters.eliminated,
+            household: self.selected().map(|s| s.key),
+            on_households: self.focus == Focus::Households,
+        }
+    }
+
+    /// Goes back to a remembered place; names that no longer exist are skipped.
+    pub fn resume(&mut self, r: &crate::ui::resume::Resume) {
+        let t = r.township.as_ref().and_then(|name| self.tree.townships.iter().position(|x| &x.name == name));
+        let v = t.and_then(|t| r.village.as_ref().and_then(|name| self.tree.townships[t].villages.iter().position(|x| &x.name == name)));
+        self.places.sel = match (t, v) {
+            (Some(t), Some(v)) => PlaceSel::Village(t, v),
+            (Some(t), None) if r.village.is_none() => PlaceSel::Township(t),
+            (None, _) if r.township.is_none() => PlaceSel::All,
+            _ => self.places.sel,
+        };
+        self.filters =
+            Filters { category: r.category, state: r.state.as_deref().and_then(crate::ui::resume::state_of), eliminated: r.eliminated };
+        let height = self.heights();
+        self.places.keep_in_view(&self.tree, height.places);
+        self.list.rows.clear();
+        self.list.selected = 0;
+        self.list.offset = 0;
+        self.fill_list();
+        if let Some(pos) = r.household.and_then(|k| self.list.rows.iter().position(|&i| self.summaries[i as usize].key == k)) {
+            self.list.selected = pos;
+            self.list.keep_in_view(height.list);
+        }
+        if r.on_households && !self.list.rows.is_empty() {
+            self.focus = Focus::Households;
+        }
+    }
+
     /// Time passing: the open form saves the field being typed after a pause.
     pub fn tick(&mut self, now: std::time::Instant) -> Vec<Effect> {
         match self.screens.last_mut() {

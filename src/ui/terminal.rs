@@ -135,6 +135,10 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     app.operator = global.operator();
     app.demo = global.demo && global.db.is_none();
     app.warn(warnings);
+    // Where this clerk left off in this store (a missing or broken file: the first village).
+    if let Some(place) = super::resume::load_from(&super::resume::file(), store.path()) {
+        app.resume(&place);
+    }
     let hangup = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, Arc::clone(&hangup))
@@ -157,6 +161,7 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
         let code = event_loop(&mut session.terminal, &store, &mut app, &hangup, cache_due, &mut schedule);
         let pending = app.pending_saves();
         effects::run(&store, &mut app, pending);
+        let _ = super::resume::save_to(&super::resume::file(), store.path(), &app.resume_state());
         code
     };
     done.store(true, Ordering::Relaxed);
@@ -184,6 +189,7 @@ fn event_loop(
     mut cache_due: bool,
     schedule: &mut Schedule,
 ) -> i32 {
+    let mut remembered = app.resume_state();
     loop {
         if terminal.draw(|f| view::render(f, app)).is_err() {
             return EXIT_TERMINAL_LOST;
@@ -218,6 +224,12 @@ fn event_loop(
                     break;
                 }
                 Ok(false) if input == Input::Idle => {
+                    // The place, remembered when the clerk pauses (a kill loses at most the last moves).
+                    let place = app.resume_state();
+                    if place != remembered {
+                        let _ = super::resume::save_to(&super::resume::file(), store.path(), &place);
+                        remembered = place;
+                    }
                     // A pause in typing: the form saves the field being typed.
                     let effects = app.tick(Instant::now());
                     if !effects.is_empty() {

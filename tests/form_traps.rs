@@ -339,3 +339,14 @@ fn trap7_the_field_being_typed_is_saved_after_a_pause_without_leaving_it() {
     h.run(fx);
     assert_eq!(h.stored().form.answers.get("D7"), Some(&Value::Text("户主患慢性病长期服药每月自付".into())));
 }
+
+#[test]
+fn labels_use_the_width_of_a_wider_terminal() {
+    let h = not_eliminated();
+    let plain = huitoukan::ui::theme::Theme { ascii: false, color: false };
+    let wide = h.screen_at(100, 30, plain);
+    assert!(wide.contains("是否有6-16周岁适龄儿童或少年因贫失学辍学"), "{wide}");
+    assert!(wide.contains("是否为收入骤减、支出骤增的严重困难户"), "{wide}");
+    let narrow = h.screen_at(80, 24, plain);
+    assert!(narrow.contains("是否有6-16周岁适龄儿童或少年…"), "80 columns keep the value's room: {narrow}");
+}

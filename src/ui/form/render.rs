@@ -25,8 +25,18 @@ use tui_textarea::TextArea;
 
 /// Rows of D7's text in the editor.
 const LONG_TEXT_ROWS: u16 = 7;
-/// Columns of the label in the field list.
+/// Columns of the label in the field list at 80 columns (the least it gets).
 const LABEL_COLS: usize = 30;
+/// Columns the value keeps before the label grows into a wider terminal.
+const VALUE_COLS: usize = 41;
+
+/// The label column for a list `cols` wide: 30 at 80 columns, growing with
+/// the terminal until the longest label fits whole.
+fn label_cols(cols: usize) -> usize {
+    let longest = FIELDS.iter().map(|f| text::width(f.label)).max().unwrap_or(LABEL_COLS);
+    // marker, code, label, space, mark, space, value
+    cols.saturating_sub(1 + 4 + 1 + 2 + 1 + VALUE_COLS).clamp(LABEL_COLS, longest.max(LABEL_COLS))
+}
 
 /// Replaces `{action-name}` with the action's keys (`Ctrl-O`, `Ctrl-S/F2`).
 pub fn with_keys(text: &str, keymap: &Keymap, mode: Mode) -> String {
@@ -262,7 +272,7 @@ impl FormEditor {
             vec![
                 (if current { ">".into() } else { " ".into() }, base),
                 (format!("{:<4}", fd.code), base),
-                (text::pad(&text::fit(fd.label, LABEL_COLS), LABEL_COLS), base),
+                (text::pad(&text::fit(fd.label, label_cols(cols)), label_cols(cols)), base),
                 (" ".into(), base),
                 (mark.into(), if current { base } else { mark_style }),
                 (" ".into(), base),

@@ -350,3 +350,51 @@ fn labels_use_the_width_of_a_wider_terminal() {
     let narrow = h.screen_at(80, 24, plain);
     assert!(narrow.contains("是否有6-16周岁适龄儿童或少年…"), "80 columns keep the value's room: {narrow}");
 }
+
+#[test]
+fn trap8_confirmations_are_remembered_with_their_values_through_a_reopen() {
+    let mut h = not_eliminated();
+    h.press("2 2 2 1 1 4 2 2"); // C1 是 (new_four_kinds) and C2 13500元以上 (not_eliminated_high_income)
+    h.monitor("王五", "13800001111");
+    h.press("5 tab");
+    h.type_text("家中缺少劳动力，耕地大部分撂荒，老人年过八十需要照料。");
+    h.press("tab 9 tab");
+    h.type_text("202112");
+    h.press("ctrl-k ctrl-t enter");
+    let lb = h.stored();
+    assert_eq!(lb.form.state, huitoukan::model::FormState::Submitted, "{:?}", h.errors);
+    assert_eq!(lb.form.confirmations.len(), 2, "{:?}", lb.form.confirmations);
+    let c1 = lb.form.confirmations.iter().find(|c| c.rule == "not_eliminated_high_income").unwrap();
+    let codes: Vec<&str> = c1.values.iter().map(|(c, _)| c.as_str()).collect();
+    assert!(codes.contains(&"C2") && codes.contains(&"C4") && codes.contains(&"A8"), "what it depends on: {codes:?}");
+
+    // Reopened, nothing they depend on changed: the review says both were confirmed.
+    h.press("ctrl-o y");
+    assert_eq!(h.stored().form.confirmations.len(), 2, "kept through a reopen");
+    h.press("ctrl-t");
+    let screen = h.screen();
+    assert!(screen.contains("2条提示上次已确认、答案未变"), "{screen}");
+    h.press("esc");
+    go_back_to(&mut h, "C2");
+    h.press("3"); // C2 9000-13500元: the high-income warning is gone; new_four_kinds stays confirmed
+    h.press("ctrl-t");
+    let screen = h.screen();
+    assert!(screen.contains("1条提示上次已确认、答案未变"), "{screen}");
+    h.press("esc");
+    go_back_to(&mut h, "C1");
+    h.press("2 shift-tab 1"); // C1 否, back, 是 again: the same value, still covered
+    h.press("ctrl-t");
+    assert!(h.screen().contains("1条提示上次已确认、答案未变"), "{}", h.screen());
+    h.press("enter");
+    assert_eq!(h.stored().form.state, huitoukan::model::FormState::Submitted, "{:?}", h.errors);
+}
+
+fn go_back_to(h: &mut Harness, code: &str) {
+    for _ in 0..40 {
+        if h.ed.current() == code {
+            return;
+        }
+        h.press("shift-tab");
+    }
+    panic!("never reached {code}");
+}

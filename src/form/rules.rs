@@ -258,6 +258,35 @@ fn check_phones(f: &'static Field, names_code: &str, phones: &[String], rec: &im
     }
 }
 
+/// The fields whose values a finding depends on: its own field, and for a
+/// cross-field rule every field its predicate reads (found by running it on
+/// a record that notes what is read).
+pub fn depends_on(finding: &Finding, rec: &impl Record) -> Vec<&'static str> {
+    struct Noting<'a, R: Record> {
+        rec: &'a R,
+        read: std::cell::RefCell<Vec<String>>,
+    }
+    impl<R: Record> RecordDyn for Noting<'_, R> {
+        fn get(&self, code: &str) -> Option<Value> {
+            self.read.borrow_mut().push(code.to_string());
+            self.rec.value(code)
+        }
+    }
+    let mut codes = vec![finding.code];
+    if let Some(rule) = CROSS_RULES.iter().find(|r| r.id == finding.rule) {
+        let noting = Noting { rec, read: Default::default() };
+        (rule.applies)(&noting, &Round::default());
+        for c in noting.read.into_inner() {
+            if let Some(f) = schema::field(&c) {
+                codes.push(f.code);
+            }
+        }
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
 /// A cross-field warning: the predicate, the field it is shown at, and its message.
 pub struct CrossRule {
     pub id: &'static str,

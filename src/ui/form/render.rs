@@ -673,9 +673,20 @@ impl FormEditor {
         lines.extend(flow(items, cols));
         let mut problems: Vec<_> = self.findings.iter().collect();
         problems.sort_by_key(|f| (f.severity, schema::position(f.code)));
+        let mut fresh = 0;
         for p in problems {
-            let style = if p.severity == Severity::Error { theme.error() } else { theme.warning() };
-            for r in wrap::wrap(&[format!("{} {} {}", p.severity.label(), p.code, p.message)], cols) {
+            // A warning confirmed at the last submit for these very values says so.
+            let again = p.severity == Severity::Warning && self.record.form.confirmations.iter().any(|c| c.covers(p, &self.view()));
+            fresh += usize::from(p.severity == Severity::Warning && !again);
+            let style = if p.severity == Severity::Error {
+                theme.error()
+            } else if again {
+                theme.dim()
+            } else {
+                theme.warning()
+            };
+            let note = if again { "（上次已确认，相关答案未变）" } else { "" };
+            for r in wrap::wrap(&[format!("{} {} {}{note}", p.severity.label(), p.code, p.message)], cols) {
                 lines.push(spans_fit(vec![(r.text, style)], cols));
             }
         }
@@ -683,10 +694,11 @@ impl FormEditor {
         if !self.record.household.verified {
             lines.push(key_line(&dk(Action::Verify), "核对A1至A8与实际相符后，标为已核实（单独一步）", theme));
         }
-        let confirm = if warnings > 0 {
-            format!("以上{warnings}条提示已核实，正式提交")
-        } else {
-            "核查无误，正式提交".to_string()
+        let confirm = match (warnings, fresh) {
+            (0, _) => "核查无误，正式提交".to_string(),
+            (w, 0) => format!("{w}条提示上次已确认、答案未变，正式提交"),
+            (w, f) if f == w => format!("以上{w}条提示已核实，正式提交"),
+            (w, f) => format!("以上{w}条提示（新的{f}条）已核实，正式提交"),
         };
         lines.push(key_line(&dk(Action::Confirm), &confirm, theme));
         lines.push(key_line(&dk(Action::Back), "返回修改", theme));

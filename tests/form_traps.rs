@@ -398,3 +398,35 @@ fn go_back_to(h: &mut Harness, code: &str) {
     }
     panic!("never reached {code}");
 }
+
+#[test]
+fn in_field_keys_come_from_the_keymap_and_a_user_keymap_moves_them() {
+    use huitoukan::ui::action::Action;
+    use huitoukan::ui::keymap::{Key, Mode};
+    let km = huitoukan::ui::keymap::Keymap::shipped();
+    let bound = |mode: Mode, key: &str| km.action(mode, Key::parse(key).unwrap());
+    assert_eq!(bound(Mode::Choice, "0"), Some(Action::Option10));
+    assert_eq!(bound(Mode::Choice, "-"), Some(Action::Option11));
+    assert_eq!(bound(Mode::Choice, "y"), Some(Action::ChooseYes));
+    assert_eq!(bound(Mode::Choice, "space"), Some(Action::Toggle));
+    assert_eq!(bound(Mode::Choice, "tab"), Some(Action::NextField), "then [form]");
+    assert_eq!(bound(Mode::Text, "backspace"), Some(Action::DeleteBack));
+    assert_eq!(bound(Mode::Text, "ctrl-d"), Some(Action::ClearField), "then [form]");
+    assert_eq!(bound(Mode::Text, "a"), None, "characters are text");
+    // A clerk's keymap: 是/否 on j/k, the old digit 1 unbound.
+    let mut h = not_eliminated();
+    let warnings = h.keymap.apply_toml("[choice]\n\"j\" = \"choose-yes\"\n\"k\" = \"choose-no\"\n\"1\" = \"noop\"\n", "user");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(h.ed.current(), "B1");
+    h.press("1");
+    assert_eq!(h.ed.answers().get("B1"), None, "unbound by the clerk");
+    h.press("j k");
+    assert_eq!(h.ed.answers().get("B1"), Some(&Value::Bool(true)));
+    assert_eq!(h.ed.answers().get("B2"), Some(&Value::Bool(false)));
+    // The help lists them with the rest.
+    let help = huitoukan::ui::help::Help::new(&h.keymap, Mode::Choice, &[]);
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 40)).unwrap();
+    t.draw(|f| help.render(f, f.area(), &huitoukan::ui::theme::Theme { ascii: false, color: false })).unwrap();
+    let screen = screen_text(t.backend().buffer());
+    assert!(screen.contains("选择题里") && screen.contains("option-10") && screen.contains("choose-yes"), "{screen}");
+}

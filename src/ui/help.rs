@@ -31,7 +31,10 @@ pub struct Help {
 fn order(context: Mode) -> Vec<Mode> {
     let context = if context == Mode::Dialog { Mode::Form } else { context };
     let mut modes = vec![context];
-    for m in [Mode::Global, Mode::Browse, Mode::Find, Mode::Viewer, Mode::Form, Mode::Dialog] {
+    if matches!(context, Mode::Choice | Mode::Text) {
+        modes.push(Mode::Form);
+    }
+    for m in [Mode::Global, Mode::Browse, Mode::Find, Mode::Viewer, Mode::Form, Mode::Choice, Mode::Text, Mode::Dialog] {
         if !modes.contains(&m) {
             modes.push(m);
         }

@@ -105,7 +105,10 @@ impl FormEditor {
     /// The keymap mode for the next key: `Form`, or `Dialog` while a yes/no
     /// or list dialog is open (dialogs that take text keep `Form`).
     pub fn mode(&self) -> Mode {
-        self.dialog_mode()
+        match self.dialog_mode() {
+            Mode::Form if self.dialog.is_none() => self.field_mode(),
+            m => m,
+        }
     }
 
     pub fn handle_action(&mut self, action: Action) -> Vec<FormEffect> {

@@ -91,7 +91,7 @@ fn lands_on_the_first_question_and_keeps_answers_of_a_draft() {
     let m = Memory::new(rec);
     assert_eq!(m.ed.current(), "B2");
     assert!(!m.ed.is_dirty());
-    assert_eq!(m.ed.mode(), Mode::Form);
+    assert_eq!(m.ed.mode(), Mode::Choice, "B2 is a yes/no field: its keys come from [choice], then [form]");
 }
 
 #[test]

@@ -430,3 +430,21 @@ fn in_field_keys_come_from_the_keymap_and_a_user_keymap_moves_them() {
     let screen = screen_text(t.backend().buffer());
     assert!(screen.contains("选择题里") && screen.contains("option-10") && screen.contains("choose-yes"), "{screen}");
 }
+
+#[test]
+fn option_keys_shown_on_screen_follow_the_keymap() {
+    let mut h = not_eliminated();
+    let warnings = h.keymap.apply_toml("[choice]\n\"a\" = \"option-10\"\n\"0\" = \"noop\"\n", "user");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    go(&mut h, "D9");
+    let screen = h.screen();
+    assert!(screen.contains("[ ]a.综合保障"), "{screen}");
+    h.press("0");
+    assert_eq!(h.ed.answers().get("D9"), None, "0 unbound");
+    h.press("a");
+    assert_eq!(h.ed.answers().get("D9"), Some(&Value::Multi(vec![9])));
+    // The repeat message names the clerk's key too.
+    h.press("shift-tab a");
+    assert_eq!(h.ed.current(), "D9");
+    assert!(h.screen().contains("按a（或移到该项按空格）去掉这一勾"), "{}", h.screen());
+}

@@ -131,6 +131,26 @@ actions! {
     Cancel = "cancel", "取消";
 }
 
+impl Action {
+    /// The action that picks option `i` (0-based) of a list, for `i` < 11.
+    pub fn option(i: u16) -> Option<Action> {
+        const OPTIONS: [Action; 11] = [
+            Action::Option1,
+            Action::Option2,
+            Action::Option3,
+            Action::Option4,
+            Action::Option5,
+            Action::Option6,
+            Action::Option7,
+            Action::Option8,
+            Action::Option9,
+            Action::Option10,
+            Action::Option11,
+        ];
+        OPTIONS.get(i as usize).copied()
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

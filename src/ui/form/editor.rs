@@ -162,11 +162,12 @@ impl FormEditor {
                 // Say which key takes the repeated tick off (the others stay).
                 "repeats_main" => {
                     if let Some(schema::Kind::Multi { main, .. }) = schema::field(x.code).map(|f| f.kind) {
-                        if let Some(key) = match self.answers.get(main) {
-                            Some(Value::Choice(m)) => super::input::option_key(*m),
+                        if let Some(action) = match self.answers.get(main) {
+                            Some(Value::Choice(m)) => crate::ui::action::Action::option(*m),
                             _ => None,
                         } {
-                            x.message.push_str(&format!("；在{}按{key}（或移到该项按空格）去掉这一勾，其他勾选不变", x.code));
+                            // Keys named as {action} are filled in from the keymap when drawn.
+                            x.message.push_str(&format!("；在{}按{{{action}}}（或移到该项按{{toggle}}）去掉这一勾，其他勾选不变", x.code));
                         }
                     }
                 }

@@ -301,7 +301,7 @@ impl FormEditor {
                 let rows = wrap::wrap(&[v.replace('\n', " ")], cols);
                 Drawn { lines: rows.into_iter().take(LONG_TEXT_ROWS as usize).map(|r| Line::from(r.text)).collect(), cursor: None, keep: 0 }
             }
-            _ => input_body(&self.input, theme, cols, &self.text_scroll, &self.slot_names(), true),
+            _ => input_body(&self.input, theme, keymap, cols, &self.text_scroll, &self.slot_names(), true),
         };
         drawn.lines.extend(self.offer_lines(theme, cols));
         if let Some(c) = &mut drawn.cursor {
@@ -361,7 +361,7 @@ impl FormEditor {
             Some(first) => {
                 let style = if first.severity == Severity::Error { theme.error() } else { theme.warning() };
                 let more = if found.len() > 1 { format!("（另有{}条）", found.len() - 1) } else { String::new() };
-                let text = format!("{}：{}{more}", first.severity.label(), first.message);
+                let text = with_keys(&format!("{}：{}{more}", first.severity.label(), first.message), keymap, Mode::Choice);
                 wrap::wrap(&[text], cols).into_iter().take(2).map(|r| spans_fit(vec![(r.text, style)], cols)).collect()
             }
             None if fd.is_prefilled() && !self.read_only() => {
@@ -531,7 +531,7 @@ impl FormEditor {
                 ("A8更正会改变填写范围".into(), wrap_lines(lines, cols), None)
             }
             Dialog::Checklist(list) => self.checklist_lines(list, theme, cols, area.height.saturating_sub(6) as usize, &dk),
-            Dialog::Review => self.review_lines(theme, cols, &dk),
+            Dialog::Review => self.review_lines(theme, keymap, cols, &dk),
             Dialog::Reopen => (
                 "重新打开已提交的表".into(),
                 vec![
@@ -573,7 +573,7 @@ impl FormEditor {
         let old = self.record.household.a.value(fd.code).map(|v| rules::display_value(fd, &v)).unwrap_or_else(|| "（空）".into());
         let mut lines = vec![Line::from(format!("原值：{old}")), Line::from(Span::styled("新值：", theme.title()))];
         let top = lines.len() as u16;
-        let body = input_body(input, theme, cols, &self.text_scroll, &[], false);
+        let body = input_body(input, theme, keymap, cols, &self.text_scroll, &[], false);
         let cursor = body.cursor.map(|(x, y)| (x, y + top));
         lines.extend(body.lines);
         let k = |a| keys_label(keymap, Mode::Form, a);
@@ -634,7 +634,13 @@ impl FormEditor {
     /// The review before submitting: every shown answer, section by section
     /// (values as in the list, phones and ID numbers masked, D7 cut to a
     /// line), each warning marked 提 at its field and spelled out below.
-    fn review_lines(&self, theme: &Theme, cols: usize, dk: &dyn Fn(Action) -> String) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
+    fn review_lines(
+        &self,
+        theme: &Theme,
+        keymap: &Keymap,
+        cols: usize,
+        dk: &dyn Fn(Action) -> String,
+    ) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
         let mut lines = Vec::new();
         let mut section = None;
         let mut items: Vec<(String, Style)> = Vec::new();
@@ -686,7 +692,8 @@ impl FormEditor {
                 theme.warning()
             };
             let note = if again { "（上次已确认，相关答案未变）" } else { "" };
-            for r in wrap::wrap(&[format!("{} {} {}{note}", p.severity.label(), p.code, p.message)], cols) {
+            let message = with_keys(&p.message, keymap, Mode::Choice);
+            for r in wrap::wrap(&[format!("{} {} {message}{note}", p.severity.label(), p.code)], cols) {
                 lines.push(spans_fit(vec![(r.text, style)], cols));
             }
         }
@@ -764,7 +771,17 @@ fn wrap_lines(lines: Vec<Line<'static>>, cols: usize) -> Vec<Line<'static>> {
 }
 
 /// The lines of an input (choices, checklist, text, slots) and its cursor.
-fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usize>, names: &[String], tips: bool) -> Drawn<'static> {
+#[allow(clippy::too_many_arguments)]
+fn input_body(
+    input: &FieldInput,
+    theme: &Theme,
+    keymap: &Keymap,
+    cols: usize,
+    scroll: &Cell<usize>,
+    names: &[String],
+    tips: bool,
+) -> Drawn<'static> {
+    let key_of = |i: u16| key_of(keymap, i);
     match &input.state {
         Input::ReadOnly => Drawn { lines: Vec::new(), cursor: None, keep: 0 },
         Input::Choice { opts, yes_no, selected, .. } => {
@@ -779,9 +796,9 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
                 })
                 .collect();
             let tip = if *yes_no {
-                "按 1/y 或 2/n，选后自动到下一项".to_string()
+                with_keys("按 {option-1}/{choose-yes} 选“是”，{option-2}/{choose-no} 选“否”，选后自动到下一项", keymap, Mode::Choice)
             } else {
-                format!("按{}选定并到下一项，或输入开头的字/拼音首字母", list_keys(opts.len()))
+                "按选项前的键选定并到下一项，或输入开头的字/拼音首字母".to_string()
             };
             if tips {
                 items.push((tip, theme.dim()));
@@ -813,7 +830,10 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
                     (format!("{mark}{}.{label}", key_of(i)), style)
                 })
                 .collect();
-            items.push((format!("按{}勾选或去掉，或用左右方向键移动、空格勾选", list_keys(opts.len())), theme.dim()));
+            items.push((
+                with_keys("按选项前的键勾选或去掉，或用 {option-prev}/{option-next} 移动、{toggle} 勾选", keymap, Mode::Choice),
+                theme.dim(),
+            ));
             Drawn { lines: flow(items, cols), cursor: None, keep: 0 }
         }
         Input::Text { multiline, area } => {
@@ -862,18 +882,13 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
     }
 }
 
-/// The key shown before option `i`: `1`–`9`, `0`, `-`.
-fn key_of(i: u16) -> String {
-    super::input::option_key(i).map(String::from).unwrap_or_else(|| (i + 1).to_string())
-}
-
-/// "1–9、0、-" for a list of `n` options.
-fn list_keys(n: usize) -> String {
-    match n {
-        0..=9 => format!("1–{n}"),
-        10 => "1–9、0".into(),
-        _ => "1–9、0、-".into(),
-    }
+/// The key shown before option `i`: its `option-N` key in the keymap
+/// (`1`–`9`, `0`, `-` by default), or its number when unbound.
+fn key_of(keymap: &Keymap, i: u16) -> String {
+    Action::option(i)
+        .and_then(|a| keymap.keys_for(Mode::Choice, a).into_iter().find(|k| !k.ctrl && !k.alt && !k.is_function_key()))
+        .map(|k| k.label())
+        .unwrap_or_else(|| (i + 1).to_string())
 }
 
 fn water_lines(panel: &WaterPanel, theme: &Theme, keymap: &Keymap, cols: usize) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {

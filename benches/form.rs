@@ -13,6 +13,10 @@
 //! - `answer_and_save`: a yes/no answer that leaves the field, so the draft
 //!   is written (flushed) to the 22,000-household store before the redraw —
 //!   what a clerk waits for on every answer.
+//! - `burst_2000_in_d7` (group `form_burst_22000`): 2,000 汉字 arriving at
+//!   once without bracketed paste (an input method, a terminal pasting as
+//!   keys), handled key by key as the loop does and then drawn once: the
+//!   time from the burst arriving to all of it on screen. Target: one frame.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -132,6 +136,34 @@ fn form_benches(c: &mut Criterion) {
             yes = !yes;
             fx.key(&mut ed, char_key(if yes { '1' } else { '2' }));
             fx.press(&mut ed, "shift-tab");
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("form_burst_22000");
+    let burst: Vec<KeyEvent> = "家庭困难情况说明户主患病".chars().cycle().take(2000).map(char_key).collect();
+    g.bench_function("burst_2000_in_d7", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                // Not timed: an empty D7.
+                let mut ed = fx.editor();
+                fx.goto(&mut ed, "D7");
+                fx.press(&mut ed, "ctrl-d");
+                let started = std::time::Instant::now();
+                for ev in &burst {
+                    let effects = match fx.keymap.lookup(ed.mode(), ev) {
+                        Some(a) => ed.handle_action(a),
+                        None => ed.handle_key(*ev),
+                    };
+                    assert!(effects.is_empty(), "typing into D7 saves nothing until a pause");
+                }
+                let (theme, keymap) = (fx.theme, &fx.keymap);
+                fx.term.draw(|f| ed.render(f, f.area(), &theme, keymap)).expect("draw");
+                black_box(fx.term.backend());
+                total += started.elapsed();
+            }
+            total
         })
     });
     g.finish();

@@ -45,7 +45,7 @@ fn answers(counter: u64) -> Answers {
     put("D1", Value::List(vec!["王明".into()]));
     put("D2", Value::List(vec!["13812345678".into()]));
     put("D5", Value::Choice(0));
-    put("D7", Value::Text(format!("counter={counter:08} 户主患慢性病，每月自付医药费约六百元，收入主要靠务工。")));
+    put("D7", Value::Text(format!("counter={counter:012} 户主患慢性病，每月自付医药费约六百元，收入主要靠务工。")));
     put("D8", Value::Choice(6));
     put("D10", Value::Month(YearMonth::new(2021, 12).expect("month")));
     a
@@ -53,7 +53,7 @@ fn answers(counter: u64) -> Answers {
 
 fn counter_of(a: &Answers) -> Option<u64> {
     match a.get("D7") {
-        Some(Value::Text(t)) => t.strip_prefix("counter=")?.get(..8)?.parse().ok(),
+        Some(Value::Text(t)) => t.strip_prefix("counter=")?.get(..12)?.parse().ok(),
         _ => None,
     }
 }
@@ -108,7 +108,8 @@ fn clerk(socket: &Path, id: usize, keys: Vec<u64>, deadline: Instant, names: Vec
                 counter += 1;
                 let now = c.get(key).ok().flatten().map(|lb| lb.form.answers).unwrap_or(base);
                 let started = Instant::now();
-                let submit = rng.below(20) == 0;
+                // Only a not-eliminated household's form is complete with these answers.
+                let submit = rng.below(20) == 0 && opened.record.household.a.eliminated.is_none();
                 let r = if submit {
                     c.submit(key, Some(&now), &answers(counter), &[])
                 } else {

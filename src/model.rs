@@ -140,7 +140,8 @@ impl FormState {
 /// Answers to sections B–D, by field code.
 pub type Answers = BTreeMap<String, Value>;
 
-/// One household's look-back form record.
+/// One household's look-back form record (stored as format version 2;
+/// version 1 had no `confirmations`, see [`FormRecordV1`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FormRecord {
     pub answers: Answers,
@@ -149,6 +150,54 @@ pub struct FormRecord {
     pub saved_at: Option<Timestamp>,
     /// Rule ids of the warnings the clerk confirmed at submit.
     pub confirmed: Vec<String>,
+    /// The warnings confirmed at the last submit, each with the values it
+    /// was confirmed for: kept through a reopen and drafts, so the review
+    /// can tell a warning already confirmed for these very answers from a new one.
+    pub confirmations: Vec<Confirmation>,
+}
+
+/// A warning the clerk confirmed, and the values of every field it depends on then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub rule: String,
+    pub code: String,
+    pub values: Vec<(String, Option<Value>)>,
+}
+
+impl Confirmation {
+    /// The confirmation of `finding` for the record as it stands.
+    pub fn of(finding: &Finding, rec: &impl Record) -> Confirmation {
+        let values = crate::form::rules::depends_on(finding, rec).into_iter().map(|c| (c.to_string(), rec.value(c))).collect();
+        Confirmation { rule: finding.rule.to_string(), code: finding.code.to_string(), values }
+    }
+
+    /// Whether this confirms `finding` with every value it depends on unchanged.
+    pub fn covers(&self, finding: &Finding, rec: &impl Record) -> bool {
+        self.rule == finding.rule && self.code == finding.code && self.values.iter().all(|(c, v)| rec.value(c) == *v)
+    }
+}
+
+/// [`FormRecord`] as format version 1 wrote it (decoded from old stores).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FormRecordV1 {
+    pub answers: Answers,
+    pub state: FormState,
+    pub saved_by: Option<String>,
+    pub saved_at: Option<Timestamp>,
+    pub confirmed: Vec<String>,
+}
+
+impl From<FormRecordV1> for FormRecord {
+    fn from(v: FormRecordV1) -> FormRecord {
+        FormRecord {
+            answers: v.answers,
+            state: v.state,
+            saved_by: v.saved_by,
+            saved_at: v.saved_at,
+            confirmed: v.confirmed,
+            confirmations: Vec::new(),
+        }
+    }
 }
 
 /// A household with its form: what validation, the editor and exports read.

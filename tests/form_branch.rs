@@ -93,9 +93,9 @@ fn flipping_a8_mid_entry_lists_the_hidden_answers_and_clears_them_only_when_agre
     }
 
     // The new branch is filled and submitted as usual.
-    h.press("shift-tab 3 tab"); // D3 金融帮扶 (3 cannot start a two-digit number of 11)
+    h.press("shift-tab 3"); // D3 金融帮扶, on to D4
     assert_eq!(h.ed.current(), "D4");
-    h.press("ctrl-k ctrl-t");
+    h.press("ctrl-k ctrl-t enter");
     let lb = h.stored();
     assert_eq!(lb.form.state, huitoukan::model::FormState::Submitted, "{:?}", h.errors);
     assert_eq!(lb.form.answers.get("D3"), Some(&Value::Choice(2)));

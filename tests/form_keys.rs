@@ -1,5 +1,5 @@
 //! The editor's behaviour key by key: saving on leaving, pastes, input
-//! methods, leaving with unsaved text, read-only after submit, section A,
+//! methods, leaving with unsaved text (saved), read-only after submit, section A,
 //! heads-down, moving around, and never panicking.
 
 mod form_support;
@@ -93,7 +93,7 @@ fn input_method_text_counts_as_characters() {
 }
 
 #[test]
-fn leaving_with_unsaved_text_asks_first() {
+fn leaving_with_unsaved_text_saves_it_like_every_other_way_out() {
     // A name typed into D1, not yet left.
     let typing = |n: u32| {
         let mut h = Harness::new(vec![section_a(n, "陈六", None)]);
@@ -103,21 +103,12 @@ fn leaving_with_unsaved_text_asks_first() {
     };
     let mut h = typing(4);
     h.press("esc");
-    assert!(h.ed.has_dialog() && !h.closed);
-    h.press("esc"); // keep typing
-    assert!(!h.ed.has_dialog() && !h.closed);
-    h.press("esc n"); // leave without saving
-    assert!(h.closed);
-    assert!(!h.stored().form.answers.contains_key("D1"));
-
-    let mut h = typing(5);
-    h.press("esc y");
-    assert!(h.closed);
+    assert!(h.closed && !h.ed.has_dialog(), "no question");
     assert_eq!(h.stored().form.answers.get("D1"), Some(&list(&["王五"])));
 
-    // Quit twice: saved, then quit. Nothing unsaved: no question.
+    // Quit: saved, then quit.
     let mut h = typing(6);
-    h.press("ctrl-q ctrl-q");
+    h.press("ctrl-q");
     assert!(h.quit);
     assert_eq!(h.stored().form.answers.get("D1"), Some(&list(&["王五"])));
     let mut h = Harness::new(vec![section_a(7, "郑九", None)]);
@@ -228,7 +219,7 @@ fn moving_by_field_section_and_problem() {
 }
 
 #[test]
-fn warnings_must_each_be_confirmed_before_submitting() {
+fn warnings_are_shown_on_the_review_and_confirmed_by_its_one_key() {
     let mut h = Harness::new(vec![section_a(13, "韩五", None)]);
     h.press("2 2 2 1 1 2 1 2"); // C1 是: a warning
     h.monitor("王五", "13800001111");
@@ -238,12 +229,13 @@ fn warnings_must_each_be_confirmed_before_submitting() {
     h.type_text("202112");
     h.press("ctrl-k ctrl-t");
     assert!(h.ed.has_dialog());
-    h.press("enter"); // confirms the one warning
-    h.press("esc"); // ... but goes back instead of submitting
+    let screen = h.screen();
+    assert!(screen.contains("提C1 是"), "the warning is marked at its answer: {screen}");
+    assert!(screen.contains("以上1条提示已核实，正式提交"), "{screen}");
+    h.press("esc"); // goes back instead of submitting
     assert_eq!(h.stored().form.state, FormState::Draft);
-    h.press("ctrl-t y n"); // confirm, then take it back
-    h.press("enter"); // confirms again
-    h.press("enter"); // all confirmed: submit
+    assert!(!h.ed.has_dialog());
+    h.press("ctrl-t enter");
     let lb = h.stored();
     assert_eq!(lb.form.state, FormState::Submitted, "{:?}", h.errors);
     assert_eq!(lb.form.confirmed, ["new_four_kinds"]);

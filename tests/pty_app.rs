@@ -28,6 +28,7 @@ impl Term {
             .env("TERM", "xterm")
             .env("HUITOUKAN_SERVER_IDLE", "0")
             .env("HUITOUKAN_CONFIG", config)
+            .env("HUITOUKAN_HOME", config.with_extension("home"))
             .env("HUITOUKAN_OPERATOR", "pty-test")
             .env_remove("NO_COLOR");
         let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");

@@ -165,7 +165,7 @@ fn enter_opens_the_form_and_the_form_moves_through_the_list() {
     let effects = press(&mut app, &["enter"]);
     assert_eq!(effects, vec![Effect::OpenForm(first)]);
     app.loaded(Loaded::Form(first, recs[first as usize - 1].clone(), None));
-    assert!(matches!(app.mode(), Mode::Form | Mode::Dialog));
+    assert!(matches!(app.mode(), Mode::Form | Mode::Choice | Mode::Text | Mode::Dialog));
     // The editor asks for the next household: the list moves and the next form is loaded.
     let next = app.summaries[app.list.rows[1] as usize].key;
     let out = app.form_moved(FormEffect::OpenNext);

@@ -95,3 +95,29 @@ fn a_missing_household_is_a_message_not_a_crash() {
 fn backend(store: &std::sync::Arc<Store>) -> huitoukan::backend::Local {
     huitoukan::backend::Local::shared(std::sync::Arc::clone(store), "clerk")
 }
+
+#[test]
+fn opening_a_form_offers_the_responsible_people_already_entered_in_the_township() {
+    let (_dir, store) = open(200);
+    let mut app = terminal::load(&backend(&store), Keymap::shipped(), plain()).unwrap();
+    app.resize(80, 24);
+    press(&mut app, &["tab"]);
+    let s = app.selected().expect("a household").clone();
+    // Someone of the same township, filled in earlier (demo drafts carry D1/D2).
+    let known: Vec<(u64, Vec<String>)> = app
+        .summaries
+        .iter()
+        .filter(|o| o.place.township == s.place.township && o.key != s.key && o.state != FormState::Empty)
+        .filter_map(|o| match store.get(o.key).ok()??.form.answers.get("D1") {
+            Some(Value::List(n)) => Some((o.key, n.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(!known.is_empty(), "the demo township has filled-in households");
+    let fx = press(&mut app, &["enter"]);
+    effects::run(&backend(&store), &mut app, fx);
+    let Some(Screen::Form(_)) = app.screens.last() else { panic!("the form is open") };
+    let offered = app.monitors.suggestions(s.key, &s.place);
+    let names: Vec<String> = offered.village.iter().chain(&offered.township).map(|m| m.name.clone()).collect();
+    assert!(known.iter().any(|(_, n)| n.iter().any(|x| names.contains(x))), "{names:?} vs {known:?}");
+}

@@ -22,14 +22,29 @@ pub fn validate(raw: &str) -> Result<String, String> {
             }
             return Err(format!("手机号“{n}”第二位应为3–9，请核对"));
         }
-        // Landline without a dash: 0 + area code (2–3 digits) + 7–8 digits.
+        // Landline without a dash: 0 + area code (2–3 digits) + 7–8 digits;
+        // under 023 the local number has 8 digits.
+        if let Some(local) = n.strip_prefix("023") {
+            if local.len() == 8 {
+                return Ok(n);
+            }
+            return Err(chongqing_local(local));
+        }
         if b[0] == b'0' && (10..=12).contains(&n.len()) {
             return Ok(n);
         }
-        if n.len() == 7 || n.len() == 8 {
+        if n.len() == 8 {
             return Err(format!("固定电话“{n}”缺少区号，请写成如023-{n}"));
         }
+        if n.len() == 7 {
+            return Err(format!("固定电话“{n}”缺少区号，请加上区号（重庆的固定电话为023加8位号码，如023-78865441）"));
+        }
         return Err(format!("电话“{n}”有{}位，手机号应为11位，固定电话应带区号（如023-78865441）", n.len()));
+    }
+    // A mobile written in groups with hyphens: 139-1234-5678.
+    let bare: String = n.chars().filter(|c| *c != '-').collect();
+    if bare.len() == 11 && bare.starts_with('1') && bare.bytes().all(|b| b.is_ascii_digit()) {
+        return validate(&bare);
     }
     // Landline with a dash, optionally with an extension: 023-78865441[-123].
     let parts: Vec<&str> = n.split('-').collect();
@@ -37,11 +52,19 @@ pub fn validate(raw: &str) -> Result<String, String> {
     if (2..=3).contains(&parts.len()) && parts.iter().all(|p| digits(p)) {
         let area = parts[0];
         let local = parts[1];
+        if area == "023" && local.len() != 8 {
+            return Err(chongqing_local(local));
+        }
         if area.starts_with('0') && (3..=4).contains(&area.len()) && (7..=8).contains(&local.len()) {
             return Ok(n);
         }
     }
     Err(format!("电话“{raw}”格式不对，请填写11位手机号或带区号的固定电话（如023-78865441）", raw = raw.trim()))
+}
+
+/// The message for a 023 landline whose local number is not 8 digits.
+fn chongqing_local(local: &str) -> String {
+    format!("023的固定电话号码应为8位（重庆自1998年起统一为8位），“{local}”有{}位，请核对（如023-78865441）", local.chars().count())
 }
 
 /// Masks a phone for display: `138****5678`, landlines keep area code and last 2.
@@ -77,6 +100,7 @@ mod tests {
         assert_eq!(validate("13812345678").as_deref(), Ok("13812345678"));
         assert_eq!(validate(" 138 1234 5678 ").as_deref(), Ok("13812345678"));
         assert_eq!(validate("+86 13812345678").as_deref(), Ok("13812345678"));
+        assert_eq!(validate("139-1234-5678").as_deref(), Ok("13912345678"));
         assert_eq!(validate("１３８１２３４５６７８").as_deref(), Ok("13812345678"));
         assert!(validate("12812345678").is_err());
         assert!(validate("1381234567").is_err());
@@ -121,6 +145,10 @@ mod tests {
         assert_eq!(validate("023－78865441").as_deref(), Ok("023-78865441"), "full-width dash");
         assert_eq!(validate("023-78865441-12").as_deref(), Ok("023-78865441-12"), "extension");
         assert!(validate("023-886544").is_err(), "6-digit local number");
+        let e = validate("023-7886544").unwrap_err();
+        assert!(e.contains("8位") && e.contains("023-78865441"), "7-digit local number under 023: {e}");
+        assert!(validate("0237886544").is_err(), "7 digits under 023 without a dash");
+        assert!(validate("7886544").unwrap_err().contains("023-78865441"), "the hint for a bare 7-digit number is an 8-digit example");
         assert!(validate("02345-78865441").is_err(), "5-digit area code");
         let e = validate("(023)78865441").unwrap_err();
         assert!(e.contains("023-78865441"), "{e}");

@@ -177,12 +177,23 @@ fn check_field(f: &'static Field, rec: &impl Record, round: &Round, out: &mut Ve
                 let c = char_count(n);
                 if c > 20 {
                     out.push(Finding::error(f.code, "length", format!("责任人姓名“{n}”超过20个字")));
+                } else if !is_name(n) {
+                    out.push(Finding::error(
+                        f.code,
+                        "name_chars",
+                        format!("责任人姓名“{}”含有数字或符号，请只填姓名（少数民族姓名中间可用“·”）", n.trim()),
+                    ));
                 }
             }
         }
         (Kind::Phones { names }, Value::List(phones)) => check_phones(f, names, phones, rec, out),
         _ => out.push(wrong_kind()),
     }
+}
+
+/// A person's name: letters (汉字 or Latin) with `·` between parts, no digits or symbols.
+fn is_name(n: &str) -> bool {
+    n.trim().chars().all(|c| c.is_alphabetic() || matches!(c, '·' | '•' | '.' | '．' | ' '))
 }
 
 fn bad_option(f: &Field, opts: &OptionList) -> Finding {
@@ -245,6 +256,35 @@ fn check_phones(f: &'static Field, names_code: &str, phones: &[String], rec: &im
             },
         }
     }
+}
+
+/// The fields whose values a finding depends on: its own field, and for a
+/// cross-field rule every field its predicate reads (found by running it on
+/// a record that notes what is read).
+pub fn depends_on(finding: &Finding, rec: &impl Record) -> Vec<&'static str> {
+    struct Noting<'a, R: Record> {
+        rec: &'a R,
+        read: std::cell::RefCell<Vec<String>>,
+    }
+    impl<R: Record> RecordDyn for Noting<'_, R> {
+        fn get(&self, code: &str) -> Option<Value> {
+            self.read.borrow_mut().push(code.to_string());
+            self.rec.value(code)
+        }
+    }
+    let mut codes = vec![finding.code];
+    if let Some(rule) = CROSS_RULES.iter().find(|r| r.id == finding.rule) {
+        let noting = Noting { rec, read: Default::default() };
+        (rule.applies)(&noting, &Round::default());
+        for c in noting.read.into_inner() {
+            if let Some(f) = schema::field(&c) {
+                codes.push(f.code);
+            }
+        }
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    codes
 }
 
 /// A cross-field warning: the predicate, the field it is shown at, and its message.

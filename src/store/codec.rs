@@ -8,6 +8,11 @@ use serde::{de::DeserializeOwned, Serialize};
 const MAGIC: &[u8; 2] = b"HK";
 /// The record format this release writes.
 pub const FORMAT_VERSION: u8 = 1;
+/// Form records ([`FormRecord`]) are written as version 2 (they gained
+/// `confirmations`); version 1 form records still decode.
+pub const FORM_VERSION: u8 = 2;
+
+use crate::model::{FormRecord, FormRecordV1};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -28,12 +33,32 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     postcard::to_extend(value, out).expect("postcard encoding into a Vec cannot fail")
 }
 
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+/// A form record, as version [`FORM_VERSION`].
+pub fn encode_form(form: &FormRecord) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(MAGIC);
+    out.push(FORM_VERSION);
+    postcard::to_extend(form, out).expect("postcard encoding into a Vec cannot fail")
+}
+
+pub fn decode<T: DeserializeOwned + 'static>(bytes: &[u8]) -> Result<T, DecodeError> {
     if bytes.len() < 3 || &bytes[..2] != MAGIC {
         return Err(DecodeError::NotARecord);
     }
+    let corrupt = |e: postcard::Error| DecodeError::Corrupt(e.to_string());
+    // Form records have their own version: 1 is the layout before `confirmations`.
+    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<FormRecord>() {
+        let form: FormRecord = match bytes[2] {
+            1 => postcard::from_bytes::<FormRecordV1>(&bytes[3..]).map_err(corrupt)?.into(),
+            2 => postcard::from_bytes(&bytes[3..]).map_err(corrupt)?,
+            v if v > FORM_VERSION => return Err(DecodeError::Newer(v)),
+            v => return Err(DecodeError::Corrupt(format!("未知的格式版本{v}"))),
+        };
+        let any: Box<dyn std::any::Any> = Box::new(form);
+        return any.downcast::<T>().map(|b| *b).map_err(|_| DecodeError::Corrupt("类型不符".into()));
+    }
     match bytes[2] {
-        1 => postcard::from_bytes(&bytes[3..]).map_err(|e| DecodeError::Corrupt(e.to_string())),
+        1 => postcard::from_bytes(&bytes[3..]).map_err(corrupt),
         v if v > FORMAT_VERSION => Err(DecodeError::Newer(v)),
         v => Err(DecodeError::Corrupt(format!("未知的格式版本{v}"))),
     }

@@ -194,7 +194,7 @@ impl Tx<'_> {
             }
         }
         self.put(household_key(key), codec::encode(&lb.household));
-        self.put(form_key(key), codec::encode(&lb.form));
+        self.put(form_key(key), codec::encode_form(&lb.form));
         self.put(summary_key(key), codec::encode(&Summary::of(key, lb, round)));
         self.put(id_key(&lb.household.a.id_number), key.to_be_bytes().to_vec());
         self.put(village_key(&lb.household.place, key), Vec::new());
@@ -431,7 +431,7 @@ impl Store {
         StoreError::from_sled(&self.path, e)
     }
 
-    fn get_decoded<T: serde::de::DeserializeOwned>(&self, key: &[u8], what: &str) -> Result<Option<T>> {
+    fn get_decoded<T: serde::de::DeserializeOwned + 'static>(&self, key: &[u8], what: &str) -> Result<Option<T>> {
         match self.db().and_then(|db| db.get(key)).map_err(|e| self.sled_err(e))? {
             None => Ok(None),
             Some(bytes) => codec::decode(&bytes).map(Some).map_err(|source| StoreError::Decode { what: what.to_string(), source }),
@@ -687,6 +687,7 @@ impl Store {
         lb.form.saved_by = Some(who.to_string());
         lb.form.saved_at = Some(tx.at);
         lb.form.confirmed = findings.iter().map(|f| f.rule.to_string()).collect();
+        lb.form.confirmations = findings.iter().map(|f| crate::model::Confirmation::of(f, &lb.view())).collect();
         tx.put_record(key, &lb, Some(&old.household));
         tx.commit()
     }

@@ -21,7 +21,7 @@ fn key_after_prefix(raw: &[u8]) -> Option<u64> {
     be_u64(raw.get(2..)?)
 }
 
-fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
+fn decode<T: DeserializeOwned + 'static>(bytes: &[u8], what: &str) -> Result<T> {
     codec::decode(bytes).map_err(|source| StoreError::Decode { what: what.to_string(), source })
 }
 
@@ -47,7 +47,7 @@ impl<'a> Follower<'a> {
     }
 
     /// The entry stored under `key`, skipping entries of keys without a household.
-    fn take<T: DeserializeOwned>(&mut self, key: u64, what: &str) -> Result<Option<T>> {
+    fn take<T: DeserializeOwned + 'static>(&mut self, key: u64, what: &str) -> Result<Option<T>> {
         loop {
             let at = match self.scan.peek() {
                 None => return Ok(None),

@@ -89,12 +89,66 @@ actions! {
     /// Save and open the next household of the same list.
     NextHousehold = "next-household", "保存并打开下一户";
     PrevHousehold = "prev-household", "保存并打开上一户";
+    /// Section B in one key: the three guarantees and drinking water all
+    /// solved (B1–B3 否, B4 是), the answers shown at once.
+    BAllOk = "b-all-ok", "B部分一键填写：三保障和饮水安全均已解决（B1至B3否，B4是）";
     /// The B4 drinking-water helper.
     WaterHelper = "water-helper", "饮水安全计算器（B4）";
+    // ---- inside a field (the [choice] and [text] tables) ----
+    Option1 = "option-1", "选第1项（多选题：勾选或去掉）";
+    Option2 = "option-2", "选第2项（多选题：勾选或去掉）";
+    Option3 = "option-3", "选第3项（多选题：勾选或去掉）";
+    Option4 = "option-4", "选第4项（多选题：勾选或去掉）";
+    Option5 = "option-5", "选第5项（多选题：勾选或去掉）";
+    Option6 = "option-6", "选第6项（多选题：勾选或去掉）";
+    Option7 = "option-7", "选第7项（多选题：勾选或去掉）";
+    Option8 = "option-8", "选第8项（多选题：勾选或去掉）";
+    Option9 = "option-9", "选第9项（多选题：勾选或去掉）";
+    Option10 = "option-10", "选第10项（多选题：勾选或去掉）";
+    Option11 = "option-11", "选第11项（多选题：勾选或去掉）";
+    /// 是 in a yes/no field (elsewhere the letter, for finding an option by pinyin).
+    ChooseYes = "choose-yes", "是/否题选“是”";
+    ChooseNo = "choose-no", "是/否题选“否”";
+    /// Tick or untick the highlighted option of a checklist.
+    Toggle = "toggle", "多选题：勾选或去掉光标所在的项";
+    OptionPrev = "option-prev", "光标移到上一个选项（单选题：选上一个）";
+    OptionNext = "option-next", "光标移到下一个选项（单选题：选下一个）";
+    DeleteBack = "delete-back", "删除光标前的一个字（查找选项时删去一个字）";
+    DeleteForward = "delete-forward", "删除光标处的一个字";
+    CursorLeft = "cursor-left", "光标左移（在开头时到上一个姓名/电话）";
+    CursorRight = "cursor-right", "光标右移（在末尾时到下一个姓名/电话）";
+    LineStart = "line-start", "光标到行首";
+    LineEnd = "line-end", "光标到行尾";
+    /// Up / down a line of D7 or a name/phone slot; at the edge, the field before / after.
+    LineUp = "line-up", "上一行（在第一行时到上一项）";
+    LineDown = "line-down", "下一行（在最后一行时到下一项）";
+    DeleteToStart = "delete-to-start", "删除光标前的整行";
+    Undo = "undo", "撤销上一次修改";
+
     /// Confirm in a dialog (yes).
     Confirm = "confirm", "确认";
     /// Refuse in a dialog (no).
     Cancel = "cancel", "取消";
+}
+
+impl Action {
+    /// The action that picks option `i` (0-based) of a list, for `i` < 11.
+    pub fn option(i: u16) -> Option<Action> {
+        const OPTIONS: [Action; 11] = [
+            Action::Option1,
+            Action::Option2,
+            Action::Option3,
+            Action::Option4,
+            Action::Option5,
+            Action::Option6,
+            Action::Option7,
+            Action::Option8,
+            Action::Option9,
+            Action::Option10,
+            Action::Option11,
+        ];
+        OPTIONS.get(i as usize).copied()
+    }
 }
 
 impl fmt::Display for Action {
@@ -111,7 +165,7 @@ mod tests {
     fn names_round_trip_and_are_kebab_case() {
         for a in Action::ALL {
             assert_eq!(Action::from_name(a.name()), Some(*a));
-            assert!(a.name().chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{a}");
+            assert!(a.name().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{a}");
             assert!(!a.help().is_empty());
         }
     }

@@ -106,6 +106,8 @@ pub struct App {
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub quit: bool,
+    /// Responsible people (D1/D2) learned from the records loaded and saved, offered at D1.
+    pub monitors: crate::ui::form::monitors::Directory,
 }
 
 impl App {
@@ -138,6 +140,7 @@ impl App {
             warnings: Vec::new(),
             size: (80, 24),
             quit: false,
+            monitors: Default::default(),
         };
         // Start in the first township's first village when there is one.
         if app.tree.townships.first().is_some_and(|t| !t.villages.is_empty()) {
@@ -273,7 +276,10 @@ impl App {
     pub fn loaded(&mut self, loaded: Loaded) {
         match loaded {
             Loaded::Form(key, record, held_by) => {
+                self.monitors.learn(key, &record);
+                let offered = self.monitors.suggestions(key, &record.household.place);
                 let mut editor = Box::new(FormEditor::new(key, record, self.round.clone()));
+                editor.set_suggestions(offered);
                 editor.held_by(held_by);
                 match self.screens.last_mut() {
                     Some(Screen::Form(top)) => *top = editor,
@@ -295,6 +301,21 @@ impl App {
         }
     }
 
+    /// The filled-in households of `place`'s township whose responsible
+    /// people are not learned yet (all of them the first time one of its
+    /// forms opens, then none: saves keep the directory current).
+    pub fn monitors_to_read(&mut self, place: &crate::model::Place) -> Vec<u64> {
+        if !self.monitors.needs(&place.township) {
+            return Vec::new();
+        }
+        self.monitors.mark_read(&place.township);
+        self.summaries
+            .iter()
+            .filter(|s| s.place.township == place.township && s.state != crate::model::FormState::Empty)
+            .map(|s| s.key)
+            .collect()
+    }
+
     fn summary_of(&self, key: u64) -> Option<&Summary> {
         self.summaries.binary_search_by_key(&key, |s| s.key).ok().map(|i| &self.summaries[i])
     }
@@ -310,7 +331,9 @@ impl App {
     /// record and the lists the new summary.
     pub fn form_saved(&mut self, record: Option<LookBack>, summary: Option<Summary>) {
         if let (Some(record), Some(ed)) = (record, self.editor()) {
-            ed.on_saved(record);
+            let key = ed.key();
+            ed.on_saved(record.clone());
+            self.monitors.saved(key, &record);
         }
         if let Some(s) = summary {
             self.refresh_summary(s);
@@ -385,6 +408,60 @@ impl App {
         let members = self.tree.members(scope);
         let pos = |i: usize| members.iter().position(|&m| m as usize == i);
         Some(pos(sel)? > pos(gone)?)
+    }
+
+    /// Where the clerk is: the place, the filters, the selected household.
+    pub fn resume_state(&self) -> crate::ui::resume::Resume {
+        let (t, v) = match self.places.sel {
+            PlaceSel::All => (None, None),
+            PlaceSel::Township(t) => (Some(t), None),
+            PlaceSel::Village(t, v) => (Some(t), Some(v)),
+        };
+        let township = t.and_then(|t| self.tree.townships.get(t));
+        crate::ui::resume::Resume {
+            township: township.map(|x| x.name.clone()),
+            village: v.and_then(|v| township?.villages.get(v)).map(|x| x.name.clone()),
+            category: self.filters.category,
+            state: self.filters.state.map(crate::ui::resume::state_label),
+            eliminated: self.filters.eliminated,
+            household: self.selected().map(|s| s.key),
+            on_households: self.focus == Focus::Households,
+        }
+    }
+
+    /// Goes back to a remembered place; names that no longer exist are skipped.
+    pub fn resume(&mut self, r: &crate::ui::resume::Resume) {
+        let t = r.township.as_ref().and_then(|name| self.tree.townships.iter().position(|x| &x.name == name));
+        let v = t.and_then(|t| r.village.as_ref().and_then(|name| self.tree.townships[t].villages.iter().position(|x| &x.name == name)));
+        self.places.sel = match (t, v) {
+            (Some(t), Some(v)) => PlaceSel::Village(t, v),
+            (Some(t), None) if r.village.is_none() => PlaceSel::Township(t),
+            (None, _) if r.township.is_none() => PlaceSel::All,
+            _ => self.places.sel,
+        };
+        self.filters =
+            Filters { category: r.category, state: r.state.as_deref().and_then(crate::ui::resume::state_of), eliminated: r.eliminated };
+        let height = self.heights();
+        self.places.keep_in_view(&self.tree, height.places);
+        self.list.rows.clear();
+        self.list.selected = 0;
+        self.list.offset = 0;
+        self.fill_list();
+        if let Some(pos) = r.household.and_then(|k| self.list.rows.iter().position(|&i| self.summaries[i as usize].key == k)) {
+            self.list.selected = pos;
+            self.list.keep_in_view(height.list);
+        }
+        if r.on_households && !self.list.rows.is_empty() {
+            self.focus = Focus::Households;
+        }
+    }
+
+    /// Time passing: the open form saves the field being typed after a pause.
+    pub fn tick(&mut self, now: std::time::Instant) -> Vec<Effect> {
+        match self.screens.last_mut() {
+            Some(Screen::Form(ed)) => ed.tick(now).into_iter().map(Effect::Form).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// Every save that must run before the app goes away.
@@ -506,6 +583,11 @@ pub fn handle_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
         }
         None => {
             if let KeyCode::Char(c) = ev.code {
+                let plain = !ev.modifiers.intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
+                if mode == Mode::Browse && plain && !c.is_control() && app.find.is_some() {
+                    // Focus on the results: a typed character goes back into the box, never nowhere.
+                    return input(app, c);
+                }
                 if mode == Mode::Browse && !c.is_control() {
                     let find = app.keymap.keys_for(Mode::Browse, Action::Find).first().map(|k| k.label()).unwrap_or_default();
                     let help = app.keymap.keys_for(Mode::Browse, Action::Help).first().map(|k| k.label()).unwrap_or_default();
@@ -515,6 +597,24 @@ pub fn handle_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// A character typed with the focus on the find results: back into the box.
+fn input(app: &mut App, c: char) -> Vec<Effect> {
+    if let Some(Screen::Form(ed)) = app.screens.last_mut() {
+        return from_editor(ed.handle_key(KeyEvent::from(KeyCode::Char(c))));
+    }
+    let theme = app.theme;
+    if app.screens.is_empty() {
+        if let Some(f) = app.find.as_mut() {
+            // Typed with the focus on the results: back into the box (the list follows it).
+            f.editing = true;
+            if f.insert(&c.to_string(), &theme) {
+                app.refresh_find();
+            }
+        }
+    }
+    Vec::new()
 }
 
 /// A bracketed paste: into the form, the find box, or a new store-wide find.
@@ -700,6 +800,12 @@ fn browse(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 Some(f) => f.editing = true,
                 None => open_find(app, wanted),
+            }
+        }
+        Action::ClearField if app.find.is_some() => {
+            let theme = app.theme;
+            if app.find.as_mut().is_some_and(|f| f.clear(&theme)) {
+                app.refresh_find();
             }
         }
         Action::FilterCategory | Action::FilterState | Action::FilterRisk | Action::ClearFilters => {

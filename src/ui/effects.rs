@@ -41,6 +41,12 @@ pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
         let more = match effect {
             Effect::OpenForm(key) => match b.open_form(key) {
                 Ok(o) => {
+                    // D1/D2 offers: the township's filled-in records, read once.
+                    for k in app.monitors_to_read(&o.record.household.place) {
+                        if let Ok(Some(other)) = b.get(k) {
+                            app.monitors.learn(k, &other);
+                        }
+                    }
                     app.loaded(Loaded::Form(key, o.record, o.held_by));
                     Vec::new()
                 }

@@ -169,6 +169,14 @@ impl Find {
         self.tidy(&before, theme)
     }
 
+    /// Empties the box in one key; true when there was text.
+    pub fn clear(&mut self, theme: &Theme) -> bool {
+        let had = !self.text().is_empty();
+        self.input = new_input("", theme);
+        self.editing = true;
+        had
+    }
+
     /// Typed or pasted text at the cursor; true when the text changed.
     pub fn insert(&mut self, s: &str, theme: &Theme) -> bool {
         let before = self.text();

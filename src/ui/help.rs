@@ -31,7 +31,10 @@ pub struct Help {
 fn order(context: Mode) -> Vec<Mode> {
     let context = if context == Mode::Dialog { Mode::Form } else { context };
     let mut modes = vec![context];
-    for m in [Mode::Global, Mode::Browse, Mode::Find, Mode::Viewer, Mode::Form, Mode::Dialog] {
+    if matches!(context, Mode::Choice | Mode::Text) {
+        modes.push(Mode::Form);
+    }
+    for m in [Mode::Global, Mode::Browse, Mode::Find, Mode::Viewer, Mode::Form, Mode::Choice, Mode::Text, Mode::Dialog] {
         if !modes.contains(&m) {
             modes.push(m);
         }
@@ -79,8 +82,26 @@ impl Help {
         Help { lines, scroll }
     }
 
+    /// "第2/5页 【填写采集表】": the page shown of how many for a window of
+    /// `height` lines, and the group its first line belongs to.
+    pub fn page_label(&self, height: usize) -> String {
+        let height = height.max(1);
+        let pages = self.lines.len().div_ceil(height).max(1);
+        let last_page = self.lines.len().saturating_sub(height);
+        let page = if self.scroll.offset >= last_page { pages } else { (self.scroll.offset / height + 1).min(pages) };
+        let group = self.lines[..=self.scroll.offset.min(self.lines.len().saturating_sub(1))]
+            .iter()
+            .rev()
+            .find(|l| l.0 == Kind::Heading)
+            .map(|l| l.1.clone())
+            .unwrap_or_default();
+        format!("第{page}/{pages}页 {group}")
+    }
+
     pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
-        let block = theme.block(Span::styled("帮助：全部按键（按键名 = 键位文件里的动作名）", theme.title()), true);
+        let height = area.height.saturating_sub(2) as usize;
+        let title = format!("帮助：全部按键 {}（PgDn/PgUp 翻页）", self.page_label(height));
+        let block = theme.block(Span::styled(title, theme.title()), true);
         let inner = block.inner(area);
         f.render_widget(block, area);
         let w = inner.width as usize;
@@ -139,6 +160,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn says_which_page_and_group_it_shows() {
+        let mut help = Help::new(&Keymap::shipped(), Mode::Form, &[]);
+        let first = help.page_label(20);
+        assert!(first.starts_with("第1/") && first.contains(Mode::Form.title()), "{first}");
+        let pages: usize = first.trim_start_matches("第1/").split('页').next().unwrap().parse().unwrap();
+        assert!(pages > 1);
+        help.scroll.offset = help.lines.len() - 20;
+        assert!(help.page_label(20).starts_with(&format!("第{pages}/{pages}页")), "{}", help.page_label(20));
+        help.scroll.offset = 20;
+        assert!(help.page_label(20).starts_with(&format!("第2/{pages}页")));
     }
 
     #[test]

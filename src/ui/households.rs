@@ -158,6 +158,8 @@ enum Col {
     Township,
     Village,
     Id,
+    /// The ID number's end in `w` columns (`…1611`), when the whole one does not fit.
+    IdTail(usize),
     Category {
         short: bool,
     },
@@ -176,6 +178,7 @@ impl Col {
             Col::Township => "乡镇",
             Col::Village => "村(社区)",
             Col::Id => "证件号码",
+            Col::IdTail(_) => "证件号",
             Col::Category { .. } => "类别",
             Col::Risk { .. } => "风险",
             Col::State => "表单",
@@ -187,6 +190,7 @@ impl Col {
         match self {
             Col::Head | Col::Township | Col::Village => 8,
             Col::Id => id_width,
+            Col::IdTail(w) => w,
             Col::Category { short: false } => 6,
             Col::Category { short: true } => 4,
             Col::Risk { month: true } => 13,
@@ -202,6 +206,12 @@ impl Col {
             Col::Township => s.place.township.clone(),
             Col::Village => s.place.village.clone(),
             Col::Id => shown_id(&s.id_number, revealed),
+            Col::IdTail(w) => {
+                // Whole characters from the end, after a "…": never cut mid-number unmarked.
+                let id: Vec<char> = shown_id(&s.id_number, revealed).chars().collect();
+                let keep = w.saturating_sub(1).min(id.len());
+                format!("…{}", id[id.len() - keep..].iter().collect::<String>())
+            }
             Col::Category { short: false } => s.category_short().to_string(),
             Col::Category { short: true } => s.category_short().trim_end_matches('户').to_string(),
             Col::Risk { month: true } => match s.eliminated {
@@ -222,7 +232,7 @@ impl Col {
                 FormState::Draft => theme.warning(),
                 FormState::Empty => Style::default(),
             },
-            Col::Id => theme.dim(),
+            Col::Id | Col::IdTail(_) => theme.dim(),
             _ => Style::default(),
         }
     }
@@ -272,6 +282,12 @@ fn columns(width: usize, id_width: usize, spans: Spread) -> Vec<Col> {
             break;
         }
         step(&mut cols);
+    }
+    if total(&cols) > width {
+        // Still too wide (a narrow terminal): the ID number shows its end, marked.
+        let others = total(&cols) - id_width;
+        let w = width.saturating_sub(others).max(6);
+        cols.iter_mut().filter(|c| **c == Col::Id).for_each(|c| *c = Col::IdTail(w));
     }
     let room = width.saturating_sub(total(&cols) + 1);
     if room >= 12 {
@@ -372,11 +388,15 @@ mod tests {
         for w in [30, 44, 58, 78, 120] {
             for spans in [one, all] {
                 let cols = columns(w, 18, spans);
-                assert!(cols.contains(&Col::Head) && cols.contains(&Col::Id) && cols.contains(&Col::State));
+                let id = cols.iter().any(|c| matches!(c, Col::Id | Col::IdTail(_)));
+                assert!(cols.contains(&Col::Head) && id && cols.contains(&Col::State));
                 assert!(w < 40 || width(&cols) <= w, "{w}: {cols:?}");
             }
         }
         assert!(columns(58, 18, one).contains(&Col::Risk { month: true }), "80 columns show the month");
+        let narrow = columns(30, 18, one);
+        assert!(width(&narrow) <= 30, "{narrow:?}");
+        assert!(narrow.iter().any(|c| matches!(c, Col::IdTail(_))), "the ID shows its end: {narrow:?}");
         assert!(columns(78, 18, all).contains(&Col::Township), "a store-wide find shows places");
         let township = Spread { townships: false, villages: true };
         assert!(columns(58, 18, township).contains(&Col::Category { short: true }), "a township keeps 边缘/监测");

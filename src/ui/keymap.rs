@@ -31,10 +31,23 @@ pub enum Mode {
     Dialog,
     /// Scrollable views: help, audit history, card, statistics.
     Viewer,
+    /// Inside a choice field of the form (是/否, single, checklist); then `form`.
+    Choice,
+    /// Inside a text field of the form (text, D7, names, phones, months); then `form`.
+    Text,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] = [Mode::Global, Mode::Browse, Mode::Find, Mode::Form, Mode::Dialog, Mode::Viewer];
+    pub const ALL: [Mode; 8] = [Mode::Global, Mode::Browse, Mode::Find, Mode::Form, Mode::Dialog, Mode::Viewer, Mode::Choice, Mode::Text];
+
+    /// The table tried after this one's own (then `global`).
+    pub fn parent(self) -> Option<Mode> {
+        match self {
+            Mode::Global => None,
+            Mode::Choice | Mode::Text => Some(Mode::Form),
+            _ => Some(Mode::Global),
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -44,6 +57,8 @@ impl Mode {
             Mode::Form => "form",
             Mode::Dialog => "dialog",
             Mode::Viewer => "viewer",
+            Mode::Choice => "choice",
+            Mode::Text => "text",
         }
     }
 
@@ -55,6 +70,8 @@ impl Mode {
             Mode::Form => "填写采集表",
             Mode::Dialog => "确认框",
             Mode::Viewer => "查看（帮助、卡片、记录、统计）",
+            Mode::Choice => "选择题里（是/否、单选、多选）",
+            Mode::Text => "文字框里（文字、姓名、电话、年月）",
         }
     }
 
@@ -357,7 +374,7 @@ impl Keymap {
         };
         for (mode_name, entries) in &table {
             let Some(mode) = Mode::from_name(mode_name) else {
-                warnings.push(format!("{source}：没有“{mode_name}”这一组，可用：global、browse、find、form、dialog、viewer"));
+                warnings.push(format!("{source}：没有“{mode_name}”这一组，可用：global、browse、find、form、choice、text、dialog、viewer"));
                 continue;
             };
             let Some(entries) = entries.as_table() else {
@@ -388,9 +405,14 @@ impl Keymap {
 
     /// The action bound to `key` in `mode` (or globally). `Noop` hides a default.
     pub fn action(&self, mode: Mode, key: Key) -> Option<Action> {
-        let found =
-            self.modes.get(&mode).and_then(|m| m.get(&key)).or_else(|| self.modes.get(&Mode::Global).and_then(|m| m.get(&key))).copied();
-        found.filter(|a| *a != Action::Noop)
+        let mut at = Some(mode);
+        while let Some(m) = at {
+            if let Some(a) = self.modes.get(&m).and_then(|t| t.get(&key)) {
+                return Some(*a).filter(|a| *a != Action::Noop);
+            }
+            at = m.parent();
+        }
+        None
     }
 
     /// Lookup straight from a terminal event.
@@ -408,15 +430,15 @@ impl Keymap {
 
     /// Every binding visible in `mode`: the mode's own, plus global ones it does not shadow.
     pub fn bindings(&self, mode: Mode) -> Vec<(Key, Action)> {
-        let own = self.modes.get(&mode).cloned().unwrap_or_default();
-        let mut out: Vec<(Key, Action)> = own.iter().map(|(k, a)| (*k, *a)).collect();
-        if mode != Mode::Global {
-            if let Some(g) = self.modes.get(&Mode::Global) {
-                out.extend(g.iter().filter(|(k, _)| !own.contains_key(k)).map(|(k, a)| (*k, *a)));
+        let mut seen: BTreeMap<Key, Action> = BTreeMap::new();
+        let mut at = Some(mode);
+        while let Some(m) = at {
+            for (k, a) in self.modes.get(&m).into_iter().flatten() {
+                seen.entry(*k).or_insert(*a);
             }
+            at = m.parent();
         }
-        out.retain(|(_, a)| *a != Action::Noop);
-        out
+        seen.into_iter().filter(|(_, a)| *a != Action::Noop).collect()
     }
 
     /// The mode's own table only (for the help screen's grouping).

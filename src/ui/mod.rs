@@ -18,6 +18,7 @@ pub mod history;
 pub mod households;
 pub mod keymap;
 pub mod places;
+pub mod resume;
 pub mod scroll;
 pub mod stats;
 pub mod terminal;

@@ -19,12 +19,21 @@ use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event}
 use crossterm::{cursor, execute};
 use ratatui::DefaultTerminal;
 use std::io::{stdout, IsTerminal};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Exit status when the terminal went away (hang-up, lost tty).
 pub const EXIT_TERMINAL_LOST: i32 = 129;
+
+/// How long crossterm is asked to wait when the loop only wants what is
+/// there: its poll(2) source (feature `use-dev-tty`) reads nothing at all,
+/// not even what it has already parsed, when given a zero timeout.
+const POLL: Duration = Duration::from_millis(1);
+
+/// Longest the loop handles queued input before it draws a frame.
+const BURST_BUDGET: Duration = Duration::from_millis(200);
 
 /// The terminal in app mode; dropping it restores the terminal.
 pub struct Session {
@@ -140,6 +149,10 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     }
     app.demo = global.demo && global.db.is_none();
     app.warn(warnings);
+    // Where this clerk left off in this store (a missing or broken file: the first village).
+    if let Some(place) = super::resume::load_from(&super::resume::file(), &path) {
+        app.resume(&place);
+    }
     let hangup = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, Arc::clone(&hangup))
@@ -153,7 +166,7 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
         if let Ok(size) = session.terminal.size() {
             app.resize(size.width, size.height);
         }
-        let code = event_loop(&mut session.terminal, &client, &mut app, &hangup);
+        let code = event_loop(&mut session.terminal, &client, &mut app, &hangup, &path);
         let mut pending = app.pending_saves();
         if let Some(key) = app.form_key() {
             let _ = client.close_form(key);
@@ -162,6 +175,7 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
             let _ = client.reconnect();
         }
         effects::run(&client, &mut app, std::mem::take(&mut pending));
+        let _ = super::resume::save_to(&super::resume::file(), &path, &app.resume_state());
         code
     };
     done.store(true, Ordering::Relaxed);
@@ -201,8 +215,9 @@ fn follow_server(backend: &dyn Backend, app: &mut App, last_try: &mut Option<Ins
     changed
 }
 
-fn event_loop(terminal: &mut DefaultTerminal, backend: &dyn Backend, app: &mut App, hangup: &AtomicBool) -> i32 {
+fn event_loop(terminal: &mut DefaultTerminal, backend: &dyn Backend, app: &mut App, hangup: &AtomicBool, store: &Path) -> i32 {
     let mut last_try = None;
+    let mut remembered = app.resume_state();
     loop {
         if terminal.draw(|f| view::render(f, app)).is_err() {
             return EXIT_TERMINAL_LOST;
@@ -219,19 +234,37 @@ fn event_loop(terminal: &mut DefaultTerminal, backend: &dyn Backend, app: &mut A
             if input == Input::Lost {
                 return EXIT_TERMINAL_LOST;
             }
-            match event::poll(Duration::ZERO) {
+            match event::poll(POLL) {
                 Ok(true) => break,
                 Ok(false) if follow_server(backend, app, &mut last_try) => break,
+                Ok(false) if input == Input::Idle => {
+                    // The place, remembered when the clerk pauses (a kill loses at most the last moves).
+                    let place = app.resume_state();
+                    if place != remembered {
+                        let _ = super::resume::save_to(&super::resume::file(), store, &place);
+                        remembered = place;
+                    }
+                    // A pause in typing: the form saves the field being typed.
+                    let effects = app.tick(Instant::now());
+                    if !effects.is_empty() {
+                        effects::run(backend, app, effects);
+                        break;
+                    }
+                }
                 Ok(false) => {}
                 Err(_) => return EXIT_TERMINAL_LOST,
             }
         }
-        // Handle what is queued before drawing again (held keys on a slow link).
-        for _ in 0..64 {
+        // Handle everything queued before drawing again (held keys on a slow
+        // link, a burst from an input method): it is all on screen in the next
+        // frame. Only a flood that takes longer than a frame's budget to
+        // handle is drawn in steps.
+        let started = Instant::now();
+        while started.elapsed() < BURST_BUDGET {
             if hangup.load(Ordering::Relaxed) || wait_input(0) == Input::Lost {
                 return EXIT_TERMINAL_LOST;
             }
-            if !event::poll(Duration::ZERO).unwrap_or(false) {
+            if !event::poll(POLL).unwrap_or(false) {
                 break;
             }
             let effects = match event::read() {

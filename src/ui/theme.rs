@@ -100,3 +100,51 @@ impl Theme {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
 }
+
+/// The one-cell ASCII stand-in for a character whose width a CJK-configured
+/// terminal (PuTTY with "CJK ambiguous wide") draws differently from
+/// ours: `·` `“ ”` `…` arrows and the like. Wide 汉字 and full-width
+/// punctuation are the same everywhere and stay.
+fn ascii_for(c: char) -> char {
+    match c {
+        '·' | '•' | '・' => '.',
+        '“' | '”' | '″' => '"',
+        '‘' | '’' | '′' => '\'',
+        '…' | '⋯' => '~',
+        '←' => '<',
+        '→' | '›' | '»' | '▸' | '▶' => '>',
+        '‹' | '«' | '◂' | '◀' => '<',
+        '↑' | '▴' | '▲' => '^',
+        '↓' | '▾' | '▼' => 'v',
+        '—' | '–' | '─' | '━' | '═' => '-',
+        '│' | '┃' | '║' => '|',
+        '×' => 'x',
+        '°' => 'o',
+        '±' => '+',
+        '§' | '※' => '*',
+        '√' | '✓' => 'v',
+        _ if c.is_ascii() => c,
+        _ => '?',
+    }
+}
+
+/// Whether `c` is drawn at another width by a terminal that treats
+/// East-Asian ambiguous characters as wide.
+pub fn is_ambiguous(c: char) -> bool {
+    use unicode_width::UnicodeWidthChar;
+    !c.is_ascii() && c.width() != c.width_cjk()
+}
+
+/// With `--ascii`: every ambiguous-width character left on the screen is
+/// replaced by its ASCII stand-in, one cell for one cell, so nothing shifts
+/// on a CJK-configured terminal. Runs over the finished frame, so every
+/// screen and message is covered, including text from data.
+pub fn ascii_safe(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let sym = cell.symbol();
+        if sym.chars().any(is_ambiguous) {
+            let fixed: String = sym.chars().map(|c| if is_ambiguous(c) { ascii_for(c) } else { c }).collect();
+            cell.set_symbol(&fixed);
+        }
+    }
+}

@@ -105,6 +105,13 @@ fn too_small(f: &mut Frame, area: Rect) {
 
 /// Draws the whole screen for the app's state.
 pub fn render(f: &mut Frame, app: &App) {
+    draw(f, app);
+    if app.theme.ascii {
+        super::theme::ascii_safe(f.buffer_mut());
+    }
+}
+
+fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
     if area.width < MIN_COLS || area.height < MIN_ROWS {
         too_small(f, area);

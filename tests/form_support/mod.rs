@@ -84,6 +84,8 @@ pub struct Harness {
     pub closed: bool,
     pub quit: bool,
     pub errors: Vec<String>,
+    /// D1/D2 offers learned from what was saved, as the app keeps them.
+    pub monitors: huitoukan::ui::form::monitors::Directory,
 }
 
 impl Harness {
@@ -108,6 +110,7 @@ impl Harness {
             closed: false,
             quit: false,
             errors: Vec::new(),
+            monitors: Default::default(),
         }
     }
 
@@ -175,7 +178,10 @@ impl Harness {
                     if next < self.keys.len() {
                         self.pos = next;
                         let k = self.key();
-                        self.ed = FormEditor::new(k, self.store.get(k).unwrap().unwrap(), self.store.round().clone());
+                        let lb = self.store.get(k).unwrap().unwrap();
+                        let offered = self.monitors.suggestions(k, &lb.household.place);
+                        self.ed = FormEditor::new(k, lb, self.store.round().clone());
+                        self.ed.set_suggestions(offered);
                     }
                     continue;
                 }
@@ -186,7 +192,11 @@ impl Harness {
                 },
             };
             match result {
-                Ok(()) => self.ed.on_saved(self.store.get(key).unwrap().unwrap()),
+                Ok(()) => {
+                    let lb = self.store.get(key).unwrap().unwrap();
+                    self.monitors.saved(key, &lb);
+                    self.ed.on_saved(lb);
+                }
                 Err(err) => {
                     self.errors.push(err.to_string());
                     self.ed.on_error(err.to_string());

@@ -1,4 +1,4 @@
-//! The editor's dialogs: leaving with unsaved text, correcting a section A
+//! The editor's dialogs: correcting a section A
 //! value, the branch switch, the submit checklist, reopening, and the B4
 //! water helper. A dialog sees keys before the form.
 
@@ -17,11 +17,6 @@ use crossterm::event::{KeyCode, KeyEvent};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemKind {
     Error,
-    Warning {
-        rule: &'static str,
-    },
-    /// Section A is not marked 已核实 yet; confirming marks it.
-    Verify,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,29 +24,16 @@ pub struct Item {
     pub kind: ItemKind,
     pub code: &'static str,
     pub message: String,
-    pub confirmed: bool,
 }
 
-/// The submit checklist: errors to fix, or warnings to confirm one by one.
+/// The submit checklist: errors to fix, each a jump to its field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checklist {
     pub items: Vec<Item>,
     pub selected: usize,
-    /// Errors stand: nothing can be submitted, the list is for jumping.
-    pub blocking: bool,
-}
-
-impl Checklist {
-    pub fn all_confirmed(&self) -> bool {
-        self.items.iter().all(|i| i.confirmed)
-    }
 }
 
 pub enum Dialog {
-    /// Back or quit while the current field holds unsaved changes.
-    Leave {
-        quit: bool,
-    },
     /// Correcting one section A value; `message` says why the last try was refused.
     Correct {
         input: FieldInput,
@@ -63,6 +45,10 @@ pub enum Dialog {
         hidden: Vec<&'static str>,
     },
     Checklist(Checklist),
+    /// The one-screen review before the formal submit: every answer, section
+    /// by section, warnings marked; one key submits (and so confirms the
+    /// warnings it shows). Section A must be verified first, by its own key.
+    Review,
     Reopen,
     /// Take over the form another clerk holds.
     TakeOver,
@@ -81,21 +67,6 @@ impl FormEditor {
     pub(super) fn dialog_action(&mut self, action: Action) -> Vec<FormEffect> {
         let Some(dialog) = self.dialog.take() else { return Vec::new() };
         match dialog {
-            Dialog::Leave { quit } => match action {
-                Action::Confirm => {
-                    let mut fx = vec![self.save_effect()];
-                    fx.push(if quit { FormEffect::Quit } else { FormEffect::Close });
-                    fx
-                }
-                Action::Cancel => {
-                    self.answers = self.saved.clone();
-                    self.enter(self.cursor);
-                    self.refresh();
-                    vec![if quit { FormEffect::Quit } else { FormEffect::Close }]
-                }
-                Action::Back => Vec::new(),
-                _ => self.keep(Dialog::Leave { quit }),
-            },
             Dialog::Correct { mut input, message } => match action {
                 Action::NextField => self.try_correct(input),
                 Action::Back => {
@@ -131,6 +102,7 @@ impl FormEditor {
                 _ => self.keep(Dialog::BranchSwitch { value, hidden }),
             },
             Dialog::Checklist(list) => self.checklist_action(list, action),
+            Dialog::Review => self.review_action(action),
             Dialog::Reopen => match action {
                 Action::Confirm => vec![FormEffect::Reopen { key: self.key }],
                 Action::Cancel | Action::Back => Vec::new(),
@@ -200,22 +172,16 @@ impl FormEditor {
 
     // ----- leaving -----
 
-    /// Back / quit: asks first when the current field holds unsaved changes.
+    /// Back / quit: like every other way out of a field, it saves what
+    /// changed first (the app stops the batch if that save fails, so the
+    /// form stays open with the text).
     pub(super) fn leave_form(&mut self, quit: bool) -> Vec<FormEffect> {
         let end = if quit { FormEffect::Quit } else { FormEffect::Close };
-        if quit && matches!(self.dialog, Some(Dialog::Leave { .. })) {
-            // Asked to quit twice: keep everything and go.
-            self.dialog = None;
-            return vec![self.save_effect(), end];
-        }
         self.dialog = None;
         self.sync();
-        if self.unsaved() {
-            self.dialog = Some(Dialog::Leave { quit });
-            Vec::new()
-        } else {
-            vec![end]
-        }
+        let mut fx = self.commit();
+        fx.push(end);
+        fx
     }
 
     // ----- correcting section A -----
@@ -281,49 +247,50 @@ impl FormEditor {
             .findings
             .iter()
             .filter(|f| f.severity == Severity::Error)
-            .map(|f| Item { kind: ItemKind::Error, code: f.code, message: f.message.clone(), confirmed: false })
+            .map(|f| Item { kind: ItemKind::Error, code: f.code, message: f.message.clone() })
             .collect();
         if let Some(first) = errors.first() {
             let fx = self.goto(schema::position(first.code).unwrap_or(self.cursor));
-            self.dialog = Some(Dialog::Checklist(Checklist { items: errors, selected: 0, blocking: true }));
+            self.dialog = Some(Dialog::Checklist(Checklist { items: errors, selected: 0 }));
             return fx;
         }
-        let mut items: Vec<Item> = self
-            .findings
-            .iter()
-            .map(|f| Item { kind: ItemKind::Warning { rule: f.rule }, code: f.code, message: f.message.clone(), confirmed: false })
-            .collect();
-        if !self.record.household.verified {
-            items.push(Item {
-                kind: ItemKind::Verify,
-                code: "A1",
-                message: "基础信息（A部分）还没有标为已核实：确认A1至A8与实际相符".into(),
-                confirmed: false,
-            });
-        }
-        if items.is_empty() {
-            return self.submit_effects(&[]);
-        }
-        // In form order, section A first.
-        items.sort_by_key(|i| (i.kind != ItemKind::Verify, schema::position(i.code)));
-        self.dialog = Some(Dialog::Checklist(Checklist { items, selected: 0, blocking: false }));
+        self.dialog = Some(Dialog::Review);
         Vec::new()
     }
 
-    fn submit_effects(&mut self, items: &[Item]) -> Vec<FormEffect> {
-        let mut fx = Vec::new();
-        if items.iter().any(|i| i.kind == ItemKind::Verify) {
-            fx.push(FormEffect::SetVerified { key: self.key, verified: true });
+    /// The rule ids of the warnings standing now (all shown on the review).
+    fn warning_rules(&self) -> Vec<String> {
+        self.findings.iter().filter(|f| f.severity == Severity::Warning).map(|f| f.rule.to_string()).collect()
+    }
+
+    fn review_action(&mut self, action: Action) -> Vec<FormEffect> {
+        match action {
+            Action::Confirm if !self.record.household.verified => {
+                self.notice = Some(Notice {
+                    tone: Tone::Error,
+                    text: "基础信息（A部分）还没有核实：对照实际核对A1至A8后按 {verify} 标为已核实，再确认提交".into(),
+                });
+                self.keep(Dialog::Review)
+            }
+            Action::Confirm => {
+                let confirmed = self.warning_rules();
+                vec![FormEffect::Submit { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers), confirmed }]
+            }
+            Action::Verify => {
+                let verified = !self.record.household.verified;
+                self.notice = Some(Notice {
+                    tone: Tone::Ok,
+                    text: if verified { "基础信息已标为已核实" } else { "已取消基础信息的“已核实”" }.into(),
+                });
+                self.dialog = Some(Dialog::Review);
+                vec![FormEffect::SetVerified { key: self.key, verified }]
+            }
+            Action::Cancel | Action::Back => {
+                self.notice = Some(Notice { tone: Tone::Info, text: "没有提交；改完后再按 {submit} 提交".into() });
+                Vec::new()
+            }
+            _ => self.keep(Dialog::Review),
         }
-        let confirmed = items
-            .iter()
-            .filter_map(|i| match i.kind {
-                ItemKind::Warning { rule } => Some(rule.to_string()),
-                _ => None,
-            })
-            .collect();
-        fx.push(FormEffect::Submit { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers), confirmed });
-        fx
     }
 
     fn checklist_action(&mut self, mut list: Checklist, action: Action) -> Vec<FormEffect> {
@@ -331,18 +298,10 @@ impl FormEditor {
         match action {
             Action::MoveUp => list.selected = (list.selected + n - 1) % n,
             Action::MoveDown => list.selected = (list.selected + 1) % n,
-            Action::Confirm if list.blocking => {
+            Action::Confirm => {
                 let code = list.items[list.selected].code;
                 return self.goto(schema::position(code).unwrap_or(self.cursor));
             }
-            Action::Confirm if list.all_confirmed() => return self.submit_effects(&list.items),
-            Action::Confirm => {
-                list.items[list.selected].confirmed = true;
-                if let Some(next) = (0..n).map(|k| (list.selected + k) % n).find(|i| !list.items[*i].confirmed) {
-                    list.selected = next;
-                }
-            }
-            Action::Cancel if !list.blocking => list.items[list.selected].confirmed = false,
             Action::Cancel | Action::Back => return Vec::new(),
             _ => {}
         }

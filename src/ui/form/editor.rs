@@ -57,7 +57,16 @@ pub struct FormEditor {
     pub(super) wrap_width: Cell<u16>,
     pub(super) scroll: Cell<usize>,
     pub(super) text_scroll: Cell<usize>,
+    /// Responsible people offered at D1.
+    pub(super) suggestions: super::monitors::Suggestions,
+    /// Keys and pastes handled so far, and the count and time the last
+    /// [`FormEditor::tick`] saw: a pause in typing is a count that stands still.
+    pub(super) keys_seen: u64,
+    pub(super) quiet: Option<(u64, std::time::Instant)>,
 }
+
+/// After this long without a key, the field being typed is saved as a draft.
+pub const PAUSE_SAVE: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Answers without blanks and without section A codes, as the store keeps them.
 pub(super) fn stored_form(answers: &Answers) -> Answers {
@@ -89,6 +98,9 @@ impl FormEditor {
             wrap_width: Cell::new(76),
             scroll: Cell::new(0),
             text_scroll: Cell::new(0),
+            suggestions: Default::default(),
+            keys_seen: 0,
+            quiet: None,
         };
         ed.refresh();
         let start = ed.first_problem_after(None, false).unwrap_or_else(|| ed.first_of(Section::B).unwrap_or(0));
@@ -141,13 +153,98 @@ impl FormEditor {
         self.findings = rules::validate(&self.view(), &self.round);
         // Text kept in a field that takes a month (typed, did not parse):
         // say what is wrong with it rather than "wrong kind".
-        for x in self.findings.iter_mut().filter(|x| x.rule == "kind") {
-            if let (Some(f), Some(Value::Text(s))) = (schema::field(x.code), self.answers.get(x.code)) {
-                if let Err(m) = rules::parse_input(f, s) {
-                    x.message = m;
+        for x in self.findings.iter_mut() {
+            match x.rule {
+                "kind" => {
+                    if let (Some(f), Some(Value::Text(s))) = (schema::field(x.code), self.answers.get(x.code)) {
+                        if let Err(m) = rules::parse_input(f, s) {
+                            x.message = m;
+                        }
+                    }
                 }
+                // Say which key takes the repeated tick off (the others stay).
+                "repeats_main" => {
+                    if let Some(schema::Kind::Multi { main, .. }) = schema::field(x.code).map(|f| f.kind) {
+                        if let Some(action) = match self.answers.get(main) {
+                            Some(Value::Choice(m)) => crate::ui::action::Action::option(*m),
+                            _ => None,
+                        } {
+                            // Keys named as {action} are filled in from the keymap when drawn.
+                            x.message.push_str(&format!("；在{}按{{{action}}}（或移到该项按{{toggle}}）去掉这一勾，其他勾选不变", x.code));
+                        }
+                    }
+                }
+                _ => {}
             }
         }
+        self.phone_differs();
+    }
+
+    /// A phone typed for a known responsible person that differs from the
+    /// one already entered for them in the village or township: a warning.
+    fn phone_differs(&mut self) {
+        let list = |code: &str| match self.answers.get(code) {
+            Some(Value::List(items)) => items.clone(),
+            _ => Vec::new(),
+        };
+        let (names, phones) = (list("D1"), list("D2"));
+        for (i, (name, typed)) in names.iter().zip(phones.iter()).enumerate() {
+            let Ok(typed) = crate::form::phone::validate(typed) else { continue };
+            let known = self.suggestions.phones_of(name);
+            if !known.is_empty() && !known.contains(&typed.as_str()) {
+                let masked: Vec<String> = known.iter().map(|p| crate::form::phone::mask(p)).collect();
+                self.findings.push(Finding {
+                    code: "D2",
+                    severity: Severity::Warning,
+                    rule: "phone_differs",
+                    message: format!(
+                        "第{}名责任人{}的电话与本村（镇）已录入的{}不同，请核实哪个是对的",
+                        i + 1,
+                        name.trim(),
+                        masked.join("、")
+                    ),
+                });
+            }
+        }
+    }
+
+    /// A digit at D1 picks the n-th offered person (name and phone) for the
+    /// slot being typed and moves on past D2; `None` when nothing is offered.
+    pub(super) fn pick_monitor(&mut self, n: usize) -> Option<Vec<FormEffect>> {
+        let typed = self.input.active_slot_text()?;
+        let offered = self.suggestions.matching(&typed);
+        if offered.is_empty() {
+            return None;
+        }
+        let Some((m, _)) = offered.get(n.wrapping_sub(1)) else {
+            self.notice = Some(Notice {
+                tone: Tone::Error,
+                text: format!("只有{}个可选的责任人，请按1至{}", offered.len(), offered.len()),
+            });
+            return Some(Vec::new());
+        };
+        let slot = self.input.set_active_slot(&m.name);
+        self.sync();
+        let mut phones = match self.answers.get("D2") {
+            Some(Value::List(p)) => p.clone(),
+            _ => Vec::new(),
+        };
+        if phones.len() <= slot {
+            phones.resize(slot + 1, String::new());
+        }
+        phones[slot] = m.phone.clone();
+        self.answers.insert("D2".into(), Value::List(phones));
+        self.refresh();
+        self.notice = Some(Notice {
+            tone: Tone::Ok,
+            text: format!("已填入责任人{}及其电话{}；要再加一名请按 {{prev-field}} 回到D1", m.name, crate::form::phone::mask(&m.phone)),
+        });
+        let after = self.shown().into_iter().find(|i| FIELDS[*i].code == "D2").and_then(|d2| self.shown().into_iter().find(|i| *i > d2));
+        self.touched.insert("D2");
+        Some(match after {
+            Some(i) => self.goto(i),
+            None => self.commit(),
+        })
     }
 
     /// Findings about one field.
@@ -349,6 +446,22 @@ impl FormEditor {
             self.enter(self.cursor);
         }
         self.refresh();
+    }
+
+    /// Time passing: once typing has paused for [`PAUSE_SAVE`], the whole
+    /// record with the field being typed is saved as a draft (not left, not
+    /// submitted), so a kill or power cut loses at most that pause.
+    pub(super) fn ticked(&mut self, now: std::time::Instant) -> Vec<FormEffect> {
+        match self.quiet {
+            Some((seen, since)) if seen == self.keys_seen => {
+                if now.saturating_duration_since(since) >= PAUSE_SAVE && self.dialog.is_none() && self.unsaved() {
+                    self.quiet = Some((seen, now));
+                    return vec![self.save_effect()];
+                }
+            }
+            _ => self.quiet = Some((self.keys_seen, now)),
+        }
+        Vec::new()
     }
 
     pub(super) fn failed(&mut self, message: String) {

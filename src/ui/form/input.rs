@@ -31,11 +31,8 @@ pub enum Outcome {
 /// Option numbers and the first characters typed since the field was entered.
 #[derive(Debug, Clone, Default)]
 pub struct Typed {
-    digits: String,
     /// Characters typed to find an option (汉字 prefix or pinyin initials).
     pub query: String,
-    /// The option a checklist digit last toggled (undone when a second digit extends the number).
-    toggled: Option<u16>,
 }
 
 pub enum Input {
@@ -47,21 +44,21 @@ pub enum Input {
     Multi { opts: &'static OptionList, selected: Vec<u16>, highlight: u16, blocked: Option<u16>, typed: Typed },
     /// Text, one line or several (D7).
     Text { multiline: bool, area: Box<TextArea<'static>> },
-    /// Up to `max` short texts (names, phones), one slot each.
-    Slots { areas: Vec<TextArea<'static>>, active: usize },
+    /// Up to `max` short texts (names, phones), one slot each. `overflow`:
+    /// a separator was typed in the last slot, so what follows is refused
+    /// until the clerk deletes or moves (it would glue onto the last one).
+    Slots { areas: Vec<TextArea<'static>>, active: usize, overflow: bool },
 }
 
 impl Typed {
     /// Adds `c` to the characters typed to find an option; a character that
     /// matches nothing is refused and dropped.
     fn find(&mut self, field: &Field, opts: &OptionList, c: char) -> Result<u16, Outcome> {
-        self.digits.clear();
-        self.toggled = None;
         self.query.push(c);
         find_option(opts, &self.query).ok_or_else(|| {
             let q = self.query.clone();
             self.query.pop();
-            Outcome::Refused(format!("没有以“{q}”开头的选项（{}），可按序号1至{}", field.label, opts.len()))
+            Outcome::Refused(format!("没有以“{q}”开头的选项（{}），可按{}", field.label, option_keys_text(opts.len())))
         })
     }
 }
@@ -72,7 +69,11 @@ pub struct FieldInput {
     pub state: Input,
 }
 
+/// Keys that move to the next name slot.
 const SEPARATORS: [char; 6] = [' ', '、', ',', '，', ';', '；'];
+/// Keys that move to the next phone slot: a space or hyphen inside one
+/// number (`138 9654 1234`, `023-78865441`) is part of it.
+const PHONE_SEPARATORS: [char; 5] = ['、', ',', '，', ';', '；'];
 
 fn text_area(text: &str) -> TextArea<'static> {
     let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
@@ -121,8 +122,8 @@ impl FieldInput {
                     selected.dedup();
                     Input::Multi { opts: options, selected, highlight: 0, blocked, typed: Typed::default() }
                 }
-                Kind::Names { max } => Input::Slots { areas: slots(value, max), active: 0 },
-                Kind::Phones { .. } => Input::Slots { areas: slots(value, 3), active: 0 },
+                Kind::Names { max } => Input::Slots { areas: slots(value, max), active: 0, overflow: false },
+                Kind::Phones { .. } => Input::Slots { areas: slots(value, 3), active: 0, overflow: false },
                 Kind::LongText { .. } => Input::Text { multiline: true, area: Box::new(text_area(&shown(field, value))) },
                 Kind::Text { .. } | Kind::IdNumber | Kind::Integer { .. } | Kind::Month => {
                     Input::Text { multiline: false, area: Box::new(text_area(&shown(field, value))) }
@@ -177,6 +178,26 @@ impl FieldInput {
         }
     }
 
+    /// The text of the slot being typed (names, phones), if this is a slot input.
+    pub fn active_slot_text(&self) -> Option<String> {
+        match &self.state {
+            Input::Slots { areas, active, .. } => Some(area_text(&areas[*active])),
+            _ => None,
+        }
+    }
+
+    /// Replaces the text of the slot being typed; returns its index.
+    pub fn set_active_slot(&mut self, text: &str) -> usize {
+        match &mut self.state {
+            Input::Slots { areas, active, overflow } => {
+                areas[*active] = text_area(text);
+                *overflow = false;
+                *active
+            }
+            _ => 0,
+        }
+    }
+
     /// Empties the input.
     pub fn clear(&mut self) {
         match &mut self.state {
@@ -190,9 +211,10 @@ impl FieldInput {
                 *typed = Typed::default();
             }
             Input::Text { area, .. } => **area = text_area(""),
-            Input::Slots { areas, active } => {
+            Input::Slots { areas, active, overflow } => {
                 areas.iter_mut().for_each(|a| *a = text_area(""));
                 *active = 0;
+                *overflow = false;
             }
         }
     }
@@ -217,7 +239,10 @@ impl FieldInput {
                 multi_key(field, opts, selected, highlight, *blocked, typed, key, ctrl)
             }
             Input::Text { multiline, area } => text_key(area, *multiline, key, ctrl, width),
-            Input::Slots { areas, active } => slots_key(areas, active, key, ctrl),
+            Input::Slots { areas, active, overflow } => {
+                let seps: &[char] = if matches!(field.kind, Kind::Phones { .. }) { &PHONE_SEPARATORS } else { &SEPARATORS };
+                slots_key(areas, active, overflow, seps, key, ctrl)
+            }
         }
     }
 
@@ -239,7 +264,7 @@ impl FieldInput {
                     Outcome::Unchanged
                 }
             }
-            Input::Slots { areas, active } => {
+            Input::Slots { areas, active, .. } => {
                 let parts: Vec<&str> =
                     text.split(['\n', '\t', '、', ',', '，', ';', '；']).map(str::trim).filter(|p| !p.is_empty()).collect();
                 let Some((first, rest)) = parts.split_first() else { return Outcome::Unchanged };
@@ -347,28 +372,42 @@ fn not_an_option(field: &Field, opts: &OptionList, text: &str) -> String {
     format!("“{text}”不是{}的选项，请按序号（1至{}）或输入选项开头的字", field.label, opts.len())
 }
 
-/// A typed option number, one digit at a time: `1` then `0` is 10 when the
-/// list has ten or more options. Returns the 0-based option, whether it
-/// extended the previous digit, and whether no further digit could extend it.
-fn take_digit(digits: &mut String, d: char, n: usize) -> Option<(u16, bool, bool)> {
-    let extended = format!("{digits}{d}");
-    let (num, ext) = match extended.parse::<usize>() {
-        Ok(v) if !digits.is_empty() && (1..=n).contains(&v) => (v, true),
-        _ => match d.to_digit(10).map(|v| v as usize) {
-            Some(v) if (1..=n).contains(&v) => (v, false),
-            _ => {
-                digits.clear();
-                return None;
-            }
-        },
-    };
-    let done = num * 10 > n;
-    if done {
-        digits.clear();
-    } else {
-        *digits = num.to_string();
+/// The key that picks option `i` (0-based) of a list: `1`–`9`, then `0`
+/// for the tenth and `-` for the eleventh, as on the keyboard's top row.
+/// Every key acts at once: no key waits for a second one, so what the screen
+/// shows after a key is what that key did.
+pub fn option_key(i: u16) -> Option<char> {
+    match i {
+        0..=8 => char::from_digit(i as u32 + 1, 10),
+        9 => Some('0'),
+        10 => Some('-'),
+        _ => None,
     }
-    Some((num as u16 - 1, ext, done))
+}
+
+/// The option (0-based) that key `c` picks in a list of `n`, if any.
+fn option_of_key(c: char, n: usize) -> Option<u16> {
+    let i = match c {
+        '1'..='9' => c as u16 - '1' as u16,
+        '0' => 9,
+        '-' => 10,
+        _ => return None,
+    };
+    ((i as usize) < n).then_some(i)
+}
+
+/// Whether `c` is one of the option keys (`0`–`9`, `-`).
+fn is_option_key(c: char) -> bool {
+    c.is_ascii_digit() || c == '-'
+}
+
+/// "按1至9、0（第10项）" — the keys of a list of `n`, for messages.
+fn option_keys_text(n: usize) -> String {
+    match n {
+        0..=9 => format!("1至{n}"),
+        10 => "1至9，或0（第10项）".into(),
+        _ => "1至9，或0（第10项）、-（第11项）".into(),
+    }
 }
 
 fn choice_key(
@@ -391,18 +430,14 @@ fn choice_key(
             *selected = Some(1);
             Outcome::Advance
         }
-        KeyCode::Char(c) if c.is_ascii_digit() => {
+        KeyCode::Char(c) if is_option_key(c) => {
             typed.query.clear();
-            match take_digit(&mut typed.digits, c, opts.len()) {
-                Some((i, _, done)) => {
+            match option_of_key(c, opts.len()) {
+                Some(i) => {
                     *selected = Some(i);
-                    if done {
-                        Outcome::Advance
-                    } else {
-                        Outcome::Changed
-                    }
+                    Outcome::Advance
                 }
-                None => Outcome::Refused(format!("没有第{c}项，请按1至{n}")),
+                None => Outcome::Refused(format!("这一项没有“{c}”对应的选项，请按{}", option_keys_text(opts.len()))),
             }
         }
         KeyCode::Char(_) if yes_no => Outcome::Refused("请按 1 或 y 选“是”，2 或 n 选“否”".into()),
@@ -460,31 +495,24 @@ fn multi_key(
     };
     match key.code {
         KeyCode::Char(_) if ctrl => Outcome::Unchanged,
-        KeyCode::Char(c) if c.is_ascii_digit() => {
+        KeyCode::Char(c) if is_option_key(c) => {
             typed.query.clear();
-            match take_digit(&mut typed.digits, c, opts.len()) {
-                Some((i, extended, _)) => {
-                    if extended {
-                        if let Some(prev) = typed.toggled.take() {
-                            toggle(selected, prev);
-                        }
-                    }
+            match option_of_key(c, opts.len()) {
+                Some(i) => {
                     *highlight = i;
-                    if Some(i) == blocked {
-                        // Keep the digit: `1` may still become 10 or 11.
-                        typed.toggled = None;
+                    // A tick of the main field's answer can always be taken off, never put on.
+                    if Some(i) == blocked && !selected.contains(&i) {
                         return Outcome::Refused(blocked_msg(i));
                     }
                     toggle(selected, i);
-                    typed.toggled = Some(i);
                     Outcome::Changed
                 }
-                None => Outcome::Refused(format!("没有第{c}项，请按1至{n}")),
+                None => Outcome::Refused(format!("这一项没有“{c}”对应的选项，请按{}", option_keys_text(opts.len()))),
             }
         }
         KeyCode::Char(' ') => {
             *typed = Typed::default();
-            if Some(*highlight) == blocked {
+            if Some(*highlight) == blocked && !selected.contains(highlight) {
                 return Outcome::Refused(blocked_msg(*highlight));
             }
             toggle(selected, *highlight);
@@ -575,17 +603,32 @@ fn text_key(area: &mut TextArea<'static>, multiline: bool, key: &KeyEvent, ctrl:
     }
 }
 
-fn slots_key(areas: &mut [TextArea<'static>], active: &mut usize, key: &KeyEvent, ctrl: bool) -> Outcome {
+fn slots_key(
+    areas: &mut [TextArea<'static>],
+    active: &mut usize,
+    overflow: &mut bool,
+    seps: &[char],
+    key: &KeyEvent,
+    ctrl: bool,
+) -> Outcome {
     let last = areas.len() - 1;
     let a = *active;
     let at_start = areas[a].cursor().1 == 0;
     let at_end = areas[a].cursor().1 >= areas[a].lines()[0].chars().count();
+    let full = || format!("最多填{}个，第{}个没有填进去；要换人请先删掉一个", areas.len(), areas.len() + 1);
+    match key.code {
+        KeyCode::Char(c) if !ctrl && *overflow && !c.is_control() => return Outcome::Refused(full()),
+        _ => *overflow = false,
+    }
     let target = match key.code {
-        KeyCode::Char(c) if !ctrl && SEPARATORS.contains(&c) => {
+        KeyCode::Char(c) if !ctrl && seps.contains(&c) => {
             if a < last {
                 Some((a + 1, true))
+            } else if areas[a].is_empty() {
+                return Outcome::Unchanged;
             } else {
-                return Outcome::Refused(format!("最多填{}个", areas.len()));
+                *overflow = true;
+                return Outcome::Refused(full());
             }
         }
         KeyCode::Up if a > 0 => Some((a - 1, true)),
@@ -619,15 +662,13 @@ mod tests {
     }
 
     #[test]
-    fn option_numbers_wait_only_when_a_second_digit_could_follow() {
-        let mut d = String::new();
-        assert_eq!(take_digit(&mut d, '1', 11), Some((0, false, false)));
-        assert_eq!(take_digit(&mut d, '1', 11), Some((10, true, true)));
-        assert_eq!(take_digit(&mut d, '1', 11), Some((0, false, false)));
-        assert_eq!(take_digit(&mut d, '3', 11), Some((2, false, true)));
-        assert_eq!(take_digit(&mut d, '1', 4), Some((0, false, true)));
-        assert_eq!(take_digit(&mut d, '0', 4), None);
-        assert_eq!(take_digit(&mut d, '5', 4), None);
+    fn option_keys_act_at_once_one_key_per_option() {
+        assert_eq!((0..11).map(|i| option_key(i).unwrap()).collect::<String>(), "1234567890-");
+        assert_eq!(option_of_key('0', 11), Some(9));
+        assert_eq!(option_of_key('-', 11), Some(10));
+        assert_eq!(option_of_key('-', 10), None);
+        assert_eq!(option_of_key('0', 4), None);
+        assert_eq!(option_of_key('5', 4), None);
     }
 
     #[test]
@@ -647,7 +688,9 @@ mod tests {
     fn single_choice_by_number_or_first_characters() {
         let f = field("D8").unwrap();
         let mut i = FieldInput::new(f, None, None, false);
-        assert_eq!(i.key(&ch('1'), 40), Outcome::Changed);
+        assert_eq!(i.key(&ch('1'), 40), Outcome::Advance, "1 never waits for a second digit");
+        assert_eq!(i.value(), Some(Value::Choice(0)));
+        let mut i = FieldInput::new(f, None, None, false);
         assert_eq!(i.key(&ch('0'), 40), Outcome::Advance);
         assert_eq!(i.value(), Some(Value::Choice(9)));
         let mut i = FieldInput::new(f, None, None, false);
@@ -668,8 +711,7 @@ mod tests {
         let mut i = FieldInput::new(f, None, Some(0), false);
         assert!(matches!(i.key(&ch('1'), 40), Outcome::Refused(_)));
         i.key(&ch('2'), 40);
-        i.key(&ch('1'), 40);
-        i.key(&ch('1'), 40);
+        i.key(&ch('-'), 40);
         assert_eq!(i.value(), Some(Value::Multi(vec![1, 10])));
         i.key(&ch(' '), 40);
         assert_eq!(i.value(), Some(Value::Multi(vec![1])), "space toggles the highlighted 11");
@@ -681,10 +723,10 @@ mod tests {
     fn slots_split_on_separators_and_keep_pairs() {
         let f = field("D2").unwrap();
         let mut i = FieldInput::new(f, None, None, false);
-        for c in "138 0000 1111".chars() {
+        for c in "138 0000 1111、139-2222-3333".chars() {
             i.key(&ch(c), 40);
         }
-        assert_eq!(i.value(), Some(Value::List(vec!["138".into(), "0000".into(), "1111".into()])));
+        assert_eq!(i.value(), Some(Value::List(vec!["13800001111".into(), "13922223333".into()])), "spaces and hyphens stay in one phone");
         let mut i = FieldInput::new(f, None, None, false);
         assert_eq!(i.paste("13800001111\n023-78865441\n"), Outcome::Changed);
         assert_eq!(i.value(), Some(Value::List(vec!["13800001111".into(), "023-78865441".into()])));

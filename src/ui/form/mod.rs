@@ -29,11 +29,12 @@ mod dialog;
 mod editor;
 mod input;
 mod keys;
+pub mod monitors;
 mod render;
 pub mod water;
 mod wrap;
 
-pub use editor::FormEditor;
+pub use editor::{FormEditor, PAUSE_SAVE};
 
 use crate::form::{Round, Value};
 use crate::model::{Answers, LookBack};
@@ -97,6 +98,13 @@ impl FormEditor {
         FormEditor::open(key, record, round)
     }
 
+    /// The responsible people to offer at D1 (from the village, the
+    /// township and the previous household).
+    pub fn set_suggestions(&mut self, suggestions: monitors::Suggestions) {
+        self.suggestions = suggestions;
+        self.refresh();
+    }
+
     /// The store key of the household being edited.
     pub fn key(&self) -> u64 {
         self.key
@@ -105,7 +113,10 @@ impl FormEditor {
     /// The keymap mode for the next key: `Form`, or `Dialog` while a yes/no
     /// or list dialog is open (dialogs that take text keep `Form`).
     pub fn mode(&self) -> Mode {
-        self.dialog_mode()
+        match self.dialog_mode() {
+            Mode::Form if self.dialog.is_none() => self.field_mode(),
+            m => m,
+        }
     }
 
     pub fn handle_action(&mut self, action: Action) -> Vec<FormEffect> {
@@ -119,6 +130,13 @@ impl FormEditor {
     /// Pasted text goes in as text; a newline in it never moves or submits.
     pub fn handle_paste(&mut self, text: &str) -> Vec<FormEffect> {
         self.on_paste(text)
+    }
+
+    /// Time passing (the loop calls this every wake-up, ~250 ms): after a
+    /// pause in typing ([`editor::PAUSE_SAVE`]) the field being typed is
+    /// saved as a draft. `now` comes in so tests drive time without sleeping.
+    pub fn tick(&mut self, now: std::time::Instant) -> Vec<FormEffect> {
+        self.ticked(now)
     }
 
     /// A store effect succeeded; `record` is what is now stored.

@@ -25,8 +25,18 @@ use tui_textarea::TextArea;
 
 /// Rows of D7's text in the editor.
 const LONG_TEXT_ROWS: u16 = 7;
-/// Columns of the label in the field list.
+/// Columns of the label in the field list at 80 columns (the least it gets).
 const LABEL_COLS: usize = 30;
+/// Columns the value keeps before the label grows into a wider terminal.
+const VALUE_COLS: usize = 41;
+
+/// The label column for a list `cols` wide: 30 at 80 columns, growing with
+/// the terminal until the longest label fits whole.
+fn label_cols(cols: usize) -> usize {
+    let longest = FIELDS.iter().map(|f| text::width(f.label)).max().unwrap_or(LABEL_COLS);
+    // marker, code, label, space, mark, space, value
+    cols.saturating_sub(1 + 4 + 1 + 2 + 1 + VALUE_COLS).clamp(LABEL_COLS, longest.max(LABEL_COLS))
+}
 
 /// Replaces `{action-name}` with the action's keys (`Ctrl-O`, `Ctrl-S/F2`).
 pub fn with_keys(text: &str, keymap: &Keymap, mode: Mode) -> String {
@@ -262,7 +272,7 @@ impl FormEditor {
             vec![
                 (if current { ">".into() } else { " ".into() }, base),
                 (format!("{:<4}", fd.code), base),
-                (text::pad(&text::fit(fd.label, LABEL_COLS), LABEL_COLS), base),
+                (text::pad(&text::fit(fd.label, label_cols(cols)), label_cols(cols)), base),
                 (" ".into(), base),
                 (mark.into(), if current { base } else { mark_style }),
                 (" ".into(), base),
@@ -291,8 +301,9 @@ impl FormEditor {
                 let rows = wrap::wrap(&[v.replace('\n', " ")], cols);
                 Drawn { lines: rows.into_iter().take(LONG_TEXT_ROWS as usize).map(|r| Line::from(r.text)).collect(), cursor: None, keep: 0 }
             }
-            _ => input_body(&self.input, theme, cols, &self.text_scroll, &self.slot_names(), true),
+            _ => input_body(&self.input, theme, keymap, cols, &self.text_scroll, &self.slot_names(), true),
         };
+        drawn.lines.extend(self.offer_lines(theme, cols));
         if let Some(c) = &mut drawn.cursor {
             c.1 += 1;
         }
@@ -301,6 +312,24 @@ impl FormEditor {
         let keep = message.len();
         lines.extend(message);
         Drawn { lines, cursor: drawn.cursor, keep }
+    }
+
+    /// At D1: the responsible people on offer for the slot being typed, a
+    /// digit each (name and phone go in together).
+    fn offer_lines(&self, theme: &Theme, cols: usize) -> Vec<Line<'static>> {
+        if !matches!(self.field().kind, Kind::Names { .. }) || self.read_only() {
+            return Vec::new();
+        }
+        let Some(typed) = self.input.active_slot_text() else { return Vec::new() };
+        let offered = self.suggestions.matching(&typed);
+        if offered.is_empty() {
+            return Vec::new();
+        }
+        let mut items = vec![("按数字填入（姓名和电话）：".to_string(), theme.dim())];
+        for (i, (m, origin)) in offered.iter().enumerate() {
+            items.push((format!("{} {} {}（{}）", i + 1, m.name, phone::mask(&m.phone), origin.label()), theme.key()));
+        }
+        flow(items, cols)
     }
 
     /// D1's names, shown beside D2's phones so each pair reads as one.
@@ -332,7 +361,7 @@ impl FormEditor {
             Some(first) => {
                 let style = if first.severity == Severity::Error { theme.error() } else { theme.warning() };
                 let more = if found.len() > 1 { format!("（另有{}条）", found.len() - 1) } else { String::new() };
-                let text = format!("{}：{}{more}", first.severity.label(), first.message);
+                let text = with_keys(&format!("{}：{}{more}", first.severity.label(), first.message), keymap, Mode::Choice);
                 wrap::wrap(&[text], cols).into_iter().take(2).map(|r| spans_fit(vec![(r.text, style)], cols)).collect()
             }
             None if fd.is_prefilled() && !self.read_only() => {
@@ -389,6 +418,8 @@ impl FormEditor {
             (format!("错误 {errors}"), if errors > 0 { theme.error() } else { theme.ok() }),
             (if missing > 0 { format!("（未填 {missing}）") } else { String::new() }, theme.dim()),
             (format!(" 提示 {warnings}"), if warnings > 0 { theme.warning() } else { theme.ok() }),
+            // Not a warning to confirm but its own act: still counted where the clerk looks.
+            (if self.record.household.verified { String::new() } else { " A未核实".into() }, theme.warning()),
             ("   ".into(), theme.dim()),
         ];
         match &self.notice {
@@ -407,12 +438,13 @@ impl FormEditor {
         let wanted: Vec<(Action, &str)> = match &self.dialog {
             Some(Dialog::Correct { .. }) => vec![(Action::NextField, "确认更正"), (Action::ClearField, "清空"), (Action::Back, "取消")],
             Some(Dialog::Water(_)) => vec![(Action::NextField, "下一行"), (Action::PrevField, "上一行"), (Action::Back, "关闭")],
-            Some(Dialog::Checklist(list)) if list.blocking => {
+            Some(Dialog::Checklist(_)) => {
                 vec![(Action::Confirm, "跳到该项"), (Action::MoveDown, "下一条"), (Action::Back, "关闭")]
             }
-            Some(Dialog::Checklist(_)) => {
-                vec![(Action::Confirm, "确认/提交"), (Action::Cancel, "取消确认"), (Action::MoveDown, "下一条"), (Action::Back, "返回修改")]
+            Some(Dialog::Review) if !self.record.household.verified => {
+                vec![(Action::Verify, "核实A"), (Action::Confirm, "正式提交"), (Action::Back, "返回修改")]
             }
+            Some(Dialog::Review) => vec![(Action::Confirm, "正式提交"), (Action::Back, "返回修改")],
             Some(_) => vec![(Action::Confirm, "是"), (Action::Cancel, "否"), (Action::Back, "取消")],
             None if self.held_by.is_some() => {
                 vec![(Action::Reopen, "接手"), (Action::NextField, "下一项"), (Action::NextHousehold, "下一户"), (Action::Back, "返回")]
@@ -425,6 +457,9 @@ impl FormEditor {
                 if self.field().is_prefilled() {
                     v.push((Action::Verify, "核实A"));
                     v.push((Action::Correct, "更正"));
+                }
+                if self.field().section == Section::B {
+                    v.push((Action::BAllOk, "B全部已解决"));
                 }
                 if self.field().code == "B4" {
                     v.push((Action::WaterHelper, "饮水计算"));
@@ -479,17 +514,6 @@ impl FormEditor {
         let cols = width.saturating_sub(2) as usize;
         let dk = |a: Action| keys_label(keymap, Mode::Dialog, a);
         let (title, lines, cursor): (String, Vec<Line>, Option<(u16, u16)>) = match dialog {
-            Dialog::Leave { quit } => (
-                "还有没保存的修改".into(),
-                vec![
-                    Line::from(format!("{} {} 的修改还没有保存。", self.field().code, self.field().label)),
-                    Line::from(""),
-                    key_line(&dk(Action::Confirm), if *quit { "保存后退出" } else { "保存后返回" }, theme),
-                    key_line(&dk(Action::Cancel), "不保存，放弃这一项的修改", theme),
-                    key_line(&dk(Action::Back), "继续填写", theme),
-                ],
-                None,
-            ),
             Dialog::Correct { input, message } => self.correct_lines(input, message.as_deref(), theme, keymap, cols),
             Dialog::BranchSwitch { value, hidden } => {
                 let to = match value {
@@ -510,6 +534,7 @@ impl FormEditor {
                 ("A8更正会改变填写范围".into(), wrap_lines(lines, cols), None)
             }
             Dialog::Checklist(list) => self.checklist_lines(list, theme, cols, area.height.saturating_sub(6) as usize, &dk),
+            Dialog::Review => self.review_lines(theme, keymap, cols, &dk),
             Dialog::TakeOver => (
                 "接手别人正在填写的表".into(),
                 vec![
@@ -562,7 +587,7 @@ impl FormEditor {
         let old = self.record.household.a.value(fd.code).map(|v| rules::display_value(fd, &v)).unwrap_or_else(|| "（空）".into());
         let mut lines = vec![Line::from(format!("原值：{old}")), Line::from(Span::styled("新值：", theme.title()))];
         let top = lines.len() as u16;
-        let body = input_body(input, theme, cols, &self.text_scroll, &[], false);
+        let body = input_body(input, theme, keymap, cols, &self.text_scroll, &[], false);
         let cursor = body.cursor.map(|(x, y)| (x, y + top));
         lines.extend(body.lines);
         let k = |a| keys_label(keymap, Mode::Form, a);
@@ -585,36 +610,22 @@ impl FormEditor {
         max_rows: usize,
         dk: &dyn Fn(Action) -> String,
     ) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
-        let done = list.items.iter().filter(|i| i.confirmed).count();
         let mut tail = vec![Line::from("")];
         // The selected line in full, since the list shows one line per item.
         let selected = &list.items[list.selected.min(list.items.len() - 1)];
         for r in wrap::wrap(&[format!("{} {}", selected.code, selected.message)], cols).into_iter().take(3) {
             tail.push(Line::from(Span::styled(r.text, theme.title())));
         }
-        let title = if list.blocking {
-            tail.push(key_line(&dk(Action::Confirm), "跳到选中的这一项去改", theme));
-            let first = |a| keymap_first(dk(a));
-            tail.push(key_line(&format!("{} {}", first(Action::MoveUp), first(Action::MoveDown)), "选择", theme));
-            format!("还有{}处错误，不能提交", list.items.len())
-        } else if list.all_confirmed() {
-            tail.push(key_line(&dk(Action::Confirm), "全部已确认：正式提交", theme));
-            tail.push(key_line(&dk(Action::Back), "返回修改", theme));
-            "提交前确认".into()
-        } else {
-            tail.push(key_line(&dk(Action::Confirm), "确认这一条（已核实，仍然如此）", theme));
-            tail.push(key_line(&dk(Action::Cancel), "取消确认", theme));
-            tail.push(key_line(&dk(Action::Back), "返回修改", theme));
-            format!("提交前请逐条确认（{done}/{}）", list.items.len())
-        };
+        tail.push(key_line(&dk(Action::Confirm), "跳到选中的这一项去改", theme));
+        let first = |a| keymap_first(dk(a));
+        tail.push(key_line(&format!("{} {}", first(Action::MoveUp), first(Action::MoveDown)), "选择", theme));
+        let title = format!("还有{}处错误，不能提交", list.items.len());
         let room = max_rows.saturating_sub(tail.len()).max(1);
         let start = list.selected.saturating_sub(room - 1).min(list.items.len().saturating_sub(room));
         let mut lines = Vec::new();
         for (k, item) in list.items.iter().enumerate().skip(start).take(room) {
             let (tag, style) = match item.kind {
                 ItemKind::Error => ("错", theme.error()),
-                ItemKind::Warning { .. } | ItemKind::Verify if item.confirmed => ("[x]", theme.ok()),
-                _ => ("[ ]", theme.warning()),
             };
             let sel = k == list.selected;
             let st = if sel { theme.selected() } else { Style::default() };
@@ -630,6 +641,90 @@ impl FormEditor {
         }
         lines.extend(tail);
         (title, lines, None)
+    }
+}
+
+impl FormEditor {
+    /// The review before submitting: every shown answer, section by section
+    /// (values as in the list, phones and ID numbers masked, D7 cut to a
+    /// line), each warning marked 提 at its field and spelled out below.
+    fn review_lines(
+        &self,
+        theme: &Theme,
+        keymap: &Keymap,
+        cols: usize,
+        dk: &dyn Fn(Action) -> String,
+    ) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {
+        let mut lines = Vec::new();
+        let mut section = None;
+        let mut items: Vec<(String, Style)> = Vec::new();
+        for i in self.shown() {
+            let fd = &FIELDS[i];
+            if section != Some(fd.section) {
+                // One paragraph per section, its title first.
+                lines.extend(flow(std::mem::take(&mut items), cols));
+                section = Some(fd.section);
+                let title = match fd.section {
+                    Section::A if self.record.household.verified => "A（已核实）".to_string(),
+                    Section::A => "A（未核实）".to_string(),
+                    s => format!("{}：", s.title().split('.').next().unwrap_or_default()),
+                };
+                let style = if fd.section == Section::A && !self.record.household.verified { theme.warning() } else { theme.title() };
+                items.push((title, style));
+            }
+            let worst = self.findings_of(fd.code).map(|x| x.severity).min();
+            let (mark, style) = match worst {
+                Some(Severity::Error) => ("错", theme.error()),
+                Some(Severity::Warning) => ("提", theme.warning()),
+                None => ("", Style::default()),
+            };
+            let value = self.value_of(fd).map(|v| shown_value(fd, &v)).unwrap_or_else(|| "（空）".into());
+            let value = if matches!(fd.kind, Kind::LongText { .. }) {
+                let n = self.value_of(fd).map(|v| match v {
+                    Value::Text(s) => crate::form::value::char_count(&s),
+                    _ => 0,
+                });
+                format!("（{}字）{}", n.unwrap_or(0), text::fit(&value, cols.saturating_sub(12)))
+            } else {
+                value
+            };
+            items.push((format!("{mark}{} {value}", fd.code), style));
+        }
+        lines.extend(flow(items, cols));
+        let mut problems: Vec<_> = self.findings.iter().collect();
+        problems.sort_by_key(|f| (f.severity, schema::position(f.code)));
+        let mut fresh = 0;
+        for p in problems {
+            // A warning confirmed at the last submit for these very values says so.
+            let again = p.severity == Severity::Warning && self.record.form.confirmations.iter().any(|c| c.covers(p, &self.view()));
+            fresh += usize::from(p.severity == Severity::Warning && !again);
+            let style = if p.severity == Severity::Error {
+                theme.error()
+            } else if again {
+                theme.dim()
+            } else {
+                theme.warning()
+            };
+            let note = if again { "（上次已确认，相关答案未变）" } else { "" };
+            let message = with_keys(&p.message, keymap, Mode::Choice);
+            for r in wrap::wrap(&[format!("{} {} {message}{note}", p.severity.label(), p.code)], cols) {
+                lines.push(spans_fit(vec![(r.text, style)], cols));
+            }
+        }
+        let warnings = self.findings.iter().filter(|f| f.severity == Severity::Warning).count();
+        if !self.record.household.verified {
+            lines.push(key_line(&dk(Action::Verify), "核对A1至A8与实际相符后，标为已核实（单独一步）", theme));
+        }
+        let confirm = match (warnings, fresh) {
+            (0, _) => "核查无误，正式提交".to_string(),
+            (w, 0) => format!("{w}条提示上次已确认、答案未变，正式提交"),
+            (w, f) if f == w => format!("以上{w}条提示已核实，正式提交"),
+            (w, f) => format!("以上{w}条提示（新的{f}条）已核实，正式提交"),
+        };
+        lines.push(key_line(&dk(Action::Confirm), &confirm, theme));
+        lines.push(key_line(&dk(Action::Back), "返回修改", theme));
+        let h = &self.record.household;
+        (format!("提交前核查一遍：{} {}{}", h.a.head, h.place.township, h.place.village), lines, None)
     }
 }
 
@@ -690,7 +785,17 @@ fn wrap_lines(lines: Vec<Line<'static>>, cols: usize) -> Vec<Line<'static>> {
 }
 
 /// The lines of an input (choices, checklist, text, slots) and its cursor.
-fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usize>, names: &[String], tips: bool) -> Drawn<'static> {
+#[allow(clippy::too_many_arguments)]
+fn input_body(
+    input: &FieldInput,
+    theme: &Theme,
+    keymap: &Keymap,
+    cols: usize,
+    scroll: &Cell<usize>,
+    names: &[String],
+    tips: bool,
+) -> Drawn<'static> {
+    let key_of = |i: u16| key_of(keymap, i);
     match &input.state {
         Input::ReadOnly => Drawn { lines: Vec::new(), cursor: None, keep: 0 },
         Input::Choice { opts, yes_no, selected, .. } => {
@@ -698,13 +803,19 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
                 .map(|i| {
                     let on = *selected == Some(i);
                     let label = opts.label(i).unwrap_or("?");
-                    (format!("{}{}.{label}", if on { "(*)" } else { "( )" }, i + 1), if on { theme.selected() } else { Style::default() })
+                    (
+                        format!("{}{}.{label}", if on { "(*)" } else { "( )" }, key_of(i)),
+                        if on { theme.selected() } else { Style::default() },
+                    )
                 })
                 .collect();
-            let tip =
-                if *yes_no { "按 1/y 或 2/n，选后自动到下一项" } else { "按序号，或输入开头的字/拼音首字母" };
+            let tip = if *yes_no {
+                with_keys("按 {option-1}/{choose-yes} 选“是”，{option-2}/{choose-no} 选“否”，选后自动到下一项", keymap, Mode::Choice)
+            } else {
+                "按选项前的键选定并到下一项，或输入开头的字/拼音首字母".to_string()
+            };
             if tips {
-                items.push((tip.into(), theme.dim()));
+                items.push((tip, theme.dim()));
             }
             Drawn { lines: flow(items, cols), cursor: None, keep: 0 }
         }
@@ -712,24 +823,31 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
             let mut items: Vec<(String, Style)> = (0..opts.len() as u16)
                 .map(|i| {
                     let label = opts.label(i).unwrap_or("?");
-                    let mark = if *blocked == Some(i) {
-                        "[-]"
-                    } else if selected.contains(&i) {
-                        "[x]"
-                    } else {
-                        "[ ]"
+                    let on = selected.contains(&i);
+                    let main = *blocked == Some(i);
+                    // The main field's answer: `[-]` cannot be ticked; `[!]` is ticked and must come off.
+                    let mark = match (main, on) {
+                        (true, true) => "[!]",
+                        (true, false) => "[-]",
+                        (false, true) => "[x]",
+                        (false, false) => "[ ]",
                     };
                     let style = if i == *highlight {
                         theme.selected()
-                    } else if *blocked == Some(i) {
+                    } else if main && on {
+                        theme.error()
+                    } else if main {
                         theme.dim()
                     } else {
                         Style::default()
                     };
-                    (format!("{mark}{}.{label}", i + 1), style)
+                    (format!("{mark}{}.{label}", key_of(i)), style)
                 })
                 .collect();
-            items.push(("按序号勾选，或用左右方向键移动、空格勾选".into(), theme.dim()));
+            items.push((
+                with_keys("按选项前的键勾选或去掉，或用 {option-prev}/{option-next} 移动、{toggle} 勾选", keymap, Mode::Choice),
+                theme.dim(),
+            ));
             Drawn { lines: flow(items, cols), cursor: None, keep: 0 }
         }
         Input::Text { multiline, area } => {
@@ -750,7 +868,7 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
             }
             Drawn { lines, cursor: Some(cursor), keep: 0 }
         }
-        Input::Slots { areas, active } => {
+        Input::Slots { areas, active, .. } => {
             let label_cols = if names.is_empty() { 5 } else { 14 };
             let mut cursor = None;
             let lines = areas
@@ -776,6 +894,15 @@ fn input_body(input: &FieldInput, theme: &Theme, cols: usize, scroll: &Cell<usiz
             Drawn { lines, cursor, keep: 0 }
         }
     }
+}
+
+/// The key shown before option `i`: its `option-N` key in the keymap
+/// (`1`–`9`, `0`, `-` by default), or its number when unbound.
+fn key_of(keymap: &Keymap, i: u16) -> String {
+    Action::option(i)
+        .and_then(|a| keymap.keys_for(Mode::Choice, a).into_iter().find(|k| !k.ctrl && !k.alt && !k.is_function_key()))
+        .map(|k| k.label())
+        .unwrap_or_else(|| (i + 1).to_string())
 }
 
 fn water_lines(panel: &WaterPanel, theme: &Theme, keymap: &Keymap, cols: usize) -> (String, Vec<Line<'static>>, Option<(u16, u16)>) {

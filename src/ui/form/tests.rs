@@ -91,7 +91,7 @@ fn lands_on_the_first_question_and_keeps_answers_of_a_draft() {
     let m = Memory::new(rec);
     assert_eq!(m.ed.current(), "B2");
     assert!(!m.ed.is_dirty());
-    assert_eq!(m.ed.mode(), Mode::Form);
+    assert_eq!(m.ed.mode(), Mode::Choice, "B2 is a yes/no field: its keys come from [choice], then [form]");
 }
 
 #[test]
@@ -152,7 +152,7 @@ fn keys_are_named_from_the_keymap_in_messages() {
 }
 
 #[test]
-fn submit_of_a_clean_record_needs_only_the_section_a_confirmation() {
+fn submit_of_a_clean_record_is_the_review_then_one_key() {
     let mut m = Memory::new(record(Some(YearMonth::new(2021, 3).unwrap())));
     m.press("2 2 2 1 2 3 1 2");
     for c in "王五".chars() {
@@ -160,9 +160,10 @@ fn submit_of_a_clean_record_needs_only_the_section_a_confirmation() {
     }
     m.press("tab");
     m.ed.handle_paste("13800001111");
-    m.press("tab 5 tab ctrl-t");
+    m.press("tab 5 ctrl-t");
     assert!(m.ed.has_dialog());
-    let fx = m.press("y enter");
+    assert!(m.press("enter").is_empty(), "section A is not verified yet: the review refuses");
+    let fx = m.press("ctrl-k enter");
     assert_eq!(fx.len(), 2, "{fx:?}");
     assert!(matches!(fx[0], FormEffect::SetVerified { verified: true, .. }));
     assert!(matches!(&fx[1], FormEffect::Submit { confirmed, .. } if confirmed.is_empty()));

@@ -37,7 +37,17 @@ pub fn list(store_path: &Path) -> Vec<PathBuf> {
 pub fn take(store: &Store, policy: &BackupPolicy) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
     let dir = dir_for(store.path());
     let dir_err = |e: std::io::Error| SnapshotError::File { path: dir.display().to_string(), reason: crate::io::file::describe(&e) };
-    std::fs::create_dir_all(&dir).map_err(dir_err)?;
+    // An empty store never displaces a snapshot that holds households: the
+    // store emptied or moved away must stay recoverable from it.
+    if store.household_count()? == 0 {
+        if let Some((file, _)) = newest_with_data(store.path()) {
+            return Err(SnapshotError::File {
+                path: dir.display().to_string(),
+                reason: format!("数据库里一户也没有，而已有的快照 {} 里有数据：为了不挤掉它，这次不做快照", file.display()),
+            });
+        }
+    }
+    crate::store::create_private_dirs(&dir).map_err(dir_err)?;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(dir_err)?;
     let mut name = format!("{PREFIX}{}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
     let mut n = 1;
@@ -58,6 +68,12 @@ pub fn newest_good(store_path: &Path) -> Option<(PathBuf, SnapshotInfo)> {
     list(store_path).into_iter().find_map(|p| snapshot::verify(&p).ok().map(|i| (p, i)))
 }
 
+/// The newest automatic snapshot that verifies and holds households: the
+/// sign that a store with data was at `store_path`.
+pub fn newest_with_data(store_path: &Path) -> Option<(PathBuf, SnapshotInfo)> {
+    list(store_path).into_iter().find_map(|p| snapshot::verify(&p).ok().filter(|i| i.households > 0).map(|i| (p, i)))
+}
+
 /// Whether the store holds changes no good automatic snapshot has: none
 /// taken yet, or changes made since (by an import, or a session that ended
 /// without its exit snapshot).
@@ -68,7 +84,7 @@ pub fn stale(store: &Store) -> bool {
 /// What to tell the clerk when the store is damaged: the newest good
 /// automatic snapshot, and the exact command that restores it.
 pub fn advice_for_damaged(store_path: &Path) -> String {
-    match newest_good(store_path) {
+    match newest_with_data(store_path).or_else(|| newest_good(store_path)) {
         Some((file, info)) => format!(
             "最近一次自动快照是 {}。恢复它（损坏的数据库会改名保留在旁边）请运行：\n  huitoukan --db {} snapshot restore {}\n恢复后，快照时间之后录入的内容需要重新录入。",
             info.describe(),
@@ -83,7 +99,7 @@ pub fn advice_for_damaged(store_path: &Path) -> String {
     }
 }
 
-fn shell_quote(p: &Path) -> String {
+pub fn shell_quote(p: &Path) -> String {
     let s = p.display().to_string();
     if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
         s

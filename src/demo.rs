@@ -288,7 +288,7 @@ fn answers(rng: &mut Rng, eliminated: bool, partial: bool) -> Answers {
 pub fn fill(store: &Store, n: usize, seed: u64, mut progress: impl FnMut(usize)) -> Result<usize> {
     let round = store.round().clone();
     let places = places(n, seed);
-    let start = store.household_count() as u64;
+    let start = store.household_count()? as u64;
     let mut done = 0;
     const CHUNK: usize = 5_000;
     while done < n {

@@ -51,5 +51,5 @@ fn damaged_store_names_the_snapshot_and_the_restore_command_works() {
     let out = bin().arg("--db").arg(&db).args(["audit", "verify"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let store = huitoukan::store::Store::open(&db).unwrap();
-    assert_eq!(store.household_count(), 400);
+    assert_eq!(store.household_count().unwrap(), 400);
 }

@@ -25,12 +25,9 @@ pub fn fill_default(store: &crate::store::Store) -> anyhow::Result<()> {
 pub fn run(global: &Global, args: &DemoArgs) -> anyhow::Result<i32> {
     let path = if global.db.is_some() { global.store_path() } else { crate::paths::demo_store() };
     let store = crate::store::Store::open_as(&path, "huitoukan demo")?;
-    if store.household_count() > 0 {
-        eprintln!(
-            "数据库 {} 里已有{}户，不再生成。要重新生成，请换一个 --db 目录或先删除该目录。",
-            path.display(),
-            store.household_count()
-        );
+    let have = store.household_count()?;
+    if have > 0 {
+        eprintln!("数据库 {} 里已有{have}户，不再生成。要重新生成，请换一个 --db 目录或先删除该目录。", path.display());
         return Ok(1);
     }
     let tty = std::io::stderr().is_terminal();

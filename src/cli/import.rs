@@ -48,12 +48,30 @@ impl ProgressLine {
 }
 
 pub fn run(global: &Global, args: &ImportArgs) -> anyhow::Result<i32> {
-    let store = super::open_store(global, "huitoukan import")?;
+    // A roster that is missing, not a regular file or too large is refused
+    // before any store is opened (or created, or locked while it is read).
+    crate::io::roster::check_file(&args.file)?;
     let mut line = ProgressLine::new();
-    let result = import::import(&store, &args.file, &global.operator(), args.dry_run, &mut |p| match p {
+    let mut progress = |p: Progress| match p {
         Progress::Checking(n) => line.show(&format!("已检查 {n} 行")),
         Progress::Writing(n) => line.show(&format!("正在把 {n} 户写入数据库……")),
-    });
+    };
+    let path = global.store_path();
+    // A dry run writes nothing, not even a new store: with no store yet,
+    // every accepted row would be added.
+    let result = if args.dry_run && matches!(crate::store::inspect(&path), crate::store::Found::Missing | crate::store::Found::Empty) {
+        import::check_only(&args.file, &mut progress)
+    } else {
+        let store = if args.dry_run {
+            super::open_store(global, "huitoukan import")?
+        } else {
+            super::open_or_create_store(global, "huitoukan import")?
+        };
+        if store.created() {
+            println!("已新建数据库 {}（只有本人可读写）", store.path().display());
+        }
+        import::import(&store, &args.file, &global.operator(), args.dry_run, &mut progress)
+    };
     line.done();
     let report = result?;
     let roster = &report.roster;

@@ -80,13 +80,41 @@ pub enum Command {
     },
 }
 
-/// Opens the store for a command-line tool or the app, with the Chinese
-/// message on failure; a damaged store's message names the newest automatic
-/// snapshot and the command that restores it.
+/// Opens the store for a command-line tool, with the Chinese message on
+/// failure; a damaged store's message names the newest automatic snapshot
+/// and the command that restores it. Only an existing store opens (the demo
+/// store excepted, made on first use): a mistyped `--db` is refused.
 pub fn open_store(global: &Global, program: &str) -> anyhow::Result<crate::store::Store> {
+    open_store_with(global, program, crate::store::OpenMode::Existing)
+}
+
+/// Opens the store for a command that creates data (import, the app): a
+/// missing path or an empty directory becomes a new store, unless snapshots
+/// beside it show that a store with households was there.
+pub fn open_or_create_store(global: &Global, program: &str) -> anyhow::Result<crate::store::Store> {
+    open_store_with(global, program, crate::store::OpenMode::Create)
+}
+
+fn open_store_with(global: &Global, program: &str, mode: crate::store::OpenMode) -> anyhow::Result<crate::store::Store> {
+    use crate::store::{Found, OpenMode};
     let path = global.store_path();
     let fresh_demo = global.demo && global.db.is_none() && !path.exists();
-    match crate::store::Store::open_as(&path, program) {
+    let mode = if fresh_demo { OpenMode::Create } else { mode };
+    let found = crate::store::inspect(&path);
+    if mode == OpenMode::Create && matches!(found, Found::Missing | Found::Empty) {
+        if let Some((file, info)) = crate::backup::newest_with_data(&path) {
+            anyhow::bail!(
+                "数据库 {} 不见了（{}），但它的自动快照还在：{}。数据库可能被删除或移走了，程序不会在这里新建一个空的。\n\
+                 若是移走了，请用 --db 指定它现在的位置；若要从快照恢复，请运行：\n  huitoukan --db {} snapshot restore {}",
+                path.display(),
+                if found == Found::Missing { "目录不存在" } else { "目录是空的" },
+                info.describe(),
+                crate::backup::shell_quote(&path),
+                crate::backup::shell_quote(&file)
+            );
+        }
+    }
+    match crate::store::Store::open_with(&path, program, mode) {
         Ok(store) => {
             // The app shows it in its status line instead.
             if let (Some(note), false) = (store.recovery_note(), program == "huitoukan") {
@@ -98,6 +126,10 @@ pub fn open_store(global: &Global, program: &str) -> anyhow::Result<crate::store
             Ok(store)
         }
         Err(e @ crate::store::StoreError::Corrupt { .. }) => {
+            anyhow::bail!("{e}\n{}", crate::backup::advice_for_damaged(&path))
+        }
+        // A store that went missing: its snapshots say how to get it back.
+        Err(e @ crate::store::StoreError::NotAStore { .. }) if !crate::backup::list(&path).is_empty() => {
             anyhow::bail!("{e}\n{}", crate::backup::advice_for_damaged(&path))
         }
         Err(e) => Err(e.into()),

@@ -37,15 +37,12 @@ pub struct ReportArgs {
 /// Opens a store that must already exist: reading a mistyped path should say
 /// so, not create an empty store there.
 pub(super) fn open_existing(global: &Global, program: &str) -> anyhow::Result<Store> {
-    let path = global.store_path();
-    if !global.demo && !path.exists() {
-        anyhow::bail!("数据库 {} 不存在。请用 --db 指定数据库目录，或先用 huitoukan import 导入名单。", path.display());
-    }
     super::open_store(global, program)
 }
 
 /// Creates (or truncates) `path` readable and writable by the owner only.
 pub(super) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    crate::io::file::refuse_inside_store(path)?;
     let f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     // An existing file keeps its old mode on open; narrow it too.
     f.set_permissions(std::fs::Permissions::from_mode(0o600))?;

@@ -103,7 +103,7 @@ fn find(store: &Store, query: &Query, limit: usize) -> anyhow::Result<Found> {
         }
     }
     let mut found = Found { total: 0, shown: Vec::new() };
-    let mut chunk = Vec::with_capacity(CHUNK.min(store.household_count()));
+    let mut chunk = Vec::with_capacity(CHUNK.min(store.household_count()?));
     let search = |chunk: &mut Vec<Summary>, found: &mut Found| {
         // Only pinyin needs the index (each name's initials); building it is most of the scan's cost.
         let index = if matches!(query, Query::Pinyin(_)) { Index::build(chunk) } else { Index::build(&[]) };

@@ -129,6 +129,7 @@ pub fn export(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Exported, ExportError> {
     let file_err = |e: &dyn std::fmt::Display| ExportError::File { path: path.to_path_buf(), reason: e.to_string() };
+    super::file::refuse_inside_store(path).map_err(|e| file_err(&describe(&e)))?;
     let mut out = AtomicFile::create(path).map_err(|e| file_err(&describe(&e)))?;
     let rows: Box<dyn Iterator<Item = crate::store::Result<Row>>> = match &filter.township {
         Some(t) => Box::new(store.rows_in(t, filter.village.as_deref())),

@@ -81,9 +81,18 @@ pub fn import(
     Ok(ImportReport { roster, outcome, dry_run })
 }
 
+/// A dry run with no store yet: reads and checks `path` with the default
+/// round settings; every accepted row would be added.
+pub fn check_only(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<ImportReport, ImportError> {
+    let roster = roster::read(path, &crate::form::Round::default(), &mut |n| progress(Progress::Checking(n)))?;
+    let outcome = UpsertOutcome { added: roster.upserts().len(), ..UpsertOutcome::default() };
+    Ok(ImportReport { roster, outcome, dry_run: true })
+}
+
 /// The rejection list as CSV (UTF-8 with BOM, owner-only, atomic):
 /// 行号, 列, 读到的值, 原因.
 pub fn write_report(path: &Path, rejected: &[Rejection]) -> std::io::Result<()> {
+    super::file::refuse_inside_store(path)?;
     super::file::write_atomic(path, |w| {
         w.write_all(super::BOM)?;
         let mut csv = csv::Writer::from_writer(w);

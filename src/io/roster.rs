@@ -27,6 +27,10 @@ const MAX_PLACE_CHARS: usize = 40;
 pub enum RosterError {
     #[error("无法读取名单文件 {path}：{reason}")]
     Open { path: String, reason: String },
+    #[error("{path} 不是普通文件（{kind}），不能当名单读取。请给出名单文件（.csv 或 .xlsx）本身的路径。")]
+    NotAFile { path: String, kind: String },
+    #[error("名单文件 {path} 太大（{size}），超过了{limit}的上限。请按乡镇分成几个文件再分别导入。")]
+    TooLarge { path: String, size: String, limit: String },
     #[error("名单文件的编码无法识别：它既不是UTF-8，也不是GBK/GB18030（第{offset}字节起无法解码）。请在Excel或WPS中打开它，另存为“CSV UTF-8（逗号分隔）”或.xlsx后再导入。")]
     Encoding { offset: usize },
     #[error("名单文件开头标明是UTF-8，但第{offset}字节起不是UTF-8，文件可能被截断或拼接过。请重新从Excel另存为“CSV UTF-8”后再导入。")]
@@ -314,12 +318,71 @@ impl Columns {
     }
 }
 
+/// Largest roster file read: a city's roster as CSV is about 200 MB.
+pub const MAX_ROSTER_BYTES: u64 = 512 << 20;
+
 /// Reads and checks a roster file. `progress` is called with the number of
 /// rows checked so far, now and then.
 pub fn read(path: &Path, round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| RosterError::Open { path: path.display().to_string(), reason: super::file::describe(&e) })?;
+    let bytes = read_file(path)?;
     read_bytes(&bytes, round, progress)
+}
+
+/// Checks that `path` is a regular file of a size that may be read, without
+/// opening it (opening a FIFO would wait for a writer, forever).
+pub fn check_file(path: &Path) -> Result<u64, RosterError> {
+    let shown = || path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| RosterError::Open { path: shown(), reason: super::file::describe(&e) })?;
+    file_ok(path, &meta)
+}
+
+fn file_ok(path: &Path, meta: &std::fs::Metadata) -> Result<u64, RosterError> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if !t.is_file() {
+        let kind = if t.is_dir() {
+            "是一个目录"
+        } else if t.is_fifo() {
+            "是一个管道"
+        } else if t.is_char_device() || t.is_block_device() {
+            "是一个设备"
+        } else if t.is_socket() {
+            "是一个套接字"
+        } else {
+            "不是普通文件"
+        };
+        return Err(RosterError::NotAFile { path: path.display().to_string(), kind: kind.into() });
+    }
+    if meta.len() > MAX_ROSTER_BYTES {
+        return Err(RosterError::TooLarge {
+            path: path.display().to_string(),
+            size: super::snapshot::human_bytes(meta.len()),
+            limit: super::snapshot::human_bytes(MAX_ROSTER_BYTES),
+        });
+    }
+    Ok(meta.len())
+}
+
+/// Reads a regular file of at most [`MAX_ROSTER_BYTES`]: opened without
+/// blocking (a FIFO swapped in after the check does not hang), checked again
+/// on the open file, and read with the cap (a file that grows meanwhile).
+fn read_file(path: &Path) -> Result<Vec<u8>, RosterError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let open_err = |e: std::io::Error| RosterError::Open { path: path.display().to_string(), reason: super::file::describe(&e) };
+    check_file(path)?;
+    let f = std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32).open(path).map_err(open_err)?;
+    let len = file_ok(path, &f.metadata().map_err(open_err)?)?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    f.take(MAX_ROSTER_BYTES + 1).read_to_end(&mut bytes).map_err(open_err)?;
+    if bytes.len() as u64 > MAX_ROSTER_BYTES {
+        return Err(RosterError::TooLarge {
+            path: path.display().to_string(),
+            size: format!("超过{}", super::snapshot::human_bytes(MAX_ROSTER_BYTES)),
+            limit: super::snapshot::human_bytes(MAX_ROSTER_BYTES),
+        });
+    }
+    Ok(bytes)
 }
 
 /// Reads and checks a roster from its bytes; the kind of file is found from

@@ -20,7 +20,7 @@
 use super::file::{describe, AtomicFile};
 use crate::model::Timestamp;
 use crate::store::bulk::{self, RawBuilder, RawCounts};
-use crate::store::{Store, StoreError};
+use crate::store::{Found, Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
@@ -66,7 +66,7 @@ impl SnapshotInfo {
     }
 }
 
-fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     match n {
         n if n >= 1 << 30 => format!("{:.1} GB", n as f64 / (1u64 << 30) as f64),
         n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1u64 << 20) as f64),
@@ -425,16 +425,23 @@ pub fn restore(snapshot: &Path, store_dir: &Path, options: RestoreOptions) -> Re
     let header = read_header(&mut r, snapshot)?;
     // Finish a swap an earlier restore left half-done, then hold the old store.
     bulk::finish_interrupted_restore(store_dir)?;
-    let (held, replaced_unreadable) = if store_dir.exists() {
-        match Store::open_as(store_dir, "huitoukan snapshot restore") {
+    let (held, replaced_unreadable) = match crate::store::inspect(store_dir) {
+        Found::Missing => (None, None),
+        // Replaced by the rename: nothing of it is lost.
+        Found::Empty => (None, None),
+        Found::Store | Found::Emptied => match Store::open_existing(store_dir, "huitoukan snapshot restore") {
             Ok(s) => (Some(s), None),
             Err(e @ StoreError::Locked { .. }) => return Err(e.into()),
             Err(e) => (None, Some(e.to_string())),
-        }
-    } else {
-        (None, None)
+        },
+        Found::NotAStore(detail) => return Err(StoreError::NotAStore { path: store_dir.to_path_buf(), detail }.into()),
     };
-    let replaced_households = held.as_ref().map(Store::household_count);
+    // A damaged old store is replaced all the same (that is what a restore is for).
+    let (replaced_households, replaced_unreadable) = match held.as_ref().map(Store::household_count) {
+        Some(Err(e)) => (None, Some(e.to_string())),
+        Some(Ok(n)) => (Some(n), replaced_unreadable),
+        None => (None, replaced_unreadable),
+    };
     let staging = bulk::staging_path(store_dir);
     bulk::clear_staging(&staging)?;
     let built = build(r, &header, snapshot, &staging);
@@ -458,8 +465,8 @@ fn build<R: Read>(r: R, header: &Header, snapshot: &Path, staging: &Path) -> Res
             detail: format!("恢复出{}户、{}条审计记录，与文件头记的不一致", counts.households, counts.audit_entries),
         });
     }
-    let check = Store::open_as(staging, "huitoukan snapshot restore")?;
-    let households = check.household_count() as u64;
+    let check = Store::open_existing(staging, "huitoukan snapshot restore")?;
+    let households = check.household_count()? as u64;
     if households != header.counts.households {
         return Err(SnapshotError::Damaged {
             path: snapshot.display().to_string(),

@@ -327,7 +327,7 @@ mod tests {
         }
         // Without the marker the staging store is not known to be complete:
         // a leftover, which the open clears (no live process holds it).
-        assert_eq!(Store::open(&store).unwrap().household_count(), 0);
+        assert_eq!(Store::open(&store).unwrap().household_count().unwrap(), 0);
         assert!(!staging.exists());
         {
             let s = Store::open(&staging).unwrap();
@@ -336,7 +336,7 @@ mod tests {
         fs::remove_dir_all(&store).unwrap();
         write_marker(&staging).unwrap();
         let s = Store::open(&store).unwrap();
-        assert_eq!(s.household_count(), 10);
+        assert_eq!(s.household_count().unwrap(), 10);
         assert!(!staging.exists());
         assert!(!store.join(RESTORE_MARKER).exists());
     }

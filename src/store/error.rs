@@ -22,6 +22,8 @@ pub enum StoreError {
     Decode { what: String, source: DecodeError },
     #[error("数据库中没有这一户（内部编号{0}），可能已被删除，请刷新列表")]
     NotFound(u64),
+    #[error("数据库 {path} 打不开：{detail}。程序没有新建也没有改动任何东西。请检查 --db 或环境变量 HUITOUKAN_DB 给的路径；新建数据库请用 huitoukan import 导入名单。")]
+    NotAStore { path: PathBuf, detail: String },
     #[error("{0}")]
     Refused(String),
     #[error("数据库内部错误：{0}")]

@@ -221,9 +221,13 @@ pub struct Store {
     /// every later write of that handle (its "global error" stays set until
     /// the store is opened again), so the next write reopens it first.
     broken: AtomicBool,
+    /// The marker check passed: only then may the marker be rewritten.
+    checked: AtomicBool,
     /// This open put back the old values of a large commit (an import) that
     /// a kill or a crash had cut short.
     rolled_back: bool,
+    /// This open created the store.
+    created: bool,
     path: PathBuf,
     round: Round,
     /// The committed audit head; also serialises writers within the process.
@@ -231,18 +235,114 @@ pub struct Store {
     writer: Mutex<()>,
 }
 
+/// How an open treats a path that holds no store yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Only an existing store opens: a missing path or an empty directory
+    /// is refused (a mistyped `--db` must not make data out of nothing).
+    Existing,
+    /// A missing path or an empty directory becomes a new, empty store
+    /// (commands that create data: import, demo, the app's first start).
+    Create,
+}
+
+/// What is at a store path, before anything is opened or created there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Missing,
+    /// A directory with nothing in it.
+    Empty,
+    /// sled's files are there.
+    Store,
+    /// Only what a store keeps beside sled's files (the marker, the holder
+    /// file, the summary cache): the data files were deleted or moved away.
+    /// Never opened as a new store; a restore may replace it.
+    Emptied,
+    /// Something else is there (a file, a directory of other things):
+    /// never opened, never turned into a store, never replaced.
+    NotAStore(String),
+}
+
+/// Looks at `path` without changing anything.
+pub fn inspect(path: &Path) -> Found {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Found::Missing,
+        Err(e) => return Found::NotAStore(crate::io::file::describe(&e)),
+    };
+    if !meta.is_dir() {
+        return Found::NotAStore("这是一个文件，不是数据库目录".into());
+    }
+    if path.join("conf").is_file() || path.join("db").is_file() {
+        return Found::Store;
+    }
+    let names: Vec<String> = match std::fs::read_dir(path) {
+        Ok(entries) => entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(e) => return Found::NotAStore(crate::io::file::describe(&e)),
+    };
+    // What a store keeps beside sled's files: with those gone, data was lost.
+    let ours = |n: &str| n.starts_with("huitoukan.") || n.starts_with("snap.") || n == "blobs";
+    if names.is_empty() {
+        Found::Empty
+    } else if names.iter().all(|n| ours(n)) {
+        Found::Emptied
+    } else {
+        Found::NotAStore(format!(
+            "目录里已有别的文件（例如 {}），不是huitoukan的数据库",
+            names.iter().min().map(String::as_str).unwrap_or("")
+        ))
+    }
+}
+
+/// Creates `path` and any missing parents owner-only (0700), whatever the umask.
+pub fn create_private_dirs(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
+}
+
 impl Store {
-    /// Opens (or creates) the store at `path`, owner-only.
+    /// Opens the store at `path`, creating it when missing (owner-only).
     pub fn open(path: &Path) -> Result<Store> {
         Self::open_as(path, "huitoukan")
     }
 
-    /// Opens the store, recording `program` as the holder for other processes to see.
+    /// Opens (or creates) the store, recording `program` as the holder for other processes to see.
     pub fn open_as(path: &Path, program: &str) -> Result<Store> {
+        Self::open_with(path, program, OpenMode::Create)
+    }
+
+    /// Opens a store that must already exist at `path`.
+    pub fn open_existing(path: &Path, program: &str) -> Result<Store> {
+        Self::open_with(path, program, OpenMode::Existing)
+    }
+
+    /// Opens the store at `path`; `mode` says whether a missing path or an
+    /// empty directory may become a new store. A path holding anything but
+    /// a store is refused either way, and left as it was.
+    pub fn open_with(path: &Path, program: &str, mode: OpenMode) -> Result<Store> {
         bulk::finish_interrupted_restore(path)?;
+        let found = inspect(path);
+        match (&found, mode) {
+            (Found::Store, _) | (Found::Missing | Found::Empty, OpenMode::Create) => {}
+            (Found::Missing, OpenMode::Existing) => {
+                return Err(StoreError::NotAStore { path: path.to_path_buf(), detail: "这个目录不存在".into() });
+            }
+            (Found::Empty, OpenMode::Existing) => {
+                return Err(StoreError::NotAStore { path: path.to_path_buf(), detail: "这个目录是空的".into() });
+            }
+            (Found::NotAStore(why), _) => {
+                return Err(StoreError::NotAStore { path: path.to_path_buf(), detail: why.clone() });
+            }
+            (Found::Emptied, _) => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: "这里曾经是数据库，但数据文件（db、conf）不见了，可能被删除或移走了；程序不会在这里新建一个空的数据库".into(),
+                });
+            }
+        }
         // An existing store must come back with its metadata; only a new one may be initialised.
-        let existing = path.join("db").exists() || path.join("conf").exists();
-        std::fs::create_dir_all(path).map_err(|e| StoreError::from_io(path, e))?;
+        let existing = found == Found::Store;
+        create_private_dirs(path).map_err(|e| StoreError::from_io(path, e))?;
         // sled creates its files with the process umask (0644 under 022): this
         // owner-only directory is what keeps them private (tests/privacy.rs).
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(|e| StoreError::from_io(path, e))?;
@@ -254,19 +354,29 @@ impl Store {
         let mut store = Store {
             db: RwLock::new(Some(db)),
             broken: AtomicBool::new(false),
+            checked: AtomicBool::new(false),
             rolled_back,
+            created: !existing,
             path: path.to_path_buf(),
             round: Round::default(),
             head: Mutex::new(AuditHead { next_seq: 0, last_hash: [0; 32] }),
             writer: Mutex::new(()),
         };
         store.init()?;
+        // Until this check passes, nothing may rewrite the marker (not even
+        // the drop of a refused store): a refusal must hold at every open.
         store.check_against_marker()?;
+        store.checked.store(true, Ordering::SeqCst);
         // Not fatal: the lock itself is sled's; this only names the holder.
         let _ = lock::write(path, &Holder::current(program));
         store.write_marker();
         bulk::clear_leftover_staging(path);
         Ok(store)
+    }
+
+    /// True when this open made a new, empty store.
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// The sled handle (a cheap clone), or the error that says why there is none.
@@ -291,11 +401,10 @@ impl Store {
     }
 
     fn scan(&self, iter: impl FnOnce(&sled::Db) -> sled::Iter) -> Scan {
-        let (err, iter) = match self.db() {
-            Ok(db) => (None, Some(iter(&db))),
-            Err(e) => (Some(Err(e)), None),
-        };
-        err.into_iter().chain(iter.into_iter().flatten())
+        match self.db() {
+            Ok(db) => Scan::new(iter(&db)),
+            Err(e) => Scan::failed(e),
+        }
     }
 
     /// Before a write: reopens the store when an earlier write failed on the
@@ -443,9 +552,14 @@ impl Store {
 
     // ----- reads -----
 
-    /// Number of households in the store.
-    pub fn household_count(&self) -> usize {
-        self.scan_prefix(b"s/").filter(|item| item.is_ok()).count()
+    /// Number of households in the store; a damaged page is an error, not a smaller count.
+    pub fn household_count(&self) -> Result<usize> {
+        let mut n = 0;
+        for item in self.scan_prefix(b"s/") {
+            item.map_err(|e| self.sled_err(e))?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Every household's summary, in key order.
@@ -752,7 +866,8 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        if !self.broken.load(Ordering::SeqCst) && self.db().and_then(|db| db.flush()).is_ok() {
+        let clean = self.checked.load(Ordering::SeqCst) && !self.broken.load(Ordering::SeqCst);
+        if clean && self.db().and_then(|db| db.flush()).is_ok() {
             self.write_marker();
         }
         lock::remove(&self.path);
@@ -948,9 +1063,40 @@ fn open_sled(path: &Path) -> Result<sled::Db> {
     }
 }
 
-/// What [`Store::scan_prefix`] and [`Store::range`] return.
-type Scan =
-    std::iter::Chain<std::option::IntoIter<sled::Result<(sled::IVec, sled::IVec)>>, std::iter::Flatten<std::option::IntoIter<sled::Iter>>>;
+/// What [`Store::scan_prefix`] and [`Store::range`] return: sled's
+/// iterator, ended after its first error. On a damaged page sled 0.34
+/// returns the same error again and again, forever; a caller that skipped
+/// errors (or counted the rest) spun at 100 % CPU.
+pub(crate) type Scan = UntilError<sled::Iter>;
+
+/// An iterator of results that ends after the first error it yields.
+pub(crate) struct UntilError<I> {
+    first: Option<sled::Error>,
+    iter: Option<I>,
+}
+
+impl<I> UntilError<I> {
+    pub(crate) fn new(iter: I) -> Self {
+        UntilError { first: None, iter: Some(iter) }
+    }
+    fn failed(e: sled::Error) -> Self {
+        UntilError { first: Some(e), iter: None }
+    }
+}
+
+impl<T, I: Iterator<Item = sled::Result<T>>> Iterator for UntilError<I> {
+    type Item = sled::Result<T>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.first.take() {
+            return Some(Err(e));
+        }
+        let item = self.iter.as_mut()?.next();
+        if matches!(item, Some(Err(_)) | None) {
+            self.iter = None;
+        }
+        item
+    }
+}
 
 fn open_waiting_for_release(path: &Path, config: &sled::Config) -> std::result::Result<Result<sled::Db>, Box<dyn std::any::Any + Send>> {
     let started = std::time::Instant::now();

@@ -115,8 +115,11 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     }
     // Opened before the screen switches, so a locked or damaged store's
     // message prints on the normal screen.
-    let store = crate::cli::open_store(global, "huitoukan")?;
+    let store = crate::cli::open_or_create_store(global, "huitoukan")?;
     let (config, mut warnings) = crate::config::Config::load();
+    if store.created() {
+        warnings.push(format!("已新建空数据库 {}。请先退出，用 huitoukan import 名单文件 导入监测对象名单。", store.path().display()));
+    }
     warnings.extend(store.recovery_note());
     let (keymap, keymap_warnings) = Keymap::load(global.keymap.as_deref());
     warnings.extend(keymap_warnings);

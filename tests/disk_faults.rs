@@ -215,3 +215,24 @@ fn app_keeps_the_typed_text_when_the_disk_is_full() {
     assert!(out.edited, "saved once there is room: {:?}", app.status);
     assert_eq!(store.get(key).unwrap().unwrap().form.answers.get("D7"), Some(&Value::Text(typed)));
 }
+
+/// rust_xlsxwriter `expect`s its writes to succeed: on a full disk the
+/// export panicked (exit 101, a Rust backtrace on the clerk's terminal).
+#[test]
+fn xlsx_export_on_a_full_disk_says_so_and_leaves_nothing() {
+    let Some(fs) = Tmpfs::mount("3m") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("store");
+    {
+        let store = Store::open(&db).unwrap();
+        demo::fill(&store, 3000, 1, |_| {}).unwrap();
+    }
+    let _ballast = fill_disk(&fs.dir);
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_huitoukan")).arg("--db").arg(&db).arg("export").arg(fs.dir.join("out.xlsx")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("磁盘已满") && !err.contains("panicked"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&fs.dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["ballast"], "no output or temporary file left");
+}

@@ -57,19 +57,25 @@ pub fn run(global: &Global, args: &ImportArgs) -> anyhow::Result<i32> {
         Progress::Writing(n) => line.show(&format!("正在把 {n} 户写入数据库……")),
     };
     let path = global.store_path();
-    // A dry run writes nothing, not even a new store: with no store yet,
-    // every accepted row would be added.
-    let result = if args.dry_run && matches!(crate::store::inspect(&path), crate::store::Found::Missing | crate::store::Found::Empty) {
-        import::check_only(&args.file, &mut progress)
+    // With no store yet, the roster is read first: a dry run, a roster
+    // that is refused or one without a single good row leaves no store behind.
+    let fresh = matches!(crate::store::inspect(&path), crate::store::Found::Missing | crate::store::Found::Empty);
+    let result = if fresh {
+        match import::check_only(&args.file, &mut progress) {
+            Ok(report) if !args.dry_run && !report.roster.rows.is_empty() => {
+                let store = super::open_or_create_store(global, "huitoukan import")?;
+                println!("已新建数据库 {}（只有本人可读写）", store.path().display());
+                import::apply(&store, report.roster, &global.operator(), false, &mut progress)
+            }
+            other => other,
+        }
     } else {
         let store = if args.dry_run {
             super::open_store(global, "huitoukan import")?
         } else {
             super::open_or_create_store(global, "huitoukan import")?
         };
-        if store.created() {
-            println!("已新建数据库 {}（只有本人可读写）", store.path().display());
-        }
+
         import::import(&store, &args.file, &global.operator(), args.dry_run, &mut progress)
     };
     line.done();

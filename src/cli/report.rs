@@ -51,6 +51,10 @@ pub(super) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// Writes to stdout; a reader that stops early (`| head`) is not an error.
 pub(super) fn print_out(bytes: &[u8]) -> anyhow::Result<()> {
+    // Stored text is cleaned at import and entry; what an older release let
+    // in is still never printed raw.
+    let cleaned = std::str::from_utf8(bytes).ok().map(crate::io::printable);
+    let bytes = cleaned.as_deref().map_or(bytes, str::as_bytes);
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),

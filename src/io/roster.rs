@@ -41,6 +41,8 @@ pub enum RosterError {
     Workbook { detail: String },
     #[error("CSV文件第{row}行无法解析：{detail}")]
     Csv { row: usize, detail: String },
+    #[error("CSV文件第{line}行有一个没有配对的双引号（{start}……）：从这里到文件末尾的{rest}行都会被读成这一格的内容。请在Excel或WPS中打开名单，改正这一格后重新另存为CSV再导入；数据库没有任何改动。")]
+    UnclosedQuote { line: usize, start: String, rest: usize },
     #[error("名单{place}缺少必需的列：{}。{}请补上这些列后再导入；数据库没有任何改动。", .missing.join("、"), found_text(.found))]
     MissingColumns { place: String, missing: Vec<String>, found: Vec<String> },
     #[error("名单{place}中没有数据行（表头下面是空的）。请确认选对了文件和工作表。")]
@@ -427,46 +429,66 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), RosterError> {
 fn csv_rows(text: &str) -> Result<Rows, RosterError> {
     let most_in_a_line = |d: u8| text.lines().take(10).map(|l| l.bytes().filter(|b| *b == d).count()).max().unwrap_or(0);
     let delimiter = [b',', b'\t', b';'].into_iter().max_by_key(|d| (most_in_a_line(*d), *d == b',')).unwrap_or(b',');
+    if let Some((line, start)) = unclosed_quote(text, delimiter) {
+        let rest = text[start..].lines().count();
+        let start: String = text[start..].chars().take(12).collect();
+        let start = super::import::mask_ids(&super::printable(&start).replace('\n', " "));
+        return Err(RosterError::UnclosedQuote { line, start, rest });
+    }
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| RosterError::Csv { row: i + 1, detail: e.to_string() })?;
-        let cells = rec.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_string()) }).collect();
+        let cells =
+            rec.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(super::strip_controls(s, false).into_owned()) }).collect();
         rows.push((i + 1, cells));
     }
     Ok(rows)
+}
+
+/// Where a quoted field opens and never closes, as (line, byte offset of
+/// the quote), reading quotes the way the csv crate does: a quote opens a
+/// quoted field only at the start of a field, `""` inside one is a quote.
+pub fn unclosed_quote(text: &str, delimiter: u8) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let (mut line, mut field_start, mut open) = (1usize, true, None::<(usize, usize)>);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if open.is_some() {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    open = None;
+                }
+            } else if b == b'\n' {
+                line += 1;
+            }
+        } else if b == b'"' && field_start {
+            open = Some((line, i));
+        } else if b == b'\n' {
+            line += 1;
+            field_start = true;
+            i += 1;
+            continue;
+        }
+        field_start = b == delimiter && open.is_none();
+        i += 1;
+    }
+    open
 }
 
 fn workbook_error(detail: impl std::fmt::Display) -> RosterError {
     RosterError::Workbook { detail: detail.to_string() }
 }
 
-std::thread_local! {
-    /// Set while [`quietly`] runs calamine on this thread.
-    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Runs calamine code on a workbook from outside. calamine panics on some
 /// damaged files (0.31 indexes the shared strings with the number a cell
-/// holds, unchecked: found by fuzzing, see docs/fuzzing.md), so the panic is
-/// caught and becomes the workbook error, and the panic hook (installed
-/// once, handing every other panic on to the hook before it) keeps quiet
-/// about it: the clerk sees the Chinese message only, not a Rust panic
-/// message on the terminal.
+/// holds, unchecked: found by fuzzing, see docs/fuzzing.md): the panic
+/// becomes the workbook error, quietly (see [`super::quietly`]).
 fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, RosterError> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(|q| q.get()) {
-                previous(info);
-            }
-        }));
-    });
-    let was = QUIET.with(|q| q.replace(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(was));
-    result.map_err(|_| workbook_error("文件内部的结构有错误（例如引用了不存在的内容）"))
+    super::quietly(f).map_err(|_| workbook_error("文件内部的结构有错误（例如引用了不存在的内容）"))
 }
 
 /// A table as read: (row number, cells) per row.
@@ -512,7 +534,7 @@ pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize
 fn cell_of(d: &Data) -> Cell {
     match d {
         Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::Text(super::strip_controls(s, false).into_owned()),
         Data::Int(n) => Cell::Number(*n as f64),
         Data::Float(x) => Cell::Number(*x),
         Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
@@ -762,7 +784,18 @@ mod tests {
             assert!(text.contains("无法读取Excel文件") && text.contains("结构有错误"), "{text}");
         }
         // Other panics still reach the hook: the quiet flag is off again.
-        assert!(!QUIET.with(|q| q.get()));
+        assert!(!crate::io::QUIET.with(|q| q.get()));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_found_where_csv_would_swallow_the_rest() {
+        assert_eq!(unclosed_quote("a,b\nc,\"d\n\ne,f\n", b','), Some((2, 6)));
+        // Closed, escaped, or not at the start of a field: fine.
+        assert_eq!(unclosed_quote("a,\"b\nc\",d\ne,\"x\"\"y\"\n", b','), None);
+        assert_eq!(unclosed_quote("a,5\"3,b\nc\n", b','), None);
+        assert_eq!(unclosed_quote("a\t\"b\n", b'\t'), Some((1, 2)));
+        let e = csv_rows("h1,h2\nx,\"y\nz,w\n").unwrap_err();
+        assert!(matches!(e, RosterError::UnclosedQuote { line: 2, rest: 2, .. }), "{e:?}");
     }
 
     #[test]

@@ -729,6 +729,7 @@ impl Store {
     /// Saves the answers as a draft; audits each changed field. A submitted
     /// record must be reopened first.
     pub fn save_draft(&self, key: u64, answers: &Answers, who: &str) -> Result<usize> {
+        check_text_sizes(answers)?;
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.form.state == FormState::Submitted {
@@ -759,6 +760,7 @@ impl Store {
     /// Submits: saves the answers and marks the record 已提交. Refused while
     /// any error stands or any warning is not in `confirmed` (rule ids).
     pub fn submit(&self, key: u64, answers: &Answers, confirmed: &[String], who: &str) -> Result<()> {
+        check_text_sizes(answers)?;
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.form.state == FormState::Submitted {
@@ -826,6 +828,7 @@ impl Store {
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         let mut lb = old.clone();
+        let value = value.map(|v| clean_value(field, &v));
         lb.household.a.set(code, value).map_err(StoreError::Refused)?;
         let own: Vec<_> =
             rules::validate(&lb.view(), &self.round).into_iter().filter(|f| f.code == code && f.severity == Severity::Error).collect();
@@ -849,7 +852,6 @@ impl Store {
         for (f, o, n) in changes {
             tx.audit(key, f, o, n);
         }
-        let _ = field;
         tx.put_record(key, &lb, Some(&old.household));
         tx.commit()
     }
@@ -894,13 +896,49 @@ fn section_a_changes(old: &Household, new: &Household) -> Vec<(&'static str, Str
     out
 }
 
-/// Drops blank answers and anything that is not a B–D field.
+/// Drops blank answers and anything that is not a B–D field; removes
+/// control characters from text (line breaks stay in multi-line text).
 fn clean_answers(answers: &Answers) -> Answers {
     answers
         .iter()
-        .filter(|(k, v)| schema::field(k).is_some_and(|f| !f.is_prefilled()) && !v.is_blank())
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .filter_map(|(k, v)| {
+            let f = schema::field(k).filter(|f| !f.is_prefilled())?;
+            let v = clean_value(f, v);
+            (!v.is_blank()).then(|| (k.clone(), v))
+        })
         .collect()
+}
+
+fn clean_value(f: &schema::Field, v: &Value) -> Value {
+    let multiline = matches!(f.kind, schema::Kind::LongText { .. });
+    match v {
+        Value::Text(s) => Value::Text(crate::io::strip_controls(s, multiline).into_owned()),
+        Value::List(items) => Value::List(items.iter().map(|s| crate::io::strip_controls(s, false).into_owned()).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The most characters any one text answer may hold: a field's own limit
+/// is a rule to fix (a draft may break it), this one keeps a stray paste
+/// (350,000 characters) out of the store and out of every export.
+pub const MAX_TEXT_CHARS: usize = 4_000;
+
+/// Refuses a text answer longer than [`MAX_TEXT_CHARS`], naming the field.
+fn check_text_sizes(answers: &Answers) -> Result<()> {
+    for (code, v) in answers {
+        let longest = match v {
+            Value::Text(s) => s.chars().count(),
+            Value::List(items) => items.iter().map(|s| s.chars().count()).max().unwrap_or(0),
+            _ => 0,
+        };
+        if longest > MAX_TEXT_CHARS {
+            let label = schema::field(code).map(|f| f.label).unwrap_or("");
+            return Err(StoreError::Refused(format!(
+                "{code} {label}的内容有{longest}个字，超过了{MAX_TEXT_CHARS}字的上限（可能是误粘贴），没有保存。请删去多余的内容后再保存"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Changed B–D answers as (field, old, new) display strings.

@@ -167,3 +167,27 @@ fn an_over_long_answer_is_refused_and_an_export_names_the_cell_it_cannot_write()
     assert_eq!(full_id(&t), None, "{t}");
     assert!(std::fs::metadata(&xlsx).unwrap().len() > 1000);
 }
+
+/// A 20-digit disability certificate (18-digit ID + category + level)
+/// whose ID ends in X: `show` took it for a name and found nothing (item 20).
+#[test]
+fn a_disability_certificate_is_found_by_its_number() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("store");
+    let id_x = (0..100u64)
+        .map(|i| format!("5002431990010{:04}", 1000 + i))
+        .find_map(|first17| huitoukan::form::idnum::complete(&first17).filter(|id| id.ends_with('X')))
+        .unwrap();
+    let cert = format!("{id_x}31");
+    let row = format!("石盘乡,石盘村,石盘村1组,张残,{cert},2,监测户,因残,202103,");
+    let file = tmp.path().join("cert.csv");
+    std::fs::write(&file, [HEADER.to_string(), row, line(5, "李四", "石盘村2组")].join("\n")).unwrap();
+    let out = run_within(&db, &["import", file.to_str().unwrap()], 30);
+    assert!(out.status.success(), "{}", text(&out));
+    for query in [cert.clone(), cert.to_lowercase()] {
+        let out = run_within(&db, &["show", &query], 30);
+        let t = text(&out);
+        assert!(out.status.success() && t.contains("张残"), "{query}: {t}");
+        assert_eq!(full_id(&t), None, "{t}");
+    }
+}

@@ -237,3 +237,39 @@ fn the_shorter_audit_log_refusal_holds_at_the_second_open() {
         assert_eq!(std::fs::read_to_string(&marker).unwrap(), "audit_entries=999\n", "attempt {attempt} rewrote the marker");
     }
 }
+
+/// Right after a SIGKILL the dead process is a zombie until its parent
+/// reaps it: its /proc entry stays, and commands said it still held the
+/// store (12 of 20 tries). Here it is never reaped before the next command.
+#[test]
+fn a_killed_holder_that_is_not_yet_reaped_does_not_lock_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("store");
+    demo_store(&db, 10);
+    let roster = tmp.path().join("big.csv");
+    std::fs::write(&roster, huitoukan::io::sample::csv(&huitoukan::io::sample::rows(60_000, 3))).unwrap();
+    for round in 0..6 {
+        let mut child = bin()
+            .arg("--db")
+            .arg(&db)
+            .arg("import")
+            .arg(&roster)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until it holds the store (its holder file names it).
+        let started = std::time::Instant::now();
+        while huitoukan::store::lock::read(&db).is_none_or(|h| h.pid != child.id()) {
+            assert!(started.elapsed().as_secs() < 20, "the import never opened the store");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(150 * round));
+        // SIGKILL, and no wait(): the child stays a zombie meanwhile.
+        let killed = Command::new("kill").arg("-KILL").arg(child.id().to_string()).status().unwrap();
+        assert!(killed.success());
+        let out = run(&db, &["audit", "verify"]);
+        assert!(out.status.success(), "round {round}: {}", stderr(&out));
+        child.wait().unwrap();
+    }
+}

@@ -1087,17 +1087,22 @@ fn decode_old(bytes: &[u8]) -> sled::Result<Option<&[u8]>> {
 /// The one place sled is opened for a store (also when reopening after a failed write).
 fn open_sled(path: &Path) -> Result<sled::Db> {
     let config = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500));
-    // sled 0.34 can panic on some damaged files instead of returning an error.
+    // sled 0.34 can panic on some damaged files instead of returning an
+    // error: caught quietly, so its English panic text is not printed
+    // before the Chinese message.
     match open_waiting_for_release(path, &config) {
         Ok(r) => r,
-        Err(panic) => {
-            let detail = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "读取时程序内部出错".into());
-            Err(StoreError::Corrupt { path: path.to_path_buf(), detail })
-        }
+        Err(panic) => Err(StoreError::Corrupt { path: path.to_path_buf(), detail: sled_panic_detail(&panic) }),
+    }
+}
+
+/// What a clerk is told of a sled panic: the gist in Chinese, no backtrace.
+fn sled_panic_detail(panic: &str) -> String {
+    let first = panic.lines().next().unwrap_or("").trim();
+    if first.is_empty() {
+        "读取时程序内部出错".into()
+    } else {
+        format!("数据库程序读到无法解释的内容：{}", first.chars().take(120).collect::<String>())
     }
 }
 
@@ -1136,10 +1141,10 @@ impl<T, I: Iterator<Item = sled::Result<T>>> Iterator for UntilError<I> {
     }
 }
 
-fn open_waiting_for_release(path: &Path, config: &sled::Config) -> std::result::Result<Result<sled::Db>, Box<dyn std::any::Any + Send>> {
+fn open_waiting_for_release(path: &Path, config: &sled::Config) -> std::result::Result<Result<sled::Db>, String> {
     let started = std::time::Instant::now();
     loop {
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()))?;
+        let opened = crate::io::quietly(|| config.open())?;
         let err = match opened {
             Ok(db) => return Ok(Ok(db)),
             Err(e) => StoreError::from_sled(path, e),

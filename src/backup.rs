@@ -99,6 +99,26 @@ pub fn advice_for_damaged(store_path: &Path) -> String {
     }
 }
 
+/// What the clerk is told when an automatic snapshot fails: shown, never
+/// swallowed (the snapshots stopping unnoticed was how damage went unseen);
+/// a damaged store says so and names the way back in one line.
+pub fn failure_note(store_path: &Path, e: &SnapshotError) -> String {
+    let damaged = matches!(e, SnapshotError::Store(crate::store::StoreError::Corrupt { .. }));
+    if !damaged {
+        return format!("自动快照没有做成：{e}");
+    }
+    let way = match newest_with_data(store_path).or_else(|| newest_good(store_path)) {
+        Some((file, info)) => format!(
+            "请退出程序，运行 huitoukan --db {} snapshot restore {} 恢复到{}的快照（其后的录入需重做）",
+            shell_quote(store_path),
+            shell_quote(&file),
+            info.created
+        ),
+        None => "没有可用的自动快照，请退出程序并联系技术人员，不要删除数据库目录".into(),
+    };
+    format!("数据库已损坏，自动快照没有做成：{e} {way}")
+}
+
 pub fn shell_quote(p: &Path) -> String {
     let s = p.display().to_string();
     if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
@@ -189,6 +209,11 @@ mod tests {
             assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600);
         }
         drop(store);
+        let corrupt = SnapshotError::Store(crate::store::StoreError::Corrupt { path: path.clone(), detail: "x".into() });
+        let note = failure_note(&path, &corrupt);
+        assert!(note.contains("数据库已损坏") && note.contains("snapshot restore") && !note.contains('\n'), "{note}");
+        let other = SnapshotError::File { path: "p".into(), reason: "磁盘已满".into() };
+        assert!(failure_note(&path, &other).starts_with("自动快照没有做成"));
         let advice = advice_for_damaged(&path);
         assert!(advice.contains("30户"), "{advice}");
         assert!(advice.contains(&format!("huitoukan --db {} snapshot restore {}", path.display(), files[0].display())), "{advice}");

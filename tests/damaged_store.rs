@@ -53,3 +53,51 @@ fn damaged_store_names_the_snapshot_and_the_restore_command_works() {
     let store = huitoukan::store::Store::open(&db).unwrap();
     assert_eq!(store.household_count().unwrap(), 400);
 }
+
+/// A store that opens but has a bad page: the command that meets it (here
+/// `audit verify`; also report, export, snapshot save) names the newest
+/// snapshot and the restore command, as a store that does not open does
+/// (issue 12 item 2).
+#[test]
+fn damage_met_after_the_open_names_the_snapshot_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    let out = bin().args(["demo", "--households", "3000", "--db"]).arg(&base).output().unwrap();
+    assert!(out.status.success());
+    {
+        let store = huitoukan::store::Store::open(&base).unwrap();
+        huitoukan::backup::take(&store, &BackupPolicy::default()).unwrap();
+    }
+    let len = std::fs::metadata(base.join("db")).unwrap().len() as usize;
+    let mut seen = 0;
+    for i in 1..25 {
+        let db = tmp.path().join(format!("case{i}"));
+        std::fs::create_dir(&db).unwrap();
+        for e in std::fs::read_dir(&base).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), db.join(e.file_name())).unwrap();
+            }
+        }
+        std::fs::create_dir_all(db.join("blobs")).unwrap();
+        let snaps = huitoukan::backup::dir_for(&db);
+        std::fs::create_dir(&snaps).unwrap();
+        for f in huitoukan::backup::list(&base) {
+            std::fs::copy(&f, snaps.join(f.file_name().unwrap())).unwrap();
+        }
+        let mut bytes = std::fs::read(db.join("db")).unwrap();
+        let at = len / 25 * i;
+        bytes[at..(at + 4096).min(len)].fill(0xA5);
+        std::fs::write(db.join("db"), &bytes).unwrap();
+        let opens = bin().arg("--db").arg(&db).args(["show", "1234"]).output().unwrap();
+        let verify = bin().arg("--db").arg(&db).args(["audit", "verify"]).output().unwrap();
+        let err = String::from_utf8_lossy(&verify.stderr);
+        if !verify.status.success() && err.contains("已损坏") {
+            assert!(err.contains("snapshot restore") && err.contains("3000户"), "case {i}: {err}");
+            if opens.status.code().is_some_and(|c| c <= 1) && !String::from_utf8_lossy(&opens.stderr).contains("已损坏") {
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 0, "no damage case that opens and then fails was produced");
+}

@@ -136,10 +136,41 @@ fn open_store_with(global: &Global, program: &str, mode: crate::store::OpenMode)
     }
 }
 
-/// Prints an error the way every command does: Chinese, on stderr.
+/// Prints an error the way every command does: Chinese, on stderr. A store
+/// found damaged after it opened (a bad page met by a report, an export, a
+/// snapshot) gets the same advice as one that does not open.
 pub fn print_error(e: &anyhow::Error) {
     eprintln!("错误：{e}");
     for cause in e.chain().skip(1) {
         eprintln!("  原因：{cause}");
     }
+    if let Some(path) = damaged_store(e) {
+        eprintln!("{}", crate::backup::advice_for_damaged(&path));
+    }
+}
+
+/// The store an error says is damaged, through the error types that carry a store error.
+pub fn damaged_store(e: &anyhow::Error) -> Option<PathBuf> {
+    use crate::io::{export::ExportError, import::ImportError, snapshot::SnapshotError};
+    use crate::store::StoreError;
+    e.chain().find_map(|cause| {
+        let store = cause
+            .downcast_ref::<StoreError>()
+            .or_else(|| match cause.downcast_ref::<SnapshotError>() {
+                Some(SnapshotError::Store(s)) => Some(s),
+                _ => None,
+            })
+            .or_else(|| match cause.downcast_ref::<ExportError>() {
+                Some(ExportError::Store(s)) => Some(s),
+                _ => None,
+            })
+            .or_else(|| match cause.downcast_ref::<ImportError>() {
+                Some(ImportError::Store(s)) => Some(s),
+                _ => None,
+            });
+        match store {
+            Some(StoreError::Corrupt { path, .. }) => Some(path.clone()),
+            _ => None,
+        }
+    })
 }

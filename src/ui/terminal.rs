@@ -165,7 +165,7 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
         eprint!("正在做自动快照 …");
         match backup::take(&store, schedule.policy()) {
             Ok((path, _)) => eprintln!(" 已保存到 {}", path.display()),
-            Err(e) => eprintln!("\n自动快照没有做成：{e}"),
+            Err(e) => eprintln!("\n{}", backup::failure_note(store.path(), &e)),
         }
     }
     Ok(code)
@@ -207,7 +207,7 @@ fn event_loop(
                 Ok(false) if input == Input::Idle && schedule.due(Instant::now()) => {
                     match backup::take(store, schedule.policy()) {
                         Ok((path, _)) => app.say(format!("已自动快照：{}", path.display())),
-                        Err(e) => app.error(format!("自动快照没有做成：{e}")),
+                        Err(e) => app.error(backup::failure_note(store.path(), &e)),
                     }
                     schedule.taken(Instant::now());
                     break;

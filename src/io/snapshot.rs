@@ -388,6 +388,59 @@ pub fn verify_bytes(bytes: &[u8]) -> Result<SnapshotInfo, SnapshotError> {
     Ok(info(&header, bytes.len() as u64))
 }
 
+/// One key/value of a snapshot: (tree name, key, value).
+pub type RawEntry = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// Every entry of snapshot bytes, checked as [`verify_bytes`] checks them
+/// (for tests and fuzzing: edit, then [`seal`] again).
+#[doc(hidden)]
+pub fn entries_of(bytes: &[u8]) -> Result<Vec<RawEntry>, SnapshotError> {
+    let path = Path::new("<内存>");
+    let mut r = bytes;
+    let header = read_header(&mut r, path)?;
+    let mut out = Vec::new();
+    read_content(r, &header, path, |t, k, v| {
+        out.push((t.to_vec(), k.to_vec(), v.to_vec()));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A snapshot of `entries` with a valid header and checksums, as an editor
+/// who knows the format would reseal one (for tests and fuzzing). Entries
+/// of one tree must be together.
+#[doc(hidden)]
+pub fn seal(entries: &[RawEntry]) -> Vec<u8> {
+    let mut content = Vec::new();
+    let mut counts = RawCounts::default();
+    let mut tree: Option<&[u8]> = None;
+    for (t, k, v) in entries {
+        if tree != Some(t.as_slice()) {
+            content.push(b'T');
+            content.extend_from_slice(&(t.len() as u16).to_le_bytes());
+            content.extend_from_slice(t);
+            tree = Some(t);
+        }
+        content.push(b'E');
+        content.extend_from_slice(&(k.len() as u32).to_le_bytes());
+        content.extend_from_slice(k);
+        content.extend_from_slice(&(v.len() as u32).to_le_bytes());
+        content.extend_from_slice(v);
+        counts.add(k, v);
+    }
+    let header = Header {
+        created: Timestamp::now().0,
+        store_format: crate::store::STORE_FORMAT,
+        record_format: crate::store::codec::FORMAT_VERSION as u32,
+        counts,
+        content_len: content.len() as u64,
+        content_sha: Sha256::digest(&content).into(),
+    };
+    let mut out = header.encode();
+    out.extend_from_slice(&content);
+    out
+}
+
 /// How a restore goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RestoreOptions {
@@ -462,7 +515,7 @@ fn build<R: Read>(r: R, header: &Header, snapshot: &Path, staging: &Path) -> Res
     if counts != header.counts {
         return Err(SnapshotError::Damaged {
             path: snapshot.display().to_string(),
-            detail: format!("恢复出{}户、{}条审计记录，与文件头记的不一致", counts.households, counts.audit_entries),
+            detail: format!("恢复出{}户、{}条审计记录，与文件头记的不一致，数据库没有改动", counts.households, counts.audit_entries),
         });
     }
     let check = Store::open_existing(staging, "huitoukan snapshot restore")?;
@@ -470,7 +523,17 @@ fn build<R: Read>(r: R, header: &Header, snapshot: &Path, staging: &Path) -> Res
     if households != header.counts.households {
         return Err(SnapshotError::Damaged {
             path: snapshot.display().to_string(),
-            detail: format!("恢复出的数据库有{households}户，快照记的是{}户", header.counts.households),
+            detail: format!("恢复出的数据库有{households}户，快照记的是{}户，数据库没有改动", header.counts.households),
+        });
+    }
+    // Checksums prove the file is as saved, not that what was saved hangs
+    // together: a snapshot edited and resealed is caught here, before the
+    // swap, with the old store untouched.
+    let problems = check.check_consistency()?;
+    if !problems.is_empty() {
+        return Err(SnapshotError::Damaged {
+            path: snapshot.display().to_string(),
+            detail: format!("内容前后矛盾（{}），数据库没有改动", problems.join("；")),
         });
     }
     Ok(())

@@ -215,6 +215,11 @@ impl Store {
         if let Some(seq) = audit.first_broken {
             note(format!("审计日志从第{seq}条起对不上"));
         }
+        match self.verify_records()? {
+            super::RecordsCheck::Match | super::RecordsCheck::NotRecorded => {}
+            super::RecordsCheck::RecordsDiffer => note("户信息或采集表与记下的摘要对不上".into()),
+            super::RecordsCheck::HeadDiffers => note("记下的摘要属于另一个审计日志头".into()),
+        }
         Ok(problems)
     }
 }

@@ -53,6 +53,9 @@ const K_JOURNAL: &[u8] = b"m/journal";
 const JOURNAL_PREFIX: &[u8] = b"j/";
 /// Commits with more writes than this are journaled (see the module doc).
 const JOURNAL_ABOVE: usize = 2_000;
+/// The digest of every household and form record, bound to the audit head
+/// it was written with (see [`RecordsDigest`]).
+const K_RECORDS_DIGEST: &[u8] = b"m/records_digest";
 /// Beside sled's files: the audit log's length at the last clean open/close.
 const MARKER_FILE: &str = "huitoukan.check";
 
@@ -107,6 +110,52 @@ struct AuditHead {
     last_hash: [u8; 32],
 }
 
+/// An order-independent digest of the records' current state: the sum (in
+/// four 64-bit lanes) of SHA-256(key ‖ value) over every `h/` and `f/`
+/// record, so a commit updates it from the records it writes alone. Kept
+/// under [`K_RECORDS_DIGEST`] with the audit head of the same commit: an
+/// edit behind the program's back, or a tail of the log cut off with the
+/// head rewritten, no longer agrees with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+struct RecordsDigest {
+    next_seq: u64,
+    last_hash: [u8; 32],
+    sum: [u64; 4],
+}
+
+fn is_record_key(key: &[u8]) -> bool {
+    key.starts_with(b"h/") || key.starts_with(b"f/")
+}
+
+fn record_hash(key: &[u8], value: &[u8]) -> [u64; 4] {
+    let mut sha = Sha256::new();
+    sha.update((key.len() as u32).to_le_bytes());
+    sha.update(key);
+    sha.update(value);
+    let d: [u8; 32] = sha.finalize().into();
+    std::array::from_fn(|i| u64::from_le_bytes(d[i * 8..i * 8 + 8].try_into().unwrap_or_default()))
+}
+
+fn lanes(sum: &mut [u64; 4], h: [u64; 4], add: bool) {
+    for (s, x) in sum.iter_mut().zip(h) {
+        *s = if add { s.wrapping_add(x) } else { s.wrapping_sub(x) };
+    }
+}
+
+/// What `audit verify` found of the records against the digest the last commit left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordsCheck {
+    /// The records are exactly what the program last wrote, under this head.
+    Match,
+    /// The records differ from what the last commit left.
+    RecordsDiffer,
+    /// The digest belongs to another audit head: the log (or its head) was
+    /// changed behind the program's back, e.g. a tail cut off.
+    HeadDiffers,
+    /// A store written before the digest existed, never written since.
+    NotRecorded,
+}
+
 /// What an import or re-import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct UpsertOutcome {
@@ -142,6 +191,34 @@ impl Tx<'_> {
         let cur = s.db().and_then(|db| db.get(K_NEXT_KEY)).map_err(|e| s.sled_err(e))?.and_then(|v| be_u64(&v)).unwrap_or(1);
         self.put(K_NEXT_KEY.to_vec(), (cur + n).to_be_bytes().to_vec());
         Ok(cur)
+    }
+    /// The digest after this commit: the one on disk, less the old values
+    /// of the records written, plus their new ones. A store without one
+    /// (written before it existed) gets it computed over every record.
+    fn records_digest(&self) -> Result<RecordsDigest> {
+        let s = self.store;
+        let db = s.db().map_err(|e| s.sled_err(e))?;
+        let stored: Option<RecordsDigest> = match db.get(K_RECORDS_DIGEST).map_err(|e| s.sled_err(e))? {
+            Some(bytes) => Some(codec::decode(&bytes).map_err(|source| StoreError::Decode { what: "记录摘要".into(), source })?),
+            None => None,
+        };
+        let mut sum = match stored {
+            Some(d) => d.sum,
+            None => s.digest_records()?,
+        };
+        let mut last: std::collections::HashMap<&[u8], Option<&[u8]>> = std::collections::HashMap::new();
+        for (k, v) in self.writes.iter().filter(|(k, _)| is_record_key(k)) {
+            last.insert(k.as_slice(), v.as_deref());
+        }
+        for (k, new) in last {
+            if let Some(old) = db.get(k).map_err(|e| s.sled_err(e))? {
+                lanes(&mut sum, record_hash(k, &old), false);
+            }
+            if let Some(new) = new {
+                lanes(&mut sum, record_hash(k, new), true);
+            }
+        }
+        Ok(RecordsDigest { next_seq: self.head.next_seq, last_hash: self.head.last_hash, sum })
     }
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.push((key, Some(value)));
@@ -185,6 +262,8 @@ impl Tx<'_> {
     fn commit(mut self) -> Result<()> {
         self.put(K_AUDIT_HEAD.to_vec(), codec::encode(&self.head));
         let s = self.store;
+        let digest = self.records_digest()?;
+        self.put(K_RECORDS_DIGEST.to_vec(), codec::encode(&digest));
         let written = s.db().map_err(Unfinished::Failed).and_then(|db| {
             if self.writes.len() > JOURNAL_ABOVE {
                 return journaled_commit(&db, &self.writes);
@@ -441,6 +520,7 @@ impl Store {
                 b.insert(K_ROUND, codec::encode(&self.round));
                 b.insert(K_NEXT_KEY, 1u64.to_be_bytes().to_vec());
                 b.insert(K_AUDIT_HEAD, codec::encode(&*self.head.lock().unwrap_or_else(|p| p.into_inner())));
+                b.insert(K_RECORDS_DIGEST, codec::encode(&RecordsDigest::default()));
                 db.apply_batch(b).map_err(sled_err)?;
                 db.flush().map_err(sled_err)?;
             }
@@ -651,6 +731,31 @@ impl Store {
             return Ok(AuditCheck { entries, first_broken: Some(expected_seq) });
         }
         Ok(AuditCheck { entries, first_broken: None })
+    }
+
+    /// The digest of every household and form record as they are now.
+    fn digest_records(&self) -> Result<[u64; 4]> {
+        let mut sum = [0u64; 4];
+        for prefix in [&b"f/"[..], b"h/"] {
+            for item in self.scan_prefix(prefix) {
+                let (k, v) = item.map_err(|e| self.sled_err(e))?;
+                lanes(&mut sum, record_hash(&k, &v), true);
+            }
+        }
+        Ok(sum)
+    }
+
+    /// Checks the records against the digest the last commit left with the
+    /// audit head (see [`RecordsDigest`]).
+    pub fn verify_records(&self) -> Result<RecordsCheck> {
+        let Some(stored) = self.get_decoded::<RecordsDigest>(K_RECORDS_DIGEST, "记录摘要")? else {
+            return Ok(RecordsCheck::NotRecorded);
+        };
+        let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
+        if stored.next_seq != head.next_seq || stored.last_hash != head.last_hash {
+            return Ok(RecordsCheck::HeadDiffers);
+        }
+        Ok(if self.digest_records()? == stored.sum { RecordsCheck::Match } else { RecordsCheck::RecordsDiffer })
     }
 
     // ----- writes -----

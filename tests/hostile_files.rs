@@ -191,3 +191,64 @@ fn a_disability_certificate_is_found_by_its_number() {
         assert_eq!(full_id(&t), None, "{t}");
     }
 }
+
+/// A minimal xlsx around one sheet (and shared strings when given).
+fn xlsx(sheet: &[u8], shared: Option<&[u8]>) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let rels = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#;
+    let mut parts: Vec<(&str, Vec<u8>)> = vec![
+        ("[Content_Types].xml", br#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#.to_vec()),
+        ("_rels/.rels", format!(r#"{rels}<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#).into_bytes()),
+        ("xl/workbook.xml", br#"<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_vec()),
+        ("xl/_rels/workbook.xml.rels", format!(r#"{rels}<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#).into_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.to_vec()),
+    ];
+    if let Some(s) = shared {
+        parts.push(("xl/sharedStrings.xml", s.to_vec()));
+    }
+    for (name, data) in parts {
+        z.start_file(name, opts).unwrap();
+        z.write_all(&data).unwrap();
+    }
+    z.finish().unwrap();
+    out.into_inner()
+}
+
+/// Workbooks that made calamine allocate without bound (item 9): each is
+/// refused with a Chinese message, fast and small, never an abort.
+#[test]
+fn workbooks_that_would_cost_without_bound_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("store");
+    let head = r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+    let far = format!(
+        r#"{head}<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row></sheetData></worksheet>"#
+    );
+    let dim = format!(
+        r#"{head}<dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#
+    );
+    let sst_sheet = format!(r#"{head}<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#);
+    let sst = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" uniqueCount="4000000000"><si><t>x</t></si></sst>"#;
+    let big = format!(
+        r#"{head}<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{}</t></is></c></row></sheetData></worksheet>"#,
+        "x".repeat(50_000_000)
+    );
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("far.xlsx", xlsx(far.as_bytes(), None), "单元格"),
+        ("dim.xlsx", xlsx(dim.as_bytes(), None), "单元格"),
+        ("sst.xlsx", xlsx(sst_sheet.as_bytes(), Some(sst)), "共享文本"),
+        ("big.xlsx", xlsx(big.as_bytes(), None), "32767"),
+    ];
+    for (name, bytes, why) in cases {
+        assert!(bytes.len() < 200_000, "{name} is small: {}", bytes.len());
+        let file = tmp.path().join(name);
+        std::fs::write(&file, &bytes).unwrap();
+        let out = run_within(&db, &["import", "--dry-run", file.to_str().unwrap()], 20);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {t}");
+        assert!(t.contains("无法读取Excel文件") && t.contains(why), "{name}: {t}");
+    }
+}

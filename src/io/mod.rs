@@ -5,6 +5,7 @@
 //! and validation come from the form's schema and rules. Every file created
 //! here is owner-only and written atomically ([`file`]). See `docs/io.md`.
 
+pub mod bounds;
 pub mod export;
 pub mod file;
 pub mod import;

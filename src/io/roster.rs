@@ -499,6 +499,10 @@ type Rows = Vec<(usize, Vec<Cell>)>;
 /// content with a zip or OLE signature; it is public for fuzzing. calamine is
 /// run through [`quietly`]: a damaged workbook must give a message, not a crash.
 pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
+    // What calamine would allocate is bounded first (`super::bounds`).
+    if bytes.starts_with(b"PK") {
+        super::bounds::check_zip(bytes).map_err(workbook_error)?;
+    }
     let mut book = quietly(|| calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)))?.map_err(workbook_error)?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {

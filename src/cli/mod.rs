@@ -136,6 +136,25 @@ fn open_store_with(global: &Global, program: &str, mode: crate::store::OpenMode)
     }
 }
 
+/// Runs a command-line tool (not the app: its panic hook restores the
+/// terminal) so that a panic inside a library (sled on a damaged page:
+/// "cannot find pid … in view_for_key") is an error in Chinese, with the
+/// damaged-store advice, not an English panic message and exit 101.
+pub fn guarded(global: &Global, run: impl FnOnce() -> anyhow::Result<i32>) -> anyhow::Result<i32> {
+    match crate::io::quietly(run) {
+        Ok(result) => result,
+        Err(panic) => {
+            let path = global.store_path();
+            anyhow::bail!(
+                "程序在读取数据库 {} 时遇到无法解释的内容而中止（{}），数据库可能已损坏。\n{}",
+                path.display(),
+                panic.lines().next().unwrap_or("").chars().take(120).collect::<String>(),
+                crate::backup::advice_for_damaged(&path)
+            )
+        }
+    }
+}
+
 /// Prints an error the way every command does: Chinese, on stderr. A store
 /// found damaged after it opened (a bad page met by a report, an export, a
 /// snapshot) gets the same advice as one that does not open.

@@ -53,7 +53,9 @@ fn found_text(found: &[String]) -> String {
     if found.is_empty() {
         "文件第一行没有可识别的列名。".into()
     } else {
-        format!("文件中的列是：{}。", found.join("、"))
+        // Without a header the "columns" are a data row: mask its ID numbers.
+        let shown: Vec<String> = found.iter().map(|f| super::import::mask_ids(&super::printable(f))).collect();
+        format!("文件中的列是：{}。", shown.join("、"))
     }
 }
 

@@ -379,6 +379,18 @@ pub fn verify(path: &Path) -> Result<SnapshotInfo, SnapshotError> {
     Ok(info(&header, bytes))
 }
 
+/// Checks a snapshot file as [`verify`] does, handing every entry (tree,
+/// key, value) to `visit` as it streams past.
+pub fn visit(path: &Path, mut visit: impl FnMut(&[u8], &[u8], &[u8])) -> Result<SnapshotInfo, SnapshotError> {
+    let (mut r, bytes) = open(path)?;
+    let header = read_header(&mut r, path)?;
+    read_content(r, &header, path, |t, k, v| {
+        visit(t, k, v);
+        Ok(())
+    })?;
+    Ok(info(&header, bytes))
+}
+
 /// Checks snapshot bytes as [`verify`] checks a file (for fuzzing and tests).
 pub fn verify_bytes(bytes: &[u8]) -> Result<SnapshotInfo, SnapshotError> {
     let path = Path::new("<内存>");

@@ -131,7 +131,9 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     app.demo = global.demo && global.db.is_none();
     app.warn(warnings);
     let hangup = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
+    // SIGQUIT and SIGINT too: outside the app's raw mode (the exit snapshot)
+    // Ctrl-\ and Ctrl-C killed the snapshot half written.
+    for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM, signal_hook::consts::SIGQUIT, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, Arc::clone(&hangup))
             .map_err(|e| anyhow::anyhow!("无法登记挂断信号的处理（{e}），为免断线时丢失正在填写的内容，程序不启动"))?;
     }

@@ -56,6 +56,14 @@ const JOURNAL_ABOVE: usize = 2_000;
 /// The digest of every household and form record, bound to the audit head
 /// it was written with (see [`RecordsDigest`]).
 const K_RECORDS_DIGEST: &[u8] = b"m/records_digest";
+/// Beside sled's files: space kept free for reading on a full disk. sled
+/// zero-fills the tail of its log at every open, so on a full disk even
+/// `report` and `export` could not open the store; the reserve is given up
+/// to let them, and made again once there is room.
+const RESERVE_FILE: &str = "huitoukan.reserve";
+const RESERVE_BYTES: u64 = 1 << 20;
+/// Free space a large commit must leave, beyond its estimate.
+const FREE_MARGIN: u64 = 16 << 20;
 /// Beside sled's files: the audit log's length at the last clean open/close.
 const MARKER_FILE: &str = "huitoukan.check";
 
@@ -264,6 +272,22 @@ impl Tx<'_> {
         let s = self.store;
         let digest = self.records_digest()?;
         self.put(K_RECORDS_DIGEST.to_vec(), codec::encode(&digest));
+        // A large commit (an import) that the disk cannot hold is refused
+        // before it writes: a failed one grew the log until the disk was
+        // full. Its journal holds the old values, sled's log the new ones
+        // and then some: three times the bytes written is the estimate.
+        if self.writes.len() > JOURNAL_ABOVE {
+            let bytes: u64 = self.writes.iter().map(|(k, v)| (k.len() + v.as_ref().map_or(0, Vec::len) + 64) as u64).sum();
+            let need = bytes.saturating_mul(3).saturating_add(FREE_MARGIN);
+            if let Some(free) = free_space(&s.path).filter(|free| *free < need) {
+                return Err(StoreError::Refused(format!(
+                    "磁盘空间不够，这批数据没有写入，数据库保持原样：写入约需{}，{} 所在的磁盘只剩{}。请清理磁盘空间后再试",
+                    crate::io::snapshot::human_bytes(need),
+                    s.path.display(),
+                    crate::io::snapshot::human_bytes(free)
+                )));
+            }
+        }
         let written = s.db().map_err(Unfinished::Failed).and_then(|db| {
             if self.writes.len() > JOURNAL_ABOVE {
                 return journaled_commit(&db, &self.writes);
@@ -425,7 +449,15 @@ impl Store {
         // sled creates its files with the process umask (0644 under 022): this
         // owner-only directory is what keeps them private (tests/privacy.rs).
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(|e| StoreError::from_io(path, e))?;
-        let db = open_sled(path)?;
+        clear_unfinished_sled_snapshots(path);
+        let db = match open_sled(path) {
+            Err(StoreError::DiskFull { .. }) if std::fs::remove_file(path.join(RESERVE_FILE)).is_ok() => {
+                // The failed attempt may have left its unfinished snap file.
+                clear_unfinished_sled_snapshots(path);
+                open_sled(path)?
+            }
+            other => other?,
+        };
         let rolled_back = roll_back_journal(&db).map_err(|e| StoreError::from_sled(path, e))?;
         if existing && db.get(K_FORMAT).map_err(|e| StoreError::from_sled(path, e))?.is_none() {
             return Err(StoreError::Corrupt { path: path.to_path_buf(), detail: "数据库的元数据丢失".into() });
@@ -450,6 +482,7 @@ impl Store {
         let _ = lock::write(path, &Holder::current(program));
         store.write_marker();
         bulk::clear_leftover_staging(path);
+        make_reserve(path);
         Ok(store)
     }
 
@@ -1062,6 +1095,54 @@ fn answer_changes(old: &LookBack, answers: &Answers) -> Vec<(&'static str, Strin
         }
     }
     out
+}
+
+/// Removes the `snap.*.generating` files an open cut short (a full disk)
+/// left: sled 0.34 writes its page-table snapshot under that name and
+/// renames it when complete, but reads a leftover one at the next open and
+/// calls the store damaged ("日志校验失败") although every record is intact.
+/// Not while a live process holds the store: it may be writing one now.
+fn clear_unfinished_sled_snapshots(path: &Path) {
+    if lock::read(path).is_some_and(|h| h.pid != std::process::id() && h.alive()) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else { return };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Bytes free on the file system holding `path`.
+pub fn free_space(path: &Path) -> Option<u64> {
+    let st = rustix::fs::statvfs(path).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+/// (Re)creates the reserve file when it is missing and there is room for it
+/// and more. Not fatal: it only helps a later open on a full disk.
+fn make_reserve(path: &Path) {
+    let file = path.join(RESERVE_FILE);
+    if file.exists() || free_space(path).is_none_or(|free| free < 16 * RESERVE_BYTES) {
+        return;
+    }
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let tmp = path.join(format!("{RESERVE_FILE}.tmp"));
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..RESERVE_BYTES >> 20 {
+            f.write_all(&zeros)?;
+        }
+        f.sync_all()?;
+        std::fs::rename(&tmp, &file)
+    };
+    if write().is_err() {
+        let _ = std::fs::remove_file(path.join(format!("{RESERVE_FILE}.tmp")));
+    }
 }
 
 /// How long an open waits for a lock that this process itself, or a process

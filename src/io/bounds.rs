@@ -72,6 +72,85 @@ pub fn check_zip(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// An OLE compound file (.xls) checked as calamine will read it: calamine
+/// allocates from the header's counts, grows its sector buffer to any
+/// sector number a chain names, and reserves a stream's declared size
+/// (a 4.6 KB xls made it abort). Every count, every sector number in the
+/// DIFAT and the FAT, and every directory entry's size must fit the file.
+pub fn check_ole(bytes: &[u8]) -> Result<(), String> {
+    const SPECIAL: u32 = 0xFFFF_FFFA;
+    let bad = |what: &str| Err(format!("文件内部的结构有错误（{what}超出了文件的范围）"));
+    let u16_at = |i: usize| bytes.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at = |i: usize| bytes.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    if bytes.len() < 512 {
+        return bad("文件头");
+    }
+    let size: usize = match u16_at(30) {
+        Some(9) => 512,
+        Some(12) => 4096,
+        _ => return Err("文件内部的结构有错误（扇区大小不对）".into()),
+    };
+    let sectors = (bytes.len().saturating_sub(size) / size + 1) as u64;
+    let ok_id = |id: u32| u64::from(id) < sectors || id >= SPECIAL;
+    let sector = |id: u32| -> Option<&[u8]> {
+        let start = (id as usize).checked_add(1)?.checked_mul(size)?;
+        bytes.get(start..start.checked_add(size)?.min(bytes.len()))
+    };
+    for (at, what) in [(40, "目录扇区数"), (44, "FAT扇区数"), (64, "小FAT扇区数"), (72, "DIFAT扇区数")] {
+        if u64::from(u32_at(at).unwrap_or(u32::MAX)) > sectors {
+            return bad(what);
+        }
+    }
+    // The DIFAT: 109 entries in the header, then a chain of sectors.
+    let mut fat_sectors: Vec<u32> = (0..109).filter_map(|i| u32_at(76 + 4 * i)).collect();
+    let mut next = u32_at(68).unwrap_or(u32::MAX);
+    let mut steps = 0u64;
+    while next < SPECIAL {
+        steps += 1;
+        if !ok_id(next) || steps > sectors {
+            return bad("DIFAT链");
+        }
+        let Some(s) = sector(next) else { return bad("DIFAT链") };
+        let ids: Vec<u32> = s.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        let Some((&last, rest)) = ids.split_last() else { return bad("DIFAT链") };
+        fat_sectors.extend_from_slice(rest);
+        next = last;
+    }
+    let mut fat = Vec::new();
+    for id in fat_sectors.into_iter().filter(|id| *id < SPECIAL) {
+        if !ok_id(id) {
+            return bad("FAT扇区号");
+        }
+        let Some(s) = sector(id) else { return bad("FAT扇区号") };
+        fat.extend(s.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+        if fat.len() as u64 > sectors.saturating_mul(size as u64 / 4) {
+            return bad("FAT");
+        }
+    }
+    if let Some(id) = fat.iter().take(sectors as usize).find(|id| !ok_id(**id)) {
+        return Err(format!("文件内部的结构有错误（扇区链指向第{id}扇区，超出了文件的范围）"));
+    }
+    // The directory: every stream's declared size fits the file.
+    let mut id = u32_at(48).unwrap_or(u32::MAX);
+    let mut steps = 0u64;
+    while id < SPECIAL {
+        steps += 1;
+        if !ok_id(id) || steps > sectors {
+            return bad("目录链");
+        }
+        let Some(s) = sector(id) else { return bad("目录链") };
+        for entry in s.chunks_exact(128) {
+            let len = u64::from_le_bytes(entry[120..128].try_into().unwrap_or([0; 8]));
+            let len = if size == 512 { len & 0xFFFF_FFFF } else { len };
+            if len > bytes.len() as u64 {
+                return Err(format!("文件内部的结构有错误（一个数据流声明有{len}字节，文件只有{}字节）", bytes.len()));
+            }
+        }
+        id = fat.get(id as usize).copied().unwrap_or(u32::MAX);
+    }
+    Ok(())
+}
+
 fn mb(n: u64) -> String {
     format!("{} MB", n >> 20)
 }
@@ -249,5 +328,75 @@ mod tests {
         cell.extend(std::iter::repeat_n(b'x', 400_000));
         cell.extend_from_slice(b"</t></is></c>");
         assert!(check_zip(&zip_of(&[("xl/worksheets/sheet1.xml", &cell)])).unwrap_err().contains("32767"));
+    }
+
+    /// A small, well-formed compound file: FAT in sector 0, directory in 1,
+    /// an 8-sector "Workbook" stream in 2–9.
+    fn cfb() -> Vec<u8> {
+        let mut b = vec![0u8; 512 * 11];
+        b[..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+        let put16 = |b: &mut Vec<u8>, at: usize, v: u16| b[at..at + 2].copy_from_slice(&v.to_le_bytes());
+        let put32 = |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        put16(&mut b, 24, 0x3E);
+        put16(&mut b, 26, 3);
+        put16(&mut b, 28, 0xFFFE);
+        put16(&mut b, 30, 9);
+        put16(&mut b, 32, 6);
+        put32(&mut b, 44, 1);
+        put32(&mut b, 48, 1);
+        put32(&mut b, 56, 4096);
+        put32(&mut b, 60, 0xFFFF_FFFE);
+        put32(&mut b, 68, 0xFFFF_FFFE);
+        for i in 0..109 {
+            put32(&mut b, 76 + 4 * i, if i == 0 { 0 } else { 0xFFFF_FFFF });
+        }
+        let fat = 512;
+        for i in 0..128 {
+            let v = match i {
+                0 => 0xFFFF_FFFD,
+                1 | 9 => 0xFFFF_FFFE,
+                2..=8 => i as u32 + 1,
+                _ => 0xFFFF_FFFF,
+            };
+            put32(&mut b, fat + 4 * i, v);
+        }
+        let dir = 1024;
+        for (n, (name, kind, start, size)) in [("Root Entry", 5u8, 0xFFFF_FFFEu32, 0u32), ("Workbook", 2, 2, 4096)].iter().enumerate() {
+            let e = dir + 128 * n;
+            for (k, c) in name.encode_utf16().enumerate() {
+                put16(&mut b, e + 2 * k, c);
+            }
+            put16(&mut b, e + 64, (name.len() as u16 + 1) * 2);
+            b[e + 66] = *kind;
+            put32(&mut b, e + 116, *start);
+            put32(&mut b, e + 120, *size);
+        }
+        b
+    }
+
+    #[test]
+    fn compound_files_whose_numbers_exceed_the_file_are_refused() {
+        let good = cfb();
+        check_ole(&good).unwrap();
+        let with = |at: usize, v: u32| {
+            let mut b = good.clone();
+            b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+            b
+        };
+        for (what, bad) in [
+            ("FAT sector count", with(44, 0x4000_0000)),
+            ("DIFAT sector count", with(72, 0x4000_0000)),
+            ("a FAT sector past the end", with(76, 0x0FFF_FFFF)),
+            ("a chain link past the end", with(512 + 4 * 3, 0x7FFF_FFFF)),
+            ("a stream size past the end", with(1024 + 128 + 120, 0xFFFF_FF00)),
+            ("a DIFAT chain past the end", with(68, 0x0100_0000)),
+        ] {
+            let e = check_ole(&bad).expect_err(what);
+            assert!(e.contains("超出了文件的范围") || e.contains("声明有"), "{what}: {e}");
+            // And through the roster reader: a Chinese message, not an abort.
+            let r = crate::io::roster::read_workbook(&bad, &crate::form::Round::default(), &mut |_| {});
+            assert!(r.is_err(), "{what}");
+        }
+        assert!(check_ole(&good[..300]).is_err());
     }
 }

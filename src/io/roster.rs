@@ -504,6 +504,8 @@ pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize
     // What calamine would allocate is bounded first (`super::bounds`).
     if bytes.starts_with(b"PK") {
         super::bounds::check_zip(bytes).map_err(workbook_error)?;
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        super::bounds::check_ole(bytes).map_err(workbook_error)?;
     }
     let mut book = quietly(|| calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)))?.map_err(workbook_error)?;
     let mut sheets = Vec::new();

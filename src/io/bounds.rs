@@ -79,6 +79,8 @@ pub fn check_zip(bytes: &[u8]) -> Result<(), String> {
 /// DIFAT and the FAT, and every directory entry's size must fit the file.
 pub fn check_ole(bytes: &[u8]) -> Result<(), String> {
     const SPECIAL: u32 = 0xFFFF_FFFA;
+    const DIFSECT: u32 = 0xFFFF_FFFC;
+    const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
     let bad = |what: &str| Err(format!("文件内部的结构有错误（{what}超出了文件的范围）"));
     let u16_at = |i: usize| bytes.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
     let u32_at = |i: usize| bytes.get(i..i + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
@@ -116,9 +118,10 @@ pub fn check_ole(bytes: &[u8]) -> Result<(), String> {
         fat_sectors.extend_from_slice(rest);
         next = last;
     }
+    // calamine reads every DIFAT entry below DIFSECT as a FAT sector.
     let mut fat = Vec::new();
-    for id in fat_sectors.into_iter().filter(|id| *id < SPECIAL) {
-        if !ok_id(id) {
+    for id in fat_sectors.into_iter().filter(|id| *id < DIFSECT) {
+        if u64::from(id) >= sectors {
             return bad("FAT扇区号");
         }
         let Some(s) = sector(id) else { return bad("FAT扇区号") };
@@ -127,26 +130,61 @@ pub fn check_ole(bytes: &[u8]) -> Result<(), String> {
             return bad("FAT");
         }
     }
-    if let Some(id) = fat.iter().take(sectors as usize).find(|id| !ok_id(**id)) {
-        return Err(format!("文件内部的结构有错误（扇区链指向第{id}扇区，超出了文件的范围）"));
-    }
-    // The directory: every stream's declared size fits the file.
-    let mut id = u32_at(48).unwrap_or(u32::MAX);
-    let mut steps = 0u64;
-    while id < SPECIAL {
-        steps += 1;
-        if !ok_id(id) || steps > sectors {
-            return bad("目录链");
-        }
-        let Some(s) = sector(id) else { return bad("目录链") };
-        for entry in s.chunks_exact(128) {
-            let len = u64::from_le_bytes(entry[120..128].try_into().unwrap_or([0; 8]));
-            let len = if size == 512 { len & 0xFFFF_FFFF } else { len };
-            if len > bytes.len() as u64 {
-                return Err(format!("文件内部的结构有错误（一个数据流声明有{len}字节，文件只有{}字节）", bytes.len()));
+    // calamine follows a chain until ENDOFCHAIN, reading any other number as
+    // a sector (its buffer grows to it): every link must be a sector of the
+    // file, and the chain must end within as many steps.
+    let chain = |start: u32, table: &[u32], count: u64, what: &str| -> Result<Vec<u32>, String> {
+        let mut out = Vec::new();
+        let mut id = start;
+        while id != ENDOFCHAIN {
+            if u64::from(id) >= count || out.len() as u64 >= count {
+                return Err(format!("文件内部的结构有错误（{what}的扇区链超出了文件的范围）"));
             }
+            out.push(id);
+            id = table.get(id as usize).copied().unwrap_or(u32::MAX);
         }
-        id = fat.get(id as usize).copied().unwrap_or(u32::MAX);
+        Ok(out)
+    };
+    let mut dir_bytes = Vec::new();
+    for id in chain(u32_at(48).unwrap_or(u32::MAX), &fat, sectors, "目录")? {
+        dir_bytes.extend_from_slice(sector(id).unwrap_or_default());
+    }
+    // Name, start sector and declared length of every directory entry.
+    let entries: Vec<(bool, u32, u64)> = dir_bytes
+        .chunks_exact(128)
+        .map(|e| {
+            let start = u32::from_le_bytes([e[116], e[117], e[118], e[119]]);
+            let len = u64::from_le_bytes(e[120..128].try_into().unwrap_or([0; 8]));
+            (e[0] != 0 || e[1] != 0, start, if size == 512 { len & 0xFFFF_FFFF } else { len })
+        })
+        .collect();
+    let Some(&(_, root_start, root_len)) = entries.first() else { return bad("目录") };
+    for (_, _, len) in &entries {
+        if *len > bytes.len() as u64 {
+            return Err(format!("文件内部的结构有错误（一个数据流声明有{len}字节，文件只有{}字节）", bytes.len()));
+        }
+    }
+    // The mini stream (in the root entry's chain) and its FAT.
+    let mini_fat_len = u32_at(64).unwrap_or(0);
+    let mut mini_fat = Vec::new();
+    let mut mini_count = 0u64;
+    if mini_fat_len > 0 {
+        chain(root_start, &fat, sectors, "小扇区数据流")?;
+        for id in chain(u32_at(60).unwrap_or(u32::MAX), &fat, sectors, "小FAT")? {
+            let s = sector(id).unwrap_or_default();
+            mini_fat.extend(s.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])));
+        }
+        mini_count = root_len.div_ceil(64);
+    }
+    // Every named stream, as calamine looks them up: under 4096 bytes in
+    // the mini stream, else in the file's sectors.
+    for &(named, start, len) in entries.iter().skip(1).filter(|e| e.0) {
+        if len < 4096 {
+            chain(start, &mini_fat, mini_count, "数据流")?;
+        } else {
+            chain(start, &fat, sectors, "数据流")?;
+        }
+        let _ = named;
     }
     Ok(())
 }
@@ -398,5 +436,35 @@ mod tests {
             assert!(r.is_err(), "{what}");
         }
         assert!(check_ole(&good[..300]).is_err());
+    }
+
+    /// Seeded mutations of a good compound file: whatever check_ole lets
+    /// through, calamine reads without aborting (an abort fails the run).
+    #[test]
+    fn mutated_compound_files_never_abort_the_reader() {
+        let good = cfb();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            let mut b = good.clone();
+            for _ in 0..1 + next() % 4 {
+                // Most edits where the structure is: header, FAT, directory.
+                let span = if next() % 4 == 0 { b.len() } else { 1536 };
+                let at = (next() % span as u64) as usize;
+                let v = next();
+                match v % 3 {
+                    0 => b[at] = v as u8,
+                    1 if at + 4 <= b.len() => b[at..at + 4].copy_from_slice(&(v as u32).to_le_bytes()),
+                    _ => b[at] ^= 0xFF,
+                }
+            }
+            b[..8].copy_from_slice(&good[..8]);
+            let _ = crate::io::roster::read_workbook(&b, &crate::form::Round::default(), &mut |_| {});
+        }
     }
 }

@@ -176,7 +176,7 @@ fn city(c: &mut Criterion) {
     g.finish();
     eprintln!(
         "bench io 1m: the scratch store ends with {} households ({} imported by the new-households bench)",
-        store.household_count(),
+        store.household_count().unwrap(),
         next as usize - CITY
     );
 }

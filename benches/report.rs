@@ -29,7 +29,7 @@ struct Bench {
 
 fn open(households: usize) -> Bench {
     let store = Store::open(&common::store_dir(households)).expect("open the bench store");
-    assert_eq!(store.household_count(), households);
+    assert_eq!(store.household_count().unwrap(), households);
     let township = store.township_names().expect("townships").into_iter().next().expect("a township");
     Bench { store, households, township }
 }

@@ -286,7 +286,7 @@ fn answers(rng: &mut Rng, eliminated: bool, partial: bool) -> Answers {
 
 /// Fills `store` with `n` demo households; calls `progress(done)` per chunk.
 pub fn fill(store: &Store, n: usize, seed: u64, progress: impl FnMut(usize)) -> Result<usize> {
-    let start = store.household_count() as u64;
+    let start = store.household_count()? as u64;
     fill_with(&store.round().clone(), start, n, seed, progress, &mut |batch| store.insert_records(batch, "demo", "演示数据").map(|_| ()))
 }
 

@@ -68,7 +68,11 @@ impl Query {
         if t.is_empty() {
             return None;
         }
-        let digits_x = t.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i + 1 == t.chars().count() && matches!(c, 'x' | 'X')));
+        // The X is the 18th character: the last of an ID number, or before
+        // the category and level digits of a 20-digit disability certificate.
+        let n = t.chars().count();
+        let digits_x =
+            t.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || ((i + 1 == n || (n == 20 && i == 17)) && matches!(c, 'x' | 'X')));
         if digits_x && t.chars().any(|c| c.is_ascii_digit()) {
             return Some(Query::IdDigits(t.to_ascii_uppercase()));
         }
@@ -200,5 +204,14 @@ mod tests {
         assert_eq!(find("石盘村"), vec![0, 2]);
         assert_eq!(find("11010519491231002X"), vec![0]);
         assert_eq!(idx.search(&list, &Query::parse("张").unwrap(), Some(&[2])), vec![2]);
+    }
+
+    #[test]
+    fn a_disability_certificate_with_its_x_inside_is_an_id_query() {
+        let cert = "11010519491231002X12";
+        assert_eq!(Query::parse(cert), Some(Query::IdDigits(cert.into())));
+        assert_eq!(Query::parse("11010519491231002x12"), Some(Query::IdDigits(cert.into())));
+        assert_eq!(Query::parse("500243199001011234 31"), Some(Query::IdDigits("50024319900101123431".into())));
+        assert!(matches!(Query::parse("1101X2"), Some(Query::Text(_))), "an X elsewhere is not an ID");
     }
 }

@@ -220,3 +220,67 @@ fn app_keeps_the_typed_text_when_the_disk_is_full() {
 fn backend(store: &std::sync::Arc<Store>) -> huitoukan::backend::Local {
     huitoukan::backend::Local::shared(std::sync::Arc::clone(store), "clerk")
 }
+
+/// rust_xlsxwriter `expect`s its writes to succeed: on a full disk the
+/// export panicked (exit 101, a Rust backtrace on the clerk's terminal).
+#[test]
+fn xlsx_export_on_a_full_disk_says_so_and_leaves_nothing() {
+    let Some(fs) = Tmpfs::mount("3m") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("store");
+    {
+        let store = Store::open(&db).unwrap();
+        demo::fill(&store, 3000, 1, |_| {}).unwrap();
+    }
+    let _ballast = fill_disk(&fs.dir);
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_huitoukan")).arg("--db").arg(&db).arg("export").arg(fs.dir.join("out.xlsx")).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("磁盘已满") && !err.contains("panicked"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(&fs.dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, ["ballast"], "no output or temporary file left");
+}
+
+/// On a full disk (issue 12 item 17): reading commands still work (sled
+/// zero-fills its log's tail at every open: the store keeps a small reserve
+/// to give up for that), the store is not left looking damaged afterwards
+/// (sled's unfinished `snap.*.generating` file), and an import the disk
+/// cannot hold is refused before it writes instead of filling the disk.
+#[test]
+fn a_full_disk_still_reads_and_refuses_an_import_it_cannot_hold() {
+    let Some(fs) = Tmpfs::mount("40m") else { return };
+    let db = fs.dir.join("store");
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_huitoukan")).arg("--db").arg(&db).args(args).output().unwrap();
+    let out = run(&["demo", "--households", "1500"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(db.join("huitoukan.reserve").exists());
+    let outside = tempfile::tempdir().unwrap();
+    let roster = outside.path().join("roster.csv");
+    std::fs::write(&roster, huitoukan::io::sample::csv(&huitoukan::io::sample::rows(12_000, 77))).unwrap();
+    let ballast = fill_disk(&fs.dir);
+    for args in [vec!["report"], vec!["export", outside.path().join("o.csv").to_str().unwrap()], vec!["audit", "verify"]] {
+        let out = run(&args);
+        assert!(out.status.success(), "{args:?} on a full disk: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Room for a little, not for 12,000 households.
+    std::fs::remove_file(&ballast).unwrap();
+    let mut f = std::fs::File::create(&ballast).unwrap();
+    use std::io::Write;
+    let free = |p: &Path| huitoukan::store::free_space(p).unwrap();
+    while free(&fs.dir) > 12 << 20 {
+        f.write_all(&vec![0u8; 1 << 20]).unwrap();
+    }
+    f.sync_all().unwrap();
+    let before = std::fs::metadata(db.join("db")).unwrap().len();
+    let out = run(&["import", roster.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("磁盘空间不够") && err.contains("保持原样"), "{err}");
+    assert!(std::fs::metadata(db.join("db")).unwrap().len() <= before + (1 << 20), "the log did not grow");
+    drop(f);
+    std::fs::remove_file(&ballast).unwrap();
+    let store = Store::open_existing(&db, "t").unwrap();
+    assert_eq!(store.household_count().unwrap(), 1500);
+    assert_eq!(store.verify_audit().unwrap().first_broken, None);
+}

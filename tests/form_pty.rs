@@ -61,7 +61,12 @@ fn open_form(db: &std::path::Path) -> Screen {
     }
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_huitoukan"));
     // The clerk's state file (where they left off) goes beside the store, not into the runner's home.
-    cmd.arg("--db").arg(db).env("TERM", "xterm-256color").env("HUITOUKAN_OPERATOR", "pty").env("HUITOUKAN_HOME", db.with_extension("home"));
+    cmd.arg("--db")
+        .arg(db)
+        .env("TERM", "xterm-256color")
+        .env("HUITOUKAN_OPERATOR", "pty")
+        .env("HUITOUKAN_SERVER_IDLE", "0")
+        .env("HUITOUKAN_HOME", db.with_extension("home"));
     let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
     session.get_process_mut().set_window_size(80, 24).unwrap();
     let mut s = Screen { session, text: String::new() };
@@ -159,6 +164,7 @@ fn a_restart_opens_at_the_village_and_household_left_off() {
             .arg(&db)
             .env("TERM", "xterm-256color")
             .env("HUITOUKAN_OPERATOR", "pty")
+            .env("HUITOUKAN_SERVER_IDLE", "0")
             .env("HUITOUKAN_HOME", dir.path().join("home"));
         let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
         session.get_process_mut().set_window_size(80, 24).unwrap();

@@ -55,7 +55,7 @@ fn inspect(db: &Path, ids: &[String], new_sizes: &[i64]) -> Found {
     let store = Store::open(db).expect("the store opens after a kill");
     let summaries = store.summaries().expect("every summary decodes");
     assert_eq!(store.verify_audit().unwrap().first_broken, None);
-    let n = store.household_count();
+    let n = store.household_count().unwrap();
     assert_eq!(summaries.len(), n);
     let sizes: Vec<i64> =
         ids[..KNOWN].iter().map(|id| store.get(store.key_of(id).unwrap().unwrap()).unwrap().unwrap().household.a.size).collect();

@@ -4,6 +4,7 @@
 //! roster or a Chinese error, never a panic.
 #![no_main]
 use huitoukan::form::{idnum, Round};
+use huitoukan::io::import::describe_rejection;
 use huitoukan::io::roster::{self, Encoding, Roster, Source};
 use libfuzzer_sys::fuzz_target;
 
@@ -32,9 +33,31 @@ fuzz_target!(|data: &[u8]| {
             assert!(matches!(r.source, Source::Csv { .. }));
             check_roster(&r);
         }
-        Err(e) => assert!(!e.to_string().is_empty()),
+        Err(e) => {
+            let text = e.to_string();
+            assert!(!text.is_empty());
+            assert_clean(&text);
+        }
+    }
+    // A stray quote is always reported with its line, never swallowing the rest silently.
+    if let Ok((text, _)) = roster::decode(data) {
+        for d in [b',', b'\t', b';'] {
+            if let Some((line, at)) = roster::unclosed_quote(&text, d) {
+                assert!(line >= 1 && text.as_bytes()[at] == b'"');
+            }
+        }
     }
 });
+
+/// What reaches the terminal: no control character but the line break, no ID number in full.
+fn assert_clean(text: &str) {
+    assert!(!text.chars().any(|c| c != '\n' && huitoukan::io::is_control(c)), "control character in {text:?}");
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        assert!(run < 15, "an ID-like number in full: {text:?}");
+    }
+}
 
 fn check_roster(r: &Roster) {
     assert_eq!(r.rows.len() + r.rejected_rows(), r.data_rows);
@@ -46,5 +69,6 @@ fn check_roster(r: &Roster) {
     }
     for rej in &r.rejected {
         assert!(!rej.reason.is_empty());
+        assert_clean(&describe_rejection(rej));
     }
 }

@@ -270,7 +270,7 @@ impl Backend for Local {
 
     fn household_count(&self) -> Result<usize> {
         if self.access.is_everywhere() {
-            return Ok(self.store.household_count());
+            return self.store.household_count();
         }
         let mut n = 0;
         for s in self.store.summaries_streamed() {
@@ -348,6 +348,10 @@ impl Backend for Local {
 
     fn verify_audit(&self) -> Result<AuditCheck> {
         self.store.verify_audit()
+    }
+
+    fn verify_records(&self) -> Result<crate::store::RecordsCheck> {
+        self.store.verify_records()
     }
 
     fn audit_entries(&self) -> Result<u64> {

@@ -52,6 +52,8 @@ pub enum Event {
     Lease { key: u64, holder: Option<LeaseView> },
     /// Too much changed to send one by one (an import, a restore): reload.
     Reload,
+    /// Something every clerk should see on the status line (a failed automatic snapshot).
+    Warning(String),
 }
 
 /// The households a row scan covers: one township, one of its villages, or all.
@@ -97,6 +99,8 @@ pub trait Backend {
     fn rows<'a>(&'a self, filter: &RowFilter) -> Box<dyn Iterator<Item = Result<Row>> + 'a>;
     /// Walks the audit chain.
     fn verify_audit(&self) -> Result<AuditCheck>;
+    /// Checks the records against the digest the audit head commits to.
+    fn verify_records(&self) -> Result<crate::store::RecordsCheck>;
     /// How many audit entries the store holds.
     fn audit_entries(&self) -> Result<u64>;
     /// Every raw entry of the store (snapshots; 管理 only): tree, key, value.

@@ -48,5 +48,8 @@ pub fn run(global: &Global, args: &ExportArgs) -> anyhow::Result<i32> {
         Format::Xlsx => "Excel，第二张表是按乡镇、村的汇总",
     };
     println!("已导出 {} 户到 {}（{}；文件只有本人可读）", done.rows, args.file.display(), kind);
-    Ok(0)
+    for p in &done.problems {
+        println!("  注意：{}", crate::io::printable(p));
+    }
+    Ok(if done.problems.is_empty() { 0 } else { 3 })
 }

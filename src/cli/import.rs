@@ -50,12 +50,44 @@ impl ProgressLine {
 }
 
 pub fn run(global: &Global, args: &ImportArgs) -> anyhow::Result<i32> {
-    let store = super::open_backend(global, "huitoukan import")?;
+    // A roster that is missing, not a regular file or too large is refused
+    // before any store is opened (or created, or locked while it is read).
+    crate::io::roster::check_file(&args.file)?;
     let mut line = ProgressLine::new();
-    let result = import::import_via(&*store, &args.file, args.dry_run, &mut |p| match p {
+    let mut progress = |p: Progress| match p {
         Progress::Checking(n) => line.show(&format!("已检查 {n} 行")),
         Progress::Writing(n) => line.show(&format!("正在把 {n} 户写入数据库……")),
+    };
+    let operator = global.operator().unwrap_or_else(|| {
+        eprintln!("{}。", super::NO_OPERATOR);
+        crate::model::UNKNOWN_OPERATOR.to_string()
     });
+    let path = global.store_path();
+    // A running store server takes the import (管理 only; the clerk is who the server says).
+    let server = crate::server::Client::connect(global.connect(false))?;
+    // With no store yet, the roster is read first: a dry run, a roster
+    // that is refused or one without a single good row leaves no store behind.
+    let fresh = matches!(crate::store::inspect(&path), crate::store::Found::Missing | crate::store::Found::Empty);
+    let result = if let Some(client) = &server {
+        import::import_via(client, &args.file, args.dry_run, &mut progress)
+    } else if fresh {
+        match import::check_only(&args.file, &mut progress) {
+            Ok(report) if !args.dry_run && !report.roster.rows.is_empty() => {
+                let store = super::open_or_create_store(global, "huitoukan import")?;
+                println!("已新建数据库 {}（只有本人可读写）", store.path().display());
+                import::apply(&store, report.roster, &operator, false, &mut progress)
+            }
+            other => other,
+        }
+    } else {
+        let store = if args.dry_run {
+            super::open_store(global, "huitoukan import")?
+        } else {
+            super::open_or_create_store(global, "huitoukan import")?
+        };
+
+        import::import(&store, &args.file, &operator, args.dry_run, &mut progress)
+    };
     line.done();
     let report = result?;
     let roster = &report.roster;

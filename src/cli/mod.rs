@@ -307,13 +307,41 @@ impl Command {
     }
 }
 
-/// Opens the store for a command-line tool or the app, with the Chinese
-/// message on failure; a damaged store's message names the newest automatic
-/// snapshot and the command that restores it.
+/// Opens the store for a command-line tool, with the Chinese message on
+/// failure; a damaged store's message names the newest automatic snapshot
+/// and the command that restores it. Only an existing store opens (the demo
+/// store excepted, made on first use): a mistyped `--db` is refused.
 pub fn open_store(global: &Global, program: &str) -> anyhow::Result<crate::store::Store> {
+    open_store_with(global, program, crate::store::OpenMode::Existing)
+}
+
+/// Opens the store for a command that creates data (import, the app): a
+/// missing path or an empty directory becomes a new store, unless snapshots
+/// beside it show that a store with households was there.
+pub fn open_or_create_store(global: &Global, program: &str) -> anyhow::Result<crate::store::Store> {
+    open_store_with(global, program, crate::store::OpenMode::Create)
+}
+
+fn open_store_with(global: &Global, program: &str, mode: crate::store::OpenMode) -> anyhow::Result<crate::store::Store> {
+    use crate::store::{Found, OpenMode};
     let path = global.store_path();
     let fresh_demo = global.demo && global.db.is_none() && !path.exists();
-    match crate::store::Store::open_as(&path, program) {
+    let mode = if fresh_demo { OpenMode::Create } else { mode };
+    let found = crate::store::inspect(&path);
+    if mode == OpenMode::Create && matches!(found, Found::Missing | Found::Empty) {
+        if let Some((file, info)) = crate::backup::newest_with_data(&path) {
+            anyhow::bail!(
+                "数据库 {} 不见了（{}），但它的自动快照还在：{}。数据库可能被删除或移走了，程序不会在这里新建一个空的。\n\
+                 若是移走了，请用 --db 指定它现在的位置；若要从快照恢复，请运行：\n  huitoukan --db {} snapshot restore {}",
+                path.display(),
+                if found == Found::Missing { "目录不存在" } else { "目录是空的" },
+                info.describe(),
+                crate::backup::shell_quote(&path),
+                crate::backup::shell_quote(&file)
+            );
+        }
+    }
+    match crate::store::Store::open_with(&path, program, mode) {
         Ok(store) => {
             // The app shows it in its status line instead.
             if let (Some(note), false) = (store.recovery_note(), program == "huitoukan") {
@@ -327,14 +355,68 @@ pub fn open_store(global: &Global, program: &str) -> anyhow::Result<crate::store
         Err(e @ crate::store::StoreError::Corrupt { .. }) => {
             anyhow::bail!("{e}\n{}", crate::backup::advice_for_damaged(&path))
         }
+        // A store that went missing: its snapshots say how to get it back.
+        Err(e @ crate::store::StoreError::NotAStore { .. }) if !crate::backup::list(&path).is_empty() => {
+            anyhow::bail!("{e}\n{}", crate::backup::advice_for_damaged(&path))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-/// Prints an error the way every command does: Chinese, on stderr.
+/// Runs a command-line tool (not the app: its panic hook restores the
+/// terminal) so that a panic inside a library (sled on a damaged page:
+/// "cannot find pid … in view_for_key") is an error in Chinese, with the
+/// damaged-store advice, not an English panic message and exit 101.
+pub fn guarded(global: &Global, run: impl FnOnce() -> anyhow::Result<i32>) -> anyhow::Result<i32> {
+    match crate::io::quietly(run) {
+        Ok(result) => result,
+        Err(panic) => {
+            let path = global.store_path();
+            anyhow::bail!(
+                "程序在读取数据库 {} 时遇到无法解释的内容而中止（{}），数据库可能已损坏。\n{}",
+                path.display(),
+                panic.lines().next().unwrap_or("").chars().take(120).collect::<String>(),
+                crate::backup::advice_for_damaged(&path)
+            )
+        }
+    }
+}
+
+/// Prints an error the way every command does: Chinese, on stderr. A store
+/// found damaged after it opened (a bad page met by a report, an export, a
+/// snapshot) gets the same advice as one that does not open.
 pub fn print_error(e: &anyhow::Error) {
     eprintln!("错误：{e}");
     for cause in e.chain().skip(1) {
         eprintln!("  原因：{cause}");
     }
+    if let Some(path) = damaged_store(e) {
+        eprintln!("{}", crate::backup::advice_for_damaged(&path));
+    }
+}
+
+/// The store an error says is damaged, through the error types that carry a store error.
+pub fn damaged_store(e: &anyhow::Error) -> Option<PathBuf> {
+    use crate::io::{export::ExportError, import::ImportError, snapshot::SnapshotError};
+    use crate::store::StoreError;
+    e.chain().find_map(|cause| {
+        let store = cause
+            .downcast_ref::<StoreError>()
+            .or_else(|| match cause.downcast_ref::<SnapshotError>() {
+                Some(SnapshotError::Store(s)) => Some(s),
+                _ => None,
+            })
+            .or_else(|| match cause.downcast_ref::<ExportError>() {
+                Some(ExportError::Store(s)) => Some(s),
+                _ => None,
+            })
+            .or_else(|| match cause.downcast_ref::<ImportError>() {
+                Some(ImportError::Store(s)) => Some(s),
+                _ => None,
+            });
+        match store {
+            Some(StoreError::Corrupt { path, .. }) => Some(path.clone()),
+            _ => None,
+        }
+    })
 }

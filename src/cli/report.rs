@@ -43,15 +43,12 @@ pub(super) fn open_existing(global: &Global, program: &str) -> anyhow::Result<Bo
     if let Some(client) = crate::server::Client::connect(global.connect(false))? {
         return Ok(Box::new(client));
     }
-    let path = global.store_path();
-    if !global.demo && !path.exists() {
-        anyhow::bail!("数据库 {} 不存在。请用 --db 指定数据库目录，或先用 huitoukan import 导入名单。", path.display());
-    }
     super::open_backend(global, program)
 }
 
 /// Creates (or truncates) `path` readable and writable by the owner only.
 pub(super) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    crate::io::file::refuse_inside_store(path)?;
     let f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     // An existing file keeps its old mode on open; narrow it too.
     f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
@@ -60,6 +57,10 @@ pub(super) fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// Writes to stdout; a reader that stops early (`| head`) is not an error.
 pub(super) fn print_out(bytes: &[u8]) -> anyhow::Result<()> {
+    // Stored text is cleaned at import and entry; what an older release let
+    // in is still never printed raw.
+    let cleaned = std::str::from_utf8(bytes).ok().map(crate::io::printable);
+    let bytes = cleaned.as_deref().map_or(bytes, str::as_bytes);
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),

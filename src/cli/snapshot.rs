@@ -53,6 +53,7 @@ impl SnapshotCommand {
 pub fn run(global: &Global, cmd: &SnapshotCommand) -> anyhow::Result<i32> {
     match cmd {
         SnapshotCommand::Save { file, .. } => {
+            crate::io::file::refuse_inside_store(file).map_err(|e| anyhow::anyhow!("快照没有保存：{}", crate::io::file::describe(&e)))?;
             let store = super::open_backend(global, "huitoukan snapshot save")?;
             let info = snapshot::save_via(&*store, file)?;
             println!("快照已保存到 {}（只有本人可读）\n  {}", file.display(), info.describe());

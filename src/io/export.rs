@@ -94,7 +94,13 @@ pub enum ExportError {
 pub struct Exported {
     pub rows: usize,
     pub format: Format,
+    /// Cells that could not be written as they are (household, field, why);
+    /// the rest of the file is complete.
+    pub problems: Vec<String>,
 }
+
+/// Longest text an Excel cell holds.
+pub const XLSX_MAX_CELL_CHARS: usize = 32_767;
 
 /// The header row.
 pub fn header() -> Vec<String> {
@@ -155,20 +161,29 @@ fn export_rows(
     progress: &mut dyn FnMut(usize),
 ) -> Result<Exported, ExportError> {
     let file_err = |e: &dyn std::fmt::Display| ExportError::File { path: path.to_path_buf(), reason: e.to_string() };
+    super::file::refuse_inside_store(path).map_err(|e| file_err(&describe(&e)))?;
     let mut out = AtomicFile::create(path).map_err(|e| file_err(&describe(&e)))?;
     let rows = rows.filter(|r| r.as_ref().map_or(true, |r| filter.keeps(r)));
+    let mut problems = Vec::new();
     let written = match format {
         Format::Csv => write_csv(&mut out, rows, progress).map_err(|e| match e {
             WriteError::Io(e) => file_err(&describe(&e)),
             WriteError::Store(e) => ExportError::Store(e),
         })?,
-        Format::Xlsx => write_xlsx(&mut out, parent_dir(path), rows, progress)?,
+        Format::Xlsx => super::quietly(|| write_xlsx(&mut out, parent_dir(path), rows, progress, &mut problems)).map_err(|panic| {
+            let full = panic.contains("No space left") || panic.contains("StorageFull") || panic.contains("code: 28");
+            file_err(&if full {
+                "磁盘已满，请清理磁盘空间后再试".to_string()
+            } else {
+                format!("写Excel文件时出错（{panic}）")
+            })
+        })??,
     };
     if written == 0 {
         return Err(ExportError::NoRows { filter: filter.describe() });
     }
     out.commit().map_err(|e| file_err(&describe(&e)))?;
-    Ok(Exported { rows: written, format })
+    Ok(Exported { rows: written, format, problems })
 }
 
 enum WriteError {
@@ -223,6 +238,7 @@ fn write_xlsx(
     temp_dir: PathBuf,
     rows: impl Iterator<Item = crate::store::Result<Row>>,
     progress: &mut dyn FnMut(usize),
+    problems: &mut Vec<String>,
 ) -> Result<usize, ExportError> {
     let xlsx_err = |e: XlsxError| match e {
         XlsxError::RowColumnLimitError => ExportError::TooManyRows,
@@ -258,10 +274,30 @@ fn write_xlsx(
             if text.is_empty() {
                 continue;
             }
-            widths[c] = widths[c].max(text.width());
-            match text.parse::<f64>() {
+            // One cell Excel cannot hold does not cost the whole file: it
+            // says so in the cell, and the household and field are named.
+            let too_long = text.chars().count() > XLSX_MAX_CELL_CHARS;
+            let shown: &str = if too_long {
+                "（内容超过Excel单元格的上限32767字，没有导出，请在程序中查看并改短）"
+            } else {
+                text
+            };
+            if too_long {
+                let h = &row.record.household;
+                problems.push(format!(
+                    "{} {} 户主{}（{}）的“{}”有{}个字，超过Excel单元格的上限，没有导出",
+                    h.place.township,
+                    h.place.village,
+                    h.a.head,
+                    crate::form::idnum::mask(&h.a.id_number),
+                    header[c],
+                    text.chars().count()
+                ));
+            }
+            widths[c] = widths[c].max(shown.width().min(60));
+            match shown.parse::<f64>() {
                 Ok(x) if int_columns[c] => sheet.write_number(r, c as u16, x),
-                _ => sheet.write_string(r, c as u16, text),
+                _ => sheet.write_string(r, c as u16, shown),
             }
             .map_err(xlsx_err)?;
         }

@@ -77,6 +77,34 @@ pub fn write_atomic(dest: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
     f.commit()
 }
 
+/// Refuses an output file inside a store directory (where it could
+/// overwrite sled's own files: `export STORE/db` left a store that no
+/// longer opened) or inside a store's automatic snapshots folder. Checked on
+/// the real directory, so `..` and symlinks do not get around it.
+pub fn refuse_inside_store(dest: &Path) -> io::Result<()> {
+    let Ok(dir) = parent_dir(dest).canonicalize() else {
+        // A missing directory: the write itself fails and says so.
+        return Ok(());
+    };
+    for a in dir.ancestors() {
+        let name = a.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let store_dir = crate::store::inspect(a) == crate::store::Found::Store;
+        let snapshots = name.strip_suffix(".snapshots").is_some_and(|s| {
+            !s.is_empty()
+                && (crate::store::inspect(&a.with_file_name(s)) == crate::store::Found::Store
+                    || !crate::backup::list(&a.with_file_name(s)).is_empty())
+        });
+        if store_dir || snapshots {
+            let what = if store_dir { "数据库目录" } else { "数据库的自动快照目录" };
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} 在{what} {} 里面，写在那里会损坏数据库或快照；请换一个目录（例如 ~/导出）", dest.display(), a.display()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The directory a path lives in (`.` for a bare file name).
 pub fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {

@@ -69,6 +69,18 @@ pub fn import(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport, ImportError> {
     let roster = roster::read(path, store.round(), &mut |n| progress(Progress::Checking(n)))?;
+    apply(store, roster, who, dry_run, progress)
+}
+
+/// Commits (or, for a dry run, plans) a roster already read and checked
+/// against this store's round settings.
+pub fn apply(
+    store: &Store,
+    roster: Roster,
+    who: &str,
+    dry_run: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportReport, ImportError> {
     let rows = roster.upserts();
     let outcome = if rows.is_empty() {
         UpsertOutcome::default()
@@ -102,9 +114,18 @@ pub fn import_via(
     Ok(ImportReport { roster, outcome, dry_run })
 }
 
+/// A dry run with no store yet: reads and checks `path` with the default
+/// round settings; every accepted row would be added.
+pub fn check_only(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<ImportReport, ImportError> {
+    let roster = roster::read(path, &crate::form::Round::default(), &mut |n| progress(Progress::Checking(n)))?;
+    let outcome = UpsertOutcome { added: roster.upserts().len(), ..UpsertOutcome::default() };
+    Ok(ImportReport { roster, outcome, dry_run: true })
+}
+
 /// The rejection list as CSV (UTF-8 with BOM, owner-only, atomic):
 /// 行号, 列, 读到的值, 原因.
 pub fn write_report(path: &Path, rejected: &[Rejection]) -> std::io::Result<()> {
+    super::file::refuse_inside_store(path)?;
     super::file::write_atomic(path, |w| {
         w.write_all(super::BOM)?;
         let mut csv = csv::Writer::from_writer(w);
@@ -120,10 +141,47 @@ pub fn write_report(path: &Path, rejected: &[Rejection]) -> std::io::Result<()> 
 /// (the report file keeps them as read, for finding the row).
 pub fn describe_rejection(r: &Rejection) -> String {
     let value =
-        if r.code == "A3" && r.value.chars().count() > 10 && !r.value.contains('E') { idnum::mask(&r.value) } else { r.value.clone() };
-    if r.column.is_empty() {
-        format!("第{}行：{}", r.row, r.reason)
+        if r.code == "A3" && r.value.chars().count() > 10 && !r.value.contains('E') { idnum::mask(&r.value) } else { mask_ids(&r.value) };
+    let value = shorten(&value, 40);
+    let line = if r.column.is_empty() {
+        format!("第{}行：{}", r.row, mask_ids(&r.reason))
     } else {
-        format!("第{}行 {}“{}”：{}", r.row, r.column, value, r.reason)
+        format!("第{}行 {}“{}”：{}", r.row, r.column, value, mask_ids(&r.reason))
+    };
+    super::printable(&line).replace('\n', "⏎")
+}
+
+/// Masks every run of 15 or more ID characters (digits, X) in `text`: any
+/// cell may hold an ID number (a row swallowed by a stray quote holds dozens).
+pub fn mask_ids(text: &str) -> String {
+    let is_id = |c: char| c.is_ascii_digit() || c == 'X' || c == 'x' || ('０'..='９').contains(&c);
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.chars().count() >= 15 {
+            out.push_str(&idnum::mask(run));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_id(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// At most `max` characters, with `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        text.chars().take(max).chain(['…']).collect()
     }
 }

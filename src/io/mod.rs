@@ -5,6 +5,7 @@
 //! and validation come from the form's schema and rules. Every file created
 //! here is owner-only and written atomically ([`file`]). See `docs/io.md`.
 
+pub mod bounds;
 pub mod export;
 pub mod file;
 pub mod import;
@@ -64,4 +65,70 @@ mod tests {
             assert_eq!(csv_cell(s), s, "{s}");
         }
     }
+}
+
+std::thread_local! {
+    /// Set while [`quietly`] runs library code on this thread.
+    pub(crate) static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs library code that may panic on bad input or a failing disk
+/// (calamine on damaged workbooks; rust_xlsxwriter `expect`s its writes to
+/// succeed, so a full disk panicked the export with exit 101). The panic is
+/// caught and its message returned, and the panic hook (installed once,
+/// handing every other panic on to the hook before it) keeps quiet about
+/// it: the clerk sees the Chinese message only, not a Rust panic message.
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result.map_err(|panic| {
+        panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+    })
+}
+
+/// A character a terminal may act on instead of showing: C0 controls, DEL,
+/// C1 controls (0x9B is a CSI on some terminals) and the bidi overrides
+/// that reorder what is shown.
+pub fn is_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+/// Text from a file or a clerk, fit to store: control characters (an
+/// escape sequence's ESC, an OSC 52 clipboard write's BEL) are removed;
+/// tabs and line breaks become a space, except line breaks where
+/// `multiline` keeps them.
+pub fn strip_controls(text: &str, multiline: bool) -> Cow<'_, str> {
+    if !text.chars().any(is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' if multiline => out.push('\n'),
+            '\r' if multiline => {}
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if is_control(c) => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Text made safe to print on a terminal: every control character but the
+/// line break becomes `�` (shown, not acted on).
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && is_control(c)) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().map(|c| if c != '\n' && is_control(c) { '\u{FFFD}' } else { c }).collect())
 }

@@ -27,6 +27,10 @@ const MAX_PLACE_CHARS: usize = 40;
 pub enum RosterError {
     #[error("无法读取名单文件 {path}：{reason}")]
     Open { path: String, reason: String },
+    #[error("{path} 不是普通文件（{kind}），不能当名单读取。请给出名单文件（.csv 或 .xlsx）本身的路径。")]
+    NotAFile { path: String, kind: String },
+    #[error("名单文件 {path} 太大（{size}），超过了{limit}的上限。请按乡镇分成几个文件再分别导入。")]
+    TooLarge { path: String, size: String, limit: String },
     #[error("名单文件的编码无法识别：它既不是UTF-8，也不是GBK/GB18030（第{offset}字节起无法解码）。请在Excel或WPS中打开它，另存为“CSV UTF-8（逗号分隔）”或.xlsx后再导入。")]
     Encoding { offset: usize },
     #[error("名单文件开头标明是UTF-8，但第{offset}字节起不是UTF-8，文件可能被截断或拼接过。请重新从Excel另存为“CSV UTF-8”后再导入。")]
@@ -37,6 +41,8 @@ pub enum RosterError {
     Workbook { detail: String },
     #[error("CSV文件第{row}行无法解析：{detail}")]
     Csv { row: usize, detail: String },
+    #[error("CSV文件第{line}行有一个没有配对的双引号（{start}……）：从这里到文件末尾的{rest}行都会被读成这一格的内容。请在Excel或WPS中打开名单，改正这一格后重新另存为CSV再导入；数据库没有任何改动。")]
+    UnclosedQuote { line: usize, start: String, rest: usize },
     #[error("名单{place}缺少必需的列：{}。{}请补上这些列后再导入；数据库没有任何改动。", .missing.join("、"), found_text(.found))]
     MissingColumns { place: String, missing: Vec<String>, found: Vec<String> },
     #[error("名单{place}中没有数据行（表头下面是空的）。请确认选对了文件和工作表。")]
@@ -47,7 +53,9 @@ fn found_text(found: &[String]) -> String {
     if found.is_empty() {
         "文件第一行没有可识别的列名。".into()
     } else {
-        format!("文件中的列是：{}。", found.join("、"))
+        // Without a header the "columns" are a data row: mask its ID numbers.
+        let shown: Vec<String> = found.iter().map(|f| super::import::mask_ids(&super::printable(f))).collect();
+        format!("文件中的列是：{}。", shown.join("、"))
     }
 }
 
@@ -314,12 +322,71 @@ impl Columns {
     }
 }
 
+/// Largest roster file read: a city's roster as CSV is about 200 MB.
+pub const MAX_ROSTER_BYTES: u64 = 512 << 20;
+
 /// Reads and checks a roster file. `progress` is called with the number of
 /// rows checked so far, now and then.
 pub fn read(path: &Path, round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| RosterError::Open { path: path.display().to_string(), reason: super::file::describe(&e) })?;
+    let bytes = read_file(path)?;
     read_bytes(&bytes, round, progress)
+}
+
+/// Checks that `path` is a regular file of a size that may be read, without
+/// opening it (opening a FIFO would wait for a writer, forever).
+pub fn check_file(path: &Path) -> Result<u64, RosterError> {
+    let shown = || path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| RosterError::Open { path: shown(), reason: super::file::describe(&e) })?;
+    file_ok(path, &meta)
+}
+
+fn file_ok(path: &Path, meta: &std::fs::Metadata) -> Result<u64, RosterError> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if !t.is_file() {
+        let kind = if t.is_dir() {
+            "是一个目录"
+        } else if t.is_fifo() {
+            "是一个管道"
+        } else if t.is_char_device() || t.is_block_device() {
+            "是一个设备"
+        } else if t.is_socket() {
+            "是一个套接字"
+        } else {
+            "不是普通文件"
+        };
+        return Err(RosterError::NotAFile { path: path.display().to_string(), kind: kind.into() });
+    }
+    if meta.len() > MAX_ROSTER_BYTES {
+        return Err(RosterError::TooLarge {
+            path: path.display().to_string(),
+            size: super::snapshot::human_bytes(meta.len()),
+            limit: super::snapshot::human_bytes(MAX_ROSTER_BYTES),
+        });
+    }
+    Ok(meta.len())
+}
+
+/// Reads a regular file of at most [`MAX_ROSTER_BYTES`]: opened without
+/// blocking (a FIFO swapped in after the check does not hang), checked again
+/// on the open file, and read with the cap (a file that grows meanwhile).
+fn read_file(path: &Path) -> Result<Vec<u8>, RosterError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let open_err = |e: std::io::Error| RosterError::Open { path: path.display().to_string(), reason: super::file::describe(&e) };
+    check_file(path)?;
+    let f = std::fs::OpenOptions::new().read(true).custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32).open(path).map_err(open_err)?;
+    let len = file_ok(path, &f.metadata().map_err(open_err)?)?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    f.take(MAX_ROSTER_BYTES + 1).read_to_end(&mut bytes).map_err(open_err)?;
+    if bytes.len() as u64 > MAX_ROSTER_BYTES {
+        return Err(RosterError::TooLarge {
+            path: path.display().to_string(),
+            size: format!("超过{}", super::snapshot::human_bytes(MAX_ROSTER_BYTES)),
+            limit: super::snapshot::human_bytes(MAX_ROSTER_BYTES),
+        });
+    }
+    Ok(bytes)
 }
 
 /// Reads and checks a roster from its bytes; the kind of file is found from
@@ -364,46 +431,66 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), RosterError> {
 fn csv_rows(text: &str) -> Result<Rows, RosterError> {
     let most_in_a_line = |d: u8| text.lines().take(10).map(|l| l.bytes().filter(|b| *b == d).count()).max().unwrap_or(0);
     let delimiter = [b',', b'\t', b';'].into_iter().max_by_key(|d| (most_in_a_line(*d), *d == b',')).unwrap_or(b',');
+    if let Some((line, start)) = unclosed_quote(text, delimiter) {
+        let rest = text[start..].lines().count();
+        let start: String = text[start..].chars().take(12).collect();
+        let start = super::import::mask_ids(&super::printable(&start).replace('\n', " "));
+        return Err(RosterError::UnclosedQuote { line, start, rest });
+    }
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| RosterError::Csv { row: i + 1, detail: e.to_string() })?;
-        let cells = rec.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_string()) }).collect();
+        let cells =
+            rec.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(super::strip_controls(s, false).into_owned()) }).collect();
         rows.push((i + 1, cells));
     }
     Ok(rows)
+}
+
+/// Where a quoted field opens and never closes, as (line, byte offset of
+/// the quote), reading quotes the way the csv crate does: a quote opens a
+/// quoted field only at the start of a field, `""` inside one is a quote.
+pub fn unclosed_quote(text: &str, delimiter: u8) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let (mut line, mut field_start, mut open) = (1usize, true, None::<(usize, usize)>);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if open.is_some() {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    open = None;
+                }
+            } else if b == b'\n' {
+                line += 1;
+            }
+        } else if b == b'"' && field_start {
+            open = Some((line, i));
+        } else if b == b'\n' {
+            line += 1;
+            field_start = true;
+            i += 1;
+            continue;
+        }
+        field_start = b == delimiter && open.is_none();
+        i += 1;
+    }
+    open
 }
 
 fn workbook_error(detail: impl std::fmt::Display) -> RosterError {
     RosterError::Workbook { detail: detail.to_string() }
 }
 
-std::thread_local! {
-    /// Set while [`quietly`] runs calamine on this thread.
-    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Runs calamine code on a workbook from outside. calamine panics on some
 /// damaged files (0.31 indexes the shared strings with the number a cell
-/// holds, unchecked: found by fuzzing, see docs/fuzzing.md), so the panic is
-/// caught and becomes the workbook error, and the panic hook (installed
-/// once, handing every other panic on to the hook before it) keeps quiet
-/// about it: the clerk sees the Chinese message only, not a Rust panic
-/// message on the terminal.
+/// holds, unchecked: found by fuzzing, see docs/fuzzing.md): the panic
+/// becomes the workbook error, quietly (see [`super::quietly`]).
 fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, RosterError> {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(|q| q.get()) {
-                previous(info);
-            }
-        }));
-    });
-    let was = QUIET.with(|q| q.replace(true));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(was));
-    result.map_err(|_| workbook_error("文件内部的结构有错误（例如引用了不存在的内容）"))
+    super::quietly(f).map_err(|_| workbook_error("文件内部的结构有错误（例如引用了不存在的内容）"))
 }
 
 /// A table as read: (row number, cells) per row.
@@ -414,6 +501,12 @@ type Rows = Vec<(usize, Vec<Cell>)>;
 /// content with a zip or OLE signature; it is public for fuzzing. calamine is
 /// run through [`quietly`]: a damaged workbook must give a message, not a crash.
 pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
+    // What calamine would allocate is bounded first (`super::bounds`).
+    if bytes.starts_with(b"PK") {
+        super::bounds::check_zip(bytes).map_err(workbook_error)?;
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        super::bounds::check_ole(bytes).map_err(workbook_error)?;
+    }
     let mut book = quietly(|| calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)))?.map_err(workbook_error)?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
@@ -449,7 +542,7 @@ pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize
 fn cell_of(d: &Data) -> Cell {
     match d {
         Data::Empty => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::Text(super::strip_controls(s, false).into_owned()),
         Data::Int(n) => Cell::Number(*n as f64),
         Data::Float(x) => Cell::Number(*x),
         Data::Bool(b) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
@@ -699,7 +792,18 @@ mod tests {
             assert!(text.contains("无法读取Excel文件") && text.contains("结构有错误"), "{text}");
         }
         // Other panics still reach the hook: the quiet flag is off again.
-        assert!(!QUIET.with(|q| q.get()));
+        assert!(!crate::io::QUIET.with(|q| q.get()));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_found_where_csv_would_swallow_the_rest() {
+        assert_eq!(unclosed_quote("a,b\nc,\"d\n\ne,f\n", b','), Some((2, 6)));
+        // Closed, escaped, or not at the start of a field: fine.
+        assert_eq!(unclosed_quote("a,\"b\nc\",d\ne,\"x\"\"y\"\n", b','), None);
+        assert_eq!(unclosed_quote("a,5\"3,b\nc\n", b','), None);
+        assert_eq!(unclosed_quote("a\t\"b\n", b'\t'), Some((1, 2)));
+        let e = csv_rows("h1,h2\nx,\"y\nz,w\n").unwrap_err();
+        assert!(matches!(e, RosterError::UnclosedQuote { line: 2, rest: 2, .. }), "{e:?}");
     }
 
     #[test]

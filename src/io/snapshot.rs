@@ -20,7 +20,7 @@
 use super::file::{describe, AtomicFile};
 use crate::model::Timestamp;
 use crate::store::bulk::{self, RawBuilder, RawCounts};
-use crate::store::{Store, StoreError};
+use crate::store::{Found, Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
@@ -66,7 +66,7 @@ impl SnapshotInfo {
     }
 }
 
-fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     match n {
         n if n >= 1 << 30 => format!("{:.1} GB", n as f64 / (1u64 << 30) as f64),
         n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / (1u64 << 20) as f64),
@@ -407,6 +407,18 @@ pub fn verify(path: &Path) -> Result<SnapshotInfo, SnapshotError> {
     Ok(info(&header, bytes))
 }
 
+/// Checks a snapshot file as [`verify`] does, handing every entry (tree,
+/// key, value) to `visit` as it streams past.
+pub fn visit(path: &Path, mut visit: impl FnMut(&[u8], &[u8], &[u8])) -> Result<SnapshotInfo, SnapshotError> {
+    let (mut r, bytes) = open(path)?;
+    let header = read_header(&mut r, path)?;
+    read_content(r, &header, path, |t, k, v| {
+        visit(t, k, v);
+        Ok(())
+    })?;
+    Ok(info(&header, bytes))
+}
+
 /// Checks snapshot bytes as [`verify`] checks a file (for fuzzing and tests).
 pub fn verify_bytes(bytes: &[u8]) -> Result<SnapshotInfo, SnapshotError> {
     let path = Path::new("<内存>");
@@ -414,6 +426,59 @@ pub fn verify_bytes(bytes: &[u8]) -> Result<SnapshotInfo, SnapshotError> {
     let header = read_header(&mut r, path)?;
     read_content(r, &header, path, |_, _, _| Ok(()))?;
     Ok(info(&header, bytes.len() as u64))
+}
+
+/// One key/value of a snapshot: (tree name, key, value).
+pub type RawEntry = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// Every entry of snapshot bytes, checked as [`verify_bytes`] checks them
+/// (for tests and fuzzing: edit, then [`seal`] again).
+#[doc(hidden)]
+pub fn entries_of(bytes: &[u8]) -> Result<Vec<RawEntry>, SnapshotError> {
+    let path = Path::new("<内存>");
+    let mut r = bytes;
+    let header = read_header(&mut r, path)?;
+    let mut out = Vec::new();
+    read_content(r, &header, path, |t, k, v| {
+        out.push((t.to_vec(), k.to_vec(), v.to_vec()));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A snapshot of `entries` with a valid header and checksums, as an editor
+/// who knows the format would reseal one (for tests and fuzzing). Entries
+/// of one tree must be together.
+#[doc(hidden)]
+pub fn seal(entries: &[RawEntry]) -> Vec<u8> {
+    let mut content = Vec::new();
+    let mut counts = RawCounts::default();
+    let mut tree: Option<&[u8]> = None;
+    for (t, k, v) in entries {
+        if tree != Some(t.as_slice()) {
+            content.push(b'T');
+            content.extend_from_slice(&(t.len() as u16).to_le_bytes());
+            content.extend_from_slice(t);
+            tree = Some(t);
+        }
+        content.push(b'E');
+        content.extend_from_slice(&(k.len() as u32).to_le_bytes());
+        content.extend_from_slice(k);
+        content.extend_from_slice(&(v.len() as u32).to_le_bytes());
+        content.extend_from_slice(v);
+        counts.add(k, v);
+    }
+    let header = Header {
+        created: Timestamp::now().0,
+        store_format: crate::store::STORE_FORMAT,
+        record_format: crate::store::codec::FORMAT_VERSION as u32,
+        counts,
+        content_len: content.len() as u64,
+        content_sha: Sha256::digest(&content).into(),
+    };
+    let mut out = header.encode();
+    out.extend_from_slice(&content);
+    out
 }
 
 /// How a restore goes.
@@ -453,16 +518,23 @@ pub fn restore(snapshot: &Path, store_dir: &Path, options: RestoreOptions) -> Re
     let header = read_header(&mut r, snapshot)?;
     // Finish a swap an earlier restore left half-done, then hold the old store.
     bulk::finish_interrupted_restore(store_dir)?;
-    let (held, replaced_unreadable) = if store_dir.exists() {
-        match Store::open_as(store_dir, "huitoukan snapshot restore") {
+    let (held, replaced_unreadable) = match crate::store::inspect(store_dir) {
+        Found::Missing => (None, None),
+        // Replaced by the rename: nothing of it is lost.
+        Found::Empty => (None, None),
+        Found::Store | Found::Emptied => match Store::open_existing(store_dir, "huitoukan snapshot restore") {
             Ok(s) => (Some(s), None),
             Err(e @ StoreError::Locked { .. }) => return Err(e.into()),
             Err(e) => (None, Some(e.to_string())),
-        }
-    } else {
-        (None, None)
+        },
+        Found::NotAStore(detail) => return Err(StoreError::NotAStore { path: store_dir.to_path_buf(), detail }.into()),
     };
-    let replaced_households = held.as_ref().map(Store::household_count);
+    // A damaged old store is replaced all the same (that is what a restore is for).
+    let (replaced_households, replaced_unreadable) = match held.as_ref().map(Store::household_count) {
+        Some(Err(e)) => (None, Some(e.to_string())),
+        Some(Ok(n)) => (Some(n), replaced_unreadable),
+        None => (None, replaced_unreadable),
+    };
     let staging = bulk::staging_path(store_dir);
     bulk::clear_staging(&staging)?;
     let built = build(r, &header, snapshot, &staging);
@@ -483,15 +555,25 @@ fn build<R: Read>(r: R, header: &Header, snapshot: &Path, staging: &Path) -> Res
     if counts != header.counts {
         return Err(SnapshotError::Damaged {
             path: snapshot.display().to_string(),
-            detail: format!("恢复出{}户、{}条审计记录，与文件头记的不一致", counts.households, counts.audit_entries),
+            detail: format!("恢复出{}户、{}条审计记录，与文件头记的不一致，数据库没有改动", counts.households, counts.audit_entries),
         });
     }
-    let check = Store::open_as(staging, "huitoukan snapshot restore")?;
-    let households = check.household_count() as u64;
+    let check = Store::open_existing(staging, "huitoukan snapshot restore")?;
+    let households = check.household_count()? as u64;
     if households != header.counts.households {
         return Err(SnapshotError::Damaged {
             path: snapshot.display().to_string(),
-            detail: format!("恢复出的数据库有{households}户，快照记的是{}户", header.counts.households),
+            detail: format!("恢复出的数据库有{households}户，快照记的是{}户，数据库没有改动", header.counts.households),
+        });
+    }
+    // Checksums prove the file is as saved, not that what was saved hangs
+    // together: a snapshot edited and resealed is caught here, before the
+    // swap, with the old store untouched.
+    let problems = check.check_consistency()?;
+    if !problems.is_empty() {
+        return Err(SnapshotError::Damaged {
+            path: snapshot.display().to_string(),
+            detail: format!("内容前后矛盾（{}），数据库没有改动", problems.join("；")),
         });
     }
     Ok(())

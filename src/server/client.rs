@@ -461,6 +461,13 @@ impl Backend for Client {
         }
     }
 
+    fn verify_records(&self) -> Result<crate::store::RecordsCheck> {
+        match self.call(Request::VerifyRecords)? {
+            Response::Records(r) => Ok(r),
+            _ => Err(unexpected()),
+        }
+    }
+
     fn audit_entries(&self) -> Result<u64> {
         match self.call(Request::AuditEntries)? {
             Response::U64(n) => Ok(n),

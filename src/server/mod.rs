@@ -80,7 +80,9 @@ pub fn serve(opts: &Options) -> anyhow::Result<()> {
         signal_hook::flag::register(sig, Arc::clone(&stop)).map_err(|e| anyhow::anyhow!("无法登记停止信号的处理：{e}"))?;
     }
     // The store's own lock decides which of two servers started at once runs.
-    let store = match Store::open_as(&opts.store, "huitoukan serve") {
+    // Only an existing store is served: a mistyped --db is refused, not made
+    // into an empty store (the app creates a new store itself before it starts one).
+    let store = match Store::open_with(&opts.store, "huitoukan serve", crate::store::OpenMode::Existing) {
         Ok(s) => s,
         Err(e @ StoreError::Corrupt { .. }) => anyhow::bail!("{e}\n{}", crate::backup::advice_for_damaged(&opts.store)),
         Err(e) => return Err(e.into()),
@@ -192,7 +194,12 @@ fn accept_loop(listener: &UnixListener, ctx: &Arc<Ctx>, opts: &Options, stop: &A
             // Calls wait meanwhile (the snapshot reads one consistent state).
             match crate::backup::take(&ctx.store, schedule.policy()) {
                 Ok((path, _)) => eprintln!("已自动快照：{}", path.display()),
-                Err(e) => eprintln!("自动快照没有做成：{e}"),
+                Err(e) => {
+                    // Shown to every clerk, not only written to the server's log.
+                    let note = crate::backup::failure_note(&opts.store, &e);
+                    eprintln!("{note}");
+                    ctx.shared.publish(0, None, Event::Warning(note));
+                }
             }
             schedule.taken(Instant::now());
         }
@@ -207,7 +214,7 @@ fn shutdown(ctx: &Arc<Ctx>, opts: &Options) {
     if let Err(e) = ctx.store.flush() {
         eprintln!("关闭前写盘出错：{e}");
     }
-    if opts.backup.on_exit && crate::backup::stale(&ctx.store) && ctx.store.household_count() > 0 {
+    if opts.backup.on_exit && crate::backup::stale(&ctx.store) && ctx.store.household_count().unwrap_or(0) > 0 {
         match crate::backup::take(&ctx.store, &opts.backup) {
             Ok((path, _)) => eprintln!("已做退出快照：{}", path.display()),
             Err(e) => eprintln!("退出快照没有做成：{e}"),
@@ -391,6 +398,7 @@ fn dispatch(
             Response::Rows(batch)
         }
         Request::VerifyAudit => Response::Audit(b.verify_audit()?),
+        Request::VerifyRecords => Response::Records(b.verify_records()?),
         Request::AuditEntries => Response::U64(b.audit_entries()?),
         Request::Raw => {
             let mut batch = Vec::new();

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 pub enum StoreError {
     #[error("数据库 {path} 正被另一个程序使用{}。同一个数据库一次只能由一个huitoukan打开：请先退出那个程序（或关闭那个窗口）再试。", holder_text(.holder))]
     Locked { path: PathBuf, holder: Option<Holder> },
-    #[error("数据库 {path} 的文件已损坏，无法打开（{detail}）。")]
+    #[error("数据库 {path} 的文件已损坏（{detail}）。")]
     Corrupt { path: PathBuf, detail: String },
     #[error("磁盘已满，数据没有保存（{path}）。请清理磁盘空间后再保存；已录入的内容仍在屏幕上，不会丢失。")]
     DiskFull { path: PathBuf },
@@ -22,6 +22,8 @@ pub enum StoreError {
     Decode { what: String, source: DecodeError },
     #[error("数据库中没有这一户（内部编号{0}），可能已被删除，请刷新列表")]
     NotFound(u64),
+    #[error("数据库 {path} 打不开：{detail}。程序没有新建也没有改动任何东西。请检查 --db 或环境变量 HUITOUKAN_DB 给的路径；新建数据库请用 huitoukan import 导入名单。")]
+    NotAStore { path: PathBuf, detail: String },
     #[error("{0}")]
     Refused(String),
     /// A save based on answers another save has changed since.

@@ -55,6 +55,17 @@ const K_JOURNAL: &[u8] = b"m/journal";
 const JOURNAL_PREFIX: &[u8] = b"j/";
 /// Commits with more writes than this are journaled (see the module doc).
 const JOURNAL_ABOVE: usize = 2_000;
+/// The digest of every household and form record, bound to the audit head
+/// it was written with (see [`RecordsDigest`]).
+const K_RECORDS_DIGEST: &[u8] = b"m/records_digest";
+/// Beside sled's files: space kept free for reading on a full disk. sled
+/// zero-fills the tail of its log at every open, so on a full disk even
+/// `report` and `export` could not open the store; the reserve is given up
+/// to let them, and made again once there is room.
+const RESERVE_FILE: &str = "huitoukan.reserve";
+const RESERVE_BYTES: u64 = 1 << 20;
+/// Free space a large commit must leave, beyond its estimate.
+const FREE_MARGIN: u64 = 16 << 20;
 /// Beside sled's files: the audit log's length at the last clean open/close.
 const MARKER_FILE: &str = "huitoukan.check";
 
@@ -124,6 +135,52 @@ struct AuditHead {
     last_hash: [u8; 32],
 }
 
+/// An order-independent digest of the records' current state: the sum (in
+/// four 64-bit lanes) of SHA-256(key ‖ value) over every `h/` and `f/`
+/// record, so a commit updates it from the records it writes alone. Kept
+/// under [`K_RECORDS_DIGEST`] with the audit head of the same commit: an
+/// edit behind the program's back, or a tail of the log cut off with the
+/// head rewritten, no longer agrees with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+struct RecordsDigest {
+    next_seq: u64,
+    last_hash: [u8; 32],
+    sum: [u64; 4],
+}
+
+fn is_record_key(key: &[u8]) -> bool {
+    key.starts_with(b"h/") || key.starts_with(b"f/")
+}
+
+fn record_hash(key: &[u8], value: &[u8]) -> [u64; 4] {
+    let mut sha = Sha256::new();
+    sha.update((key.len() as u32).to_le_bytes());
+    sha.update(key);
+    sha.update(value);
+    let d: [u8; 32] = sha.finalize().into();
+    std::array::from_fn(|i| u64::from_le_bytes(d[i * 8..i * 8 + 8].try_into().unwrap_or_default()))
+}
+
+fn lanes(sum: &mut [u64; 4], h: [u64; 4], add: bool) {
+    for (s, x) in sum.iter_mut().zip(h) {
+        *s = if add { s.wrapping_add(x) } else { s.wrapping_sub(x) };
+    }
+}
+
+/// What `audit verify` found of the records against the digest the last commit left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RecordsCheck {
+    /// The records are exactly what the program last wrote, under this head.
+    Match,
+    /// The records differ from what the last commit left.
+    RecordsDiffer,
+    /// The digest belongs to another audit head: the log (or its head) was
+    /// changed behind the program's back, e.g. a tail cut off.
+    HeadDiffers,
+    /// A store written before the digest existed, never written since.
+    NotRecorded,
+}
+
 /// What an import or re-import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpsertOutcome {
@@ -159,6 +216,34 @@ impl Tx<'_> {
         let cur = s.db().and_then(|db| db.get(K_NEXT_KEY)).map_err(|e| s.sled_err(e))?.and_then(|v| be_u64(&v)).unwrap_or(1);
         self.put(K_NEXT_KEY.to_vec(), (cur + n).to_be_bytes().to_vec());
         Ok(cur)
+    }
+    /// The digest after this commit: the one on disk, less the old values
+    /// of the records written, plus their new ones. A store without one
+    /// (written before it existed) gets it computed over every record.
+    fn records_digest(&self) -> Result<RecordsDigest> {
+        let s = self.store;
+        let db = s.db().map_err(|e| s.sled_err(e))?;
+        let stored: Option<RecordsDigest> = match db.get(K_RECORDS_DIGEST).map_err(|e| s.sled_err(e))? {
+            Some(bytes) => Some(codec::decode(&bytes).map_err(|source| StoreError::Decode { what: "记录摘要".into(), source })?),
+            None => None,
+        };
+        let mut sum = match stored {
+            Some(d) => d.sum,
+            None => s.digest_records()?,
+        };
+        let mut last: std::collections::HashMap<&[u8], Option<&[u8]>> = std::collections::HashMap::new();
+        for (k, v) in self.writes.iter().filter(|(k, _)| is_record_key(k)) {
+            last.insert(k.as_slice(), v.as_deref());
+        }
+        for (k, new) in last {
+            if let Some(old) = db.get(k).map_err(|e| s.sled_err(e))? {
+                lanes(&mut sum, record_hash(k, &old), false);
+            }
+            if let Some(new) = new {
+                lanes(&mut sum, record_hash(k, new), true);
+            }
+        }
+        Ok(RecordsDigest { next_seq: self.head.next_seq, last_hash: self.head.last_hash, sum })
     }
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.push((key, Some(value)));
@@ -202,6 +287,24 @@ impl Tx<'_> {
     fn commit(mut self) -> Result<()> {
         self.put(K_AUDIT_HEAD.to_vec(), codec::encode(&self.head));
         let s = self.store;
+        let digest = self.records_digest()?;
+        self.put(K_RECORDS_DIGEST.to_vec(), codec::encode(&digest));
+        // A large commit (an import) that the disk cannot hold is refused
+        // before it writes: a failed one grew the log until the disk was
+        // full. Its journal holds the old values, sled's log the new ones
+        // and then some: three times the bytes written is the estimate.
+        if self.writes.len() > JOURNAL_ABOVE {
+            let bytes: u64 = self.writes.iter().map(|(k, v)| (k.len() + v.as_ref().map_or(0, Vec::len) + 64) as u64).sum();
+            let need = bytes.saturating_mul(3).saturating_add(FREE_MARGIN);
+            if let Some(free) = free_space(&s.path).filter(|free| *free < need) {
+                return Err(StoreError::Refused(format!(
+                    "磁盘空间不够，这批数据没有写入，数据库保持原样：写入约需{}，{} 所在的磁盘只剩{}。请清理磁盘空间后再试",
+                    crate::io::snapshot::human_bytes(need),
+                    s.path.display(),
+                    crate::io::snapshot::human_bytes(free)
+                )));
+            }
+        }
         let written = s.db().map_err(Unfinished::Failed).and_then(|db| {
             if self.writes.len() > JOURNAL_ABOVE {
                 return journaled_commit(&db, &self.writes);
@@ -238,9 +341,13 @@ pub struct Store {
     /// every later write of that handle (its "global error" stays set until
     /// the store is opened again), so the next write reopens it first.
     broken: AtomicBool,
+    /// The marker check passed: only then may the marker be rewritten.
+    checked: AtomicBool,
     /// This open put back the old values of a large commit (an import) that
     /// a kill or a crash had cut short.
     rolled_back: bool,
+    /// This open created the store.
+    created: bool,
     path: PathBuf,
     round: Round,
     /// The committed audit head; also serialises writers within the process.
@@ -248,22 +355,126 @@ pub struct Store {
     writer: Mutex<()>,
 }
 
+/// How an open treats a path that holds no store yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Only an existing store opens: a missing path or an empty directory
+    /// is refused (a mistyped `--db` must not make data out of nothing).
+    Existing,
+    /// A missing path or an empty directory becomes a new, empty store
+    /// (commands that create data: import, demo, the app's first start).
+    Create,
+}
+
+/// What is at a store path, before anything is opened or created there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Missing,
+    /// A directory with nothing in it.
+    Empty,
+    /// sled's files are there.
+    Store,
+    /// Only what a store keeps beside sled's files (the marker, the holder
+    /// file, the summary cache): the data files were deleted or moved away.
+    /// Never opened as a new store; a restore may replace it.
+    Emptied,
+    /// Something else is there (a file, a directory of other things):
+    /// never opened, never turned into a store, never replaced.
+    NotAStore(String),
+}
+
+/// Looks at `path` without changing anything.
+pub fn inspect(path: &Path) -> Found {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Found::Missing,
+        Err(e) => return Found::NotAStore(crate::io::file::describe(&e)),
+    };
+    if !meta.is_dir() {
+        return Found::NotAStore("这是一个文件，不是数据库目录".into());
+    }
+    if path.join("conf").is_file() || path.join("db").is_file() {
+        return Found::Store;
+    }
+    let names: Vec<String> = match std::fs::read_dir(path) {
+        Ok(entries) => entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(e) => return Found::NotAStore(crate::io::file::describe(&e)),
+    };
+    // What a store keeps beside sled's files: with those gone, data was lost.
+    let ours = |n: &str| n.starts_with("huitoukan.") || n.starts_with("snap.") || n == "blobs";
+    if names.is_empty() {
+        Found::Empty
+    } else if names.iter().all(|n| ours(n)) {
+        Found::Emptied
+    } else {
+        Found::NotAStore(format!(
+            "目录里已有别的文件（例如 {}），不是huitoukan的数据库",
+            names.iter().min().map(String::as_str).unwrap_or("")
+        ))
+    }
+}
+
+/// Creates `path` and any missing parents owner-only (0700), whatever the umask.
+pub fn create_private_dirs(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
+}
+
 impl Store {
-    /// Opens (or creates) the store at `path`, owner-only.
+    /// Opens the store at `path`, creating it when missing (owner-only).
     pub fn open(path: &Path) -> Result<Store> {
         Self::open_as(path, "huitoukan")
     }
 
-    /// Opens the store, recording `program` as the holder for other processes to see.
+    /// Opens (or creates) the store, recording `program` as the holder for other processes to see.
     pub fn open_as(path: &Path, program: &str) -> Result<Store> {
+        Self::open_with(path, program, OpenMode::Create)
+    }
+
+    /// Opens a store that must already exist at `path`.
+    pub fn open_existing(path: &Path, program: &str) -> Result<Store> {
+        Self::open_with(path, program, OpenMode::Existing)
+    }
+
+    /// Opens the store at `path`; `mode` says whether a missing path or an
+    /// empty directory may become a new store. A path holding anything but
+    /// a store is refused either way, and left as it was.
+    pub fn open_with(path: &Path, program: &str, mode: OpenMode) -> Result<Store> {
         bulk::finish_interrupted_restore(path)?;
+        let found = inspect(path);
+        match (&found, mode) {
+            (Found::Store, _) | (Found::Missing | Found::Empty, OpenMode::Create) => {}
+            (Found::Missing, OpenMode::Existing) => {
+                return Err(StoreError::NotAStore { path: path.to_path_buf(), detail: "这个目录不存在".into() });
+            }
+            (Found::Empty, OpenMode::Existing) => {
+                return Err(StoreError::NotAStore { path: path.to_path_buf(), detail: "这个目录是空的".into() });
+            }
+            (Found::NotAStore(why), _) => {
+                return Err(StoreError::NotAStore { path: path.to_path_buf(), detail: why.clone() });
+            }
+            (Found::Emptied, _) => {
+                return Err(StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: "这里曾经是数据库，但数据文件（db、conf）不见了，可能被删除或移走了；程序不会在这里新建一个空的数据库".into(),
+                });
+            }
+        }
         // An existing store must come back with its metadata; only a new one may be initialised.
-        let existing = path.join("db").exists() || path.join("conf").exists();
-        std::fs::create_dir_all(path).map_err(|e| StoreError::from_io(path, e))?;
+        let existing = found == Found::Store;
+        create_private_dirs(path).map_err(|e| StoreError::from_io(path, e))?;
         // sled creates its files with the process umask (0644 under 022): this
         // owner-only directory is what keeps them private (tests/privacy.rs).
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(|e| StoreError::from_io(path, e))?;
-        let db = open_sled(path)?;
+        clear_unfinished_sled_snapshots(path);
+        let db = match open_sled(path) {
+            Err(StoreError::DiskFull { .. }) if std::fs::remove_file(path.join(RESERVE_FILE)).is_ok() => {
+                // The failed attempt may have left its unfinished snap file.
+                clear_unfinished_sled_snapshots(path);
+                open_sled(path)?
+            }
+            other => other?,
+        };
         let rolled_back = roll_back_journal(&db).map_err(|e| StoreError::from_sled(path, e))?;
         if existing && db.get(K_FORMAT).map_err(|e| StoreError::from_sled(path, e))?.is_none() {
             return Err(StoreError::Corrupt { path: path.to_path_buf(), detail: "数据库的元数据丢失".into() });
@@ -271,19 +482,30 @@ impl Store {
         let mut store = Store {
             db: RwLock::new(Some(db)),
             broken: AtomicBool::new(false),
+            checked: AtomicBool::new(false),
             rolled_back,
+            created: !existing,
             path: path.to_path_buf(),
             round: Round::default(),
             head: Mutex::new(AuditHead { next_seq: 0, last_hash: [0; 32] }),
             writer: Mutex::new(()),
         };
         store.init()?;
+        // Until this check passes, nothing may rewrite the marker (not even
+        // the drop of a refused store): a refusal must hold at every open.
         store.check_against_marker()?;
+        store.checked.store(true, Ordering::SeqCst);
         // Not fatal: the lock itself is sled's; this only names the holder.
         let _ = lock::write(path, &Holder::current(program));
         store.write_marker();
         bulk::clear_leftover_staging(path);
+        make_reserve(path);
         Ok(store)
+    }
+
+    /// True when this open made a new, empty store.
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// The sled handle (a cheap clone), or the error that says why there is none.
@@ -308,11 +530,10 @@ impl Store {
     }
 
     fn scan(&self, iter: impl FnOnce(&sled::Db) -> sled::Iter) -> Scan {
-        let (err, iter) = match self.db() {
-            Ok(db) => (None, Some(iter(&db))),
-            Err(e) => (Some(Err(e)), None),
-        };
-        err.into_iter().chain(iter.into_iter().flatten())
+        match self.db() {
+            Ok(db) => Scan::new(iter(&db)),
+            Err(e) => Scan::failed(e),
+        }
     }
 
     /// Before a write: reopens the store when an earlier write failed on the
@@ -349,6 +570,7 @@ impl Store {
                 b.insert(K_ROUND, codec::encode(&self.round));
                 b.insert(K_NEXT_KEY, 1u64.to_be_bytes().to_vec());
                 b.insert(K_AUDIT_HEAD, codec::encode(&*self.head.lock().unwrap_or_else(|p| p.into_inner())));
+                b.insert(K_RECORDS_DIGEST, codec::encode(&RecordsDigest::default()));
                 db.apply_batch(b).map_err(sled_err)?;
                 db.flush().map_err(sled_err)?;
             }
@@ -448,9 +670,14 @@ impl Store {
 
     // ----- reads -----
 
-    /// Number of households in the store.
-    pub fn household_count(&self) -> usize {
-        self.scan_prefix(b"s/").filter(|item| item.is_ok()).count()
+    /// Number of households in the store; a damaged page is an error, not a smaller count.
+    pub fn household_count(&self) -> Result<usize> {
+        let mut n = 0;
+        for item in self.scan_prefix(b"s/") {
+            item.map_err(|e| self.sled_err(e))?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Every household's summary, in key order.
@@ -544,6 +771,31 @@ impl Store {
         Ok(AuditCheck { entries, first_broken: None })
     }
 
+    /// The digest of every household and form record as they are now.
+    fn digest_records(&self) -> Result<[u64; 4]> {
+        let mut sum = [0u64; 4];
+        for prefix in [&b"f/"[..], b"h/"] {
+            for item in self.scan_prefix(prefix) {
+                let (k, v) = item.map_err(|e| self.sled_err(e))?;
+                lanes(&mut sum, record_hash(&k, &v), true);
+            }
+        }
+        Ok(sum)
+    }
+
+    /// Checks the records against the digest the last commit left with the
+    /// audit head (see [`RecordsDigest`]).
+    pub fn verify_records(&self) -> Result<RecordsCheck> {
+        let Some(stored) = self.get_decoded::<RecordsDigest>(K_RECORDS_DIGEST, "记录摘要")? else {
+            return Ok(RecordsCheck::NotRecorded);
+        };
+        let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
+        if stored.next_seq != head.next_seq || stored.last_hash != head.last_hash {
+            return Ok(RecordsCheck::HeadDiffers);
+        }
+        Ok(if self.digest_records()? == stored.sum { RecordsCheck::Match } else { RecordsCheck::RecordsDiffer })
+    }
+
     // ----- writes -----
 
     /// Adds new households and updates section A of known ones (matched by
@@ -625,6 +877,7 @@ impl Store {
 
     /// [`Store::save_draft`] from a screen based on `base`: see [`merge_answers`].
     pub fn save_draft_on(&self, key: u64, base: Option<&Answers>, answers: &Answers, who: &str) -> Result<usize> {
+        check_text_sizes(answers)?;
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.form.state == FormState::Submitted {
@@ -662,6 +915,7 @@ impl Store {
 
     /// [`Store::submit`] from a screen based on `base`: see [`merge_answers`].
     pub fn submit_on(&self, key: u64, base: Option<&Answers>, answers: &Answers, confirmed: &[String], who: &str) -> Result<()> {
+        check_text_sizes(answers)?;
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         if old.form.state == FormState::Submitted {
@@ -732,6 +986,7 @@ impl Store {
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
         let mut lb = old.clone();
+        let value = value.map(|v| clean_value(field, &v));
         lb.household.a.set(code, value).map_err(StoreError::Refused)?;
         let own: Vec<_> =
             rules::validate(&lb.view(), &self.round).into_iter().filter(|f| f.code == code && f.severity == Severity::Error).collect();
@@ -755,7 +1010,6 @@ impl Store {
         for (f, o, n) in changes {
             tx.audit(key, f, o, n);
         }
-        let _ = field;
         tx.put_record(key, &lb, Some(&old.household));
         tx.commit()
     }
@@ -816,7 +1070,8 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        if !self.broken.load(Ordering::SeqCst) && self.db().and_then(|db| db.flush()).is_ok() {
+        let clean = self.checked.load(Ordering::SeqCst) && !self.broken.load(Ordering::SeqCst);
+        if clean && self.db().and_then(|db| db.flush()).is_ok() {
             self.write_marker();
         }
         lock::remove(&self.path);
@@ -882,13 +1137,49 @@ fn merge_answers(old: &LookBack, base: Option<&Answers>, answers: &Answers) -> R
     )))
 }
 
-/// Drops blank answers and anything that is not a B–D field.
+/// Drops blank answers and anything that is not a B–D field; removes
+/// control characters from text (line breaks stay in multi-line text).
 fn clean_answers(answers: &Answers) -> Answers {
     answers
         .iter()
-        .filter(|(k, v)| schema::field(k).is_some_and(|f| !f.is_prefilled()) && !v.is_blank())
-        .map(|(k, v)| (k.clone(), v.clone()))
+        .filter_map(|(k, v)| {
+            let f = schema::field(k).filter(|f| !f.is_prefilled())?;
+            let v = clean_value(f, v);
+            (!v.is_blank()).then(|| (k.clone(), v))
+        })
         .collect()
+}
+
+fn clean_value(f: &schema::Field, v: &Value) -> Value {
+    let multiline = matches!(f.kind, schema::Kind::LongText { .. });
+    match v {
+        Value::Text(s) => Value::Text(crate::io::strip_controls(s, multiline).into_owned()),
+        Value::List(items) => Value::List(items.iter().map(|s| crate::io::strip_controls(s, false).into_owned()).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The most characters any one text answer may hold: a field's own limit
+/// is a rule to fix (a draft may break it), this one keeps a stray paste
+/// (350,000 characters) out of the store and out of every export.
+pub const MAX_TEXT_CHARS: usize = 4_000;
+
+/// Refuses a text answer longer than [`MAX_TEXT_CHARS`], naming the field.
+fn check_text_sizes(answers: &Answers) -> Result<()> {
+    for (code, v) in answers {
+        let longest = match v {
+            Value::Text(s) => s.chars().count(),
+            Value::List(items) => items.iter().map(|s| s.chars().count()).max().unwrap_or(0),
+            _ => 0,
+        };
+        if longest > MAX_TEXT_CHARS {
+            let label = schema::field(code).map(|f| f.label).unwrap_or("");
+            return Err(StoreError::Refused(format!(
+                "{code} {label}的内容有{longest}个字，超过了{MAX_TEXT_CHARS}字的上限（可能是误粘贴），没有保存。请删去多余的内容后再保存"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Changed B–D answers as (field, old, new) display strings.
@@ -907,6 +1198,54 @@ fn answer_changes(old: &LookBack, answers: &Answers) -> Vec<(&'static str, Strin
         }
     }
     out
+}
+
+/// Removes the `snap.*.generating` files an open cut short (a full disk)
+/// left: sled 0.34 writes its page-table snapshot under that name and
+/// renames it when complete, but reads a leftover one at the next open and
+/// calls the store damaged ("日志校验失败") although every record is intact.
+/// Not while a live process holds the store: it may be writing one now.
+fn clear_unfinished_sled_snapshots(path: &Path) {
+    if lock::read(path).is_some_and(|h| h.pid != std::process::id() && h.alive()) {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else { return };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Bytes free on the file system holding `path`.
+pub fn free_space(path: &Path) -> Option<u64> {
+    let st = rustix::fs::statvfs(path).ok()?;
+    Some(st.f_bavail.saturating_mul(st.f_frsize))
+}
+
+/// (Re)creates the reserve file when it is missing and there is room for it
+/// and more. Not fatal: it only helps a later open on a full disk.
+fn make_reserve(path: &Path) {
+    let file = path.join(RESERVE_FILE);
+    if file.exists() || free_space(path).is_none_or(|free| free < 16 * RESERVE_BYTES) {
+        return;
+    }
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let tmp = path.join(format!("{RESERVE_FILE}.tmp"));
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..RESERVE_BYTES >> 20 {
+            f.write_all(&zeros)?;
+        }
+        f.sync_all()?;
+        std::fs::rename(&tmp, &file)
+    };
+    if write().is_err() {
+        let _ = std::fs::remove_file(path.join(format!("{RESERVE_FILE}.tmp")));
+    }
 }
 
 /// How long an open waits for a lock that this process itself, or a process
@@ -1038,28 +1377,64 @@ fn decode_old(bytes: &[u8]) -> sled::Result<Option<&[u8]>> {
 /// other process is reported at once.
 fn open_sled(path: &Path) -> Result<sled::Db> {
     let config = sled::Config::new().path(path).cache_capacity(64 * 1024 * 1024).flush_every_ms(Some(500));
-    // sled 0.34 can panic on some damaged files instead of returning an error.
+    // sled 0.34 can panic on some damaged files instead of returning an
+    // error: caught quietly, so its English panic text is not printed
+    // before the Chinese message.
     match open_waiting_for_release(path, &config) {
         Ok(r) => r,
-        Err(panic) => {
-            let detail = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "读取时程序内部出错".into());
-            Err(StoreError::Corrupt { path: path.to_path_buf(), detail })
-        }
+        Err(panic) => Err(StoreError::Corrupt { path: path.to_path_buf(), detail: sled_panic_detail(&panic) }),
     }
 }
 
-/// What [`Store::scan_prefix`] and [`Store::range`] return.
-type Scan =
-    std::iter::Chain<std::option::IntoIter<sled::Result<(sled::IVec, sled::IVec)>>, std::iter::Flatten<std::option::IntoIter<sled::Iter>>>;
+/// What a clerk is told of a sled panic: the gist in Chinese, no backtrace.
+fn sled_panic_detail(panic: &str) -> String {
+    let first = panic.lines().next().unwrap_or("").trim();
+    if first.is_empty() {
+        "读取时程序内部出错".into()
+    } else {
+        format!("数据库程序读到无法解释的内容：{}", first.chars().take(120).collect::<String>())
+    }
+}
 
-fn open_waiting_for_release(path: &Path, config: &sled::Config) -> std::result::Result<Result<sled::Db>, Box<dyn std::any::Any + Send>> {
+/// What [`Store::scan_prefix`] and [`Store::range`] return: sled's
+/// iterator, ended after its first error. On a damaged page sled 0.34
+/// returns the same error again and again, forever; a caller that skipped
+/// errors (or counted the rest) spun at 100 % CPU.
+pub(crate) type Scan = UntilError<sled::Iter>;
+
+/// An iterator of results that ends after the first error it yields.
+pub(crate) struct UntilError<I> {
+    first: Option<sled::Error>,
+    iter: Option<I>,
+}
+
+impl<I> UntilError<I> {
+    pub(crate) fn new(iter: I) -> Self {
+        UntilError { first: None, iter: Some(iter) }
+    }
+    fn failed(e: sled::Error) -> Self {
+        UntilError { first: Some(e), iter: None }
+    }
+}
+
+impl<T, I: Iterator<Item = sled::Result<T>>> Iterator for UntilError<I> {
+    type Item = sled::Result<T>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.first.take() {
+            return Some(Err(e));
+        }
+        let item = self.iter.as_mut()?.next();
+        if matches!(item, Some(Err(_)) | None) {
+            self.iter = None;
+        }
+        item
+    }
+}
+
+fn open_waiting_for_release(path: &Path, config: &sled::Config) -> std::result::Result<Result<sled::Db>, String> {
     let started = std::time::Instant::now();
     loop {
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()))?;
+        let opened = crate::io::quietly(|| config.open())?;
         let err = match opened {
             Ok(db) => return Ok(Ok(db)),
             Err(e) => StoreError::from_sled(path, e),

@@ -495,6 +495,10 @@ impl App {
                 Vec::new()
             }
             Event::Reload => vec![Effect::Reload],
+            Event::Warning(text) => {
+                self.error(text);
+                Vec::new()
+            }
         }
     }
 
@@ -619,6 +623,19 @@ fn input(app: &mut App, c: char) -> Vec<Effect> {
 
 /// A bracketed paste: into the form, the find box, or a new store-wide find.
 pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
+    // A stray paste (350,000 characters) is cut to what the store takes for
+    // any one answer, and the clerk is told (each field's own limit is the
+    // form editor's).
+    let max = crate::store::MAX_TEXT_CHARS;
+    let cut: String;
+    let text = match text.char_indices().nth(max) {
+        Some((at, _)) => {
+            app.error(format!("粘贴的内容有{}个字，超过了{max}字的上限，只粘贴了前{max}字", text.chars().count()));
+            cut = text[..at].to_string();
+            cut.as_str()
+        }
+        None => text,
+    };
     if let Some(Screen::Form(ed)) = app.screens.last_mut() {
         return from_editor(ed.handle_paste(text));
     }

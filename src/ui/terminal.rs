@@ -123,17 +123,23 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!("huitoukan 需要在终端里运行（不能重定向输入输出）；查询和导出请用 show、report、export 等子命令");
     }
-    // A first start of the demo fills its store before any server holds it.
+    // With no server for this store yet, the app opens the store itself first:
+    // a first start creates it (and the demo store its data), a damaged or
+    // missing one is refused here, on the normal screen, with its advice.
     let path = global.store_path();
-    if global.demo && global.db.is_none() && !path.exists() {
-        eprint!("正在生成演示数据库 {} …", path.display());
-        drop(crate::cli::open_store(global, "huitoukan")?);
-        eprintln!();
+    let mut early = Vec::new();
+    if crate::server::Client::connect(global.connect(false))?.is_none() {
+        let store = crate::cli::open_or_create_store(global, "huitoukan")?;
+        if store.created() {
+            early.push(format!("已新建空数据库 {}。请先退出，用 huitoukan import 名单文件 导入监测对象名单。", store.path().display()));
+        }
+        early.extend(store.recovery_note());
     }
     // Connected before the screen switches, so a refusal's message prints on the normal screen.
     let client = crate::server::Client::connect(global.connect(true))?
         .ok_or_else(|| anyhow::anyhow!("无法连接数据服务 {}", global.socket_path().display()))?;
     let (config, mut warnings) = crate::config::Config::load();
+    warnings.extend(early);
     warnings.extend(client.note());
     warnings.extend(client.round().c2_disagreement().map(|m| format!("{m}，C2的提示可能与选项对不上，请报告维护人员")));
     let (keymap, keymap_warnings) = Keymap::load(global.keymap.as_deref());
@@ -154,7 +160,9 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
         app.resume(&place);
     }
     let hangup = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM] {
+    // SIGQUIT and SIGINT too: outside the app's raw mode (the exit snapshot)
+    // Ctrl-\ and Ctrl-C killed the snapshot half written.
+    for signal in [signal_hook::consts::SIGHUP, signal_hook::consts::SIGTERM, signal_hook::consts::SIGQUIT, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, Arc::clone(&hangup))
             .map_err(|e| anyhow::anyhow!("无法登记挂断信号的处理（{e}），为免断线时丢失正在填写的内容，程序不启动"))?;
     }

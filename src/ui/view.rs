@@ -105,13 +105,21 @@ fn too_small(f: &mut Frame, area: Rect) {
 
 /// Draws the whole screen for the app's state.
 pub fn render(f: &mut Frame, app: &App) {
-    draw(f, app);
+    render_screens(f, app);
+    // Names and addresses are data from files and clerks: a control
+    // character left in one must be shown, never sent to the terminal to
+    // act on (an escape sequence, an OSC 52 clipboard write).
+    for cell in f.buffer_mut().content.iter_mut() {
+        if cell.symbol().chars().any(crate::io::is_control) {
+            cell.set_symbol("\u{FFFD}");
+        }
+    }
     if app.theme.ascii {
         super::theme::ascii_safe(f.buffer_mut());
     }
 }
 
-fn draw(f: &mut Frame, app: &App) {
+fn render_screens(f: &mut Frame, app: &App) {
     let area = f.area();
     if area.width < MIN_COLS || area.height < MIN_ROWS {
         too_small(f, area);

@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo bench --bench server_load                              # 50 clients, 60 s
 //! LOAD_CLIENTS=200 LOAD_SECONDS=60 cargo bench --bench server_load
+//! LOAD_FINDS=0 cargo bench --bench server_load                 # without the finds
 //! ```
 //!
 //! The server is the real binary (`huitoukan serve`) on a scratch copy of
@@ -19,7 +20,7 @@
 
 use huitoukan::backend::Backend;
 use huitoukan::demo::Rng;
-use huitoukan::form::{Value, YearMonth};
+use huitoukan::form::Value;
 use huitoukan::model::{Answers, FormState};
 use huitoukan::search::Query;
 use huitoukan::server::{Client, Connect};
@@ -32,23 +33,7 @@ mod common;
 
 /// A complete, submittable not-eliminated answer set carrying `counter` in D7.
 fn answers(counter: u64) -> Answers {
-    let mut a = Answers::new();
-    let mut put = |k: &str, v: Value| {
-        a.insert(k.to_string(), v);
-    };
-    for k in ["B1", "B2", "B3", "C1", "C4"] {
-        put(k, Value::Bool(false));
-    }
-    put("B4", Value::Bool(true));
-    put("C2", Value::Choice(1));
-    put("C3", Value::Choice(0));
-    put("D1", Value::List(vec!["王明".into()]));
-    put("D2", Value::List(vec!["13812345678".into()]));
-    put("D5", Value::Choice(0));
-    put("D7", Value::Text(format!("counter={counter:012} 户主患慢性病，每月自付医药费约六百元，收入主要靠务工。")));
-    put("D8", Value::Choice(6));
-    put("D10", Value::Month(YearMonth::new(2021, 12).expect("month")));
-    a
+    huitoukan::demo::submittable_answers(&format!("counter={counter:012} 户主患慢性病，每月自付医药费约六百元，收入主要靠务工。"))
 }
 
 fn counter_of(a: &Answers) -> Option<u64> {
@@ -83,6 +68,8 @@ struct Tally {
 }
 
 fn clerk(socket: &Path, id: usize, keys: Vec<u64>, deadline: Instant, names: Vec<String>) -> Tally {
+    // LOAD_FINDS=0 leaves the finds out (they browse instead), to see the save path alone.
+    let finds = std::env::var("LOAD_FINDS").map_or(true, |v| v != "0");
     let c = connect(socket, &format!("负载{id}"));
     let mut rng = Rng::new(id as u64 + 1);
     let mut t = Tally::default();
@@ -126,14 +113,14 @@ fn clerk(socket: &Path, id: usize, keys: Vec<u64>, deadline: Instant, names: Vec
                 }
                 let _ = c.close_form(key);
             }
-            60..=79 => {
+            60..=79 if finds => {
                 let name = &names[rng.below(names.len() as u64) as usize];
                 if let Some(q) = Query::parse(name) {
                     let _ = c.find(&q, 20);
                     t.finds += 1;
                 }
             }
-            80..=94 => {
+            60..=94 => {
                 let _ = c.summary(key);
                 t.browses += 1;
             }

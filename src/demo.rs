@@ -317,6 +317,28 @@ fn fill_with(
     Ok(done)
 }
 
+/// A complete, submittable answer set of a not-eliminated household whose
+/// D7 is `hardship` (crash, kill and load tests write it again and again).
+pub fn submittable_answers(hardship: &str) -> Answers {
+    let mut a = Answers::new();
+    let mut put = |k: &str, v: Value| {
+        a.insert(k.to_string(), v);
+    };
+    for k in ["B1", "B2", "B3", "C1", "C4"] {
+        put(k, Value::Bool(false));
+    }
+    put("B4", Value::Bool(true));
+    put("C2", Value::Choice(1));
+    put("C3", Value::Choice(0));
+    put("D1", Value::List(vec!["王明".into()]));
+    put("D2", Value::List(vec!["13812345678".into()]));
+    put("D5", Value::Choice(0));
+    put("D7", Value::Text(hardship.to_string()));
+    put("D8", Value::Choice(6));
+    put("D10", Value::Month(YearMonth::new(2021, 12).expect("a valid month")));
+    a
+}
+
 /// Check that demo generation stays valid: used by tests.
 pub fn is_consistent(lb: &LookBack, round: &Round) -> bool {
     let f = rules::validate(&lb.view(), round);

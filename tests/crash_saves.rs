@@ -22,23 +22,7 @@ const HOUSEHOLDS: usize = 12;
 
 /// A complete, submittable not-eliminated answer set carrying `counter` in D7.
 fn answers(counter: u64) -> Answers {
-    let mut a = Answers::new();
-    let mut put = |k: &str, v: Value| {
-        a.insert(k.to_string(), v);
-    };
-    for k in ["B1", "B2", "B3", "C1", "C4"] {
-        put(k, Value::Bool(false));
-    }
-    put("B4", Value::Bool(true));
-    put("C2", Value::Choice(1));
-    put("C3", Value::Choice(0));
-    put("D1", Value::List(vec!["王明".into()]));
-    put("D2", Value::List(vec!["13812345678".into()]));
-    put("D5", Value::Choice(0));
-    put("D7", Value::Text(format!("counter={counter:08} 户主患慢性病，每月自付医药费约六百元，收入主要靠务工。")));
-    put("D8", Value::Choice(6));
-    put("D10", Value::Month(huitoukan::form::YearMonth::new(2021, 12).unwrap()));
-    a
+    huitoukan::demo::submittable_answers(&format!("counter={counter:08} 户主患慢性病，每月自付医药费约六百元，收入主要靠务工。"))
 }
 
 fn counter_of(a: &Answers) -> Option<u64> {

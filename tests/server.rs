@@ -370,7 +370,8 @@ fn two_programs_starting_servers_at_once_end_with_one() {
     );
     for o in outs.iter().filter(|o| !String::from_utf8_lossy(&o.stderr).contains("数据服务已启动")) {
         assert!(!o.status.success());
-        assert!(String::from_utf8_lossy(&o.stderr).contains("正被"), "the loser says why");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("正被"), "the loser says why: {err}");
     }
 }
 

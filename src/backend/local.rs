@@ -317,7 +317,38 @@ impl Backend for Local {
                 }
             }
         }
-        crate::search::find(self.store.summaries_streamed(), query, limit, &|s| self.in_scope(s))
+        if !query.is_ready() {
+            return Ok(Found::default());
+        }
+        // The store's indexes, kept in the same commit as the records: no scan.
+        let keys = match query {
+            Query::IdDigits(d) => self.store.keys_by_id_tail(d)?,
+            Query::Pinyin(p) => self.store.keys_by_pinyin(p)?,
+            Query::Text(t) => match self.store.keys_by_name(t)? {
+                // Part of an address (no name has it): addresses are not indexed.
+                keys if keys.is_empty() => {
+                    return crate::search::find(self.store.summaries_streamed(), query, limit, &|s| self.in_scope(s))
+                }
+                keys => keys,
+            },
+        };
+        let mut found = Found::default();
+        for key in keys {
+            if found.shown.len() >= limit && self.access.is_everywhere() {
+                found.total += 1;
+                continue;
+            }
+            let Some(s) = self.store.summary(key)? else { continue };
+            if !self.in_scope(&s) {
+                continue;
+            }
+            found.total += 1;
+            if found.shown.len() < limit {
+                found.shown.push(s);
+            }
+        }
+        found.shown.sort_by(|a, b| a.place.cmp(&b.place).then(a.head.cmp(&b.head)).then(a.key.cmp(&b.key)));
+        Ok(found)
     }
 
     fn report(&self, scope: &Scope) -> Result<Report> {

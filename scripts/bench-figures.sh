@@ -7,6 +7,7 @@
 #   scripts/bench-figures.sh              # everything (about 1.5 hours on 2 cores)
 #   SKIP_CRITERION=1 scripts/bench-figures.sh   # only the binary's figures
 #   HUITOUKAN_BENCH_1M=0 scripts/bench-figures.sh   # 22,000 only
+#   SKIP_PEERS=1 scripts/bench-figures.sh      # without scripts/peers.sh (sqlite3, python)
 #
 # Needs: cargo, /usr/bin/time (GNU, `apt-get install time`), tmux, python3.
 # Uses CARGO_TARGET_DIR (default: target/); the demo stores are the benches'
@@ -196,4 +197,11 @@ for b in sorted(pathlib.Path(sys.argv[1]).glob("**/new/benchmark.json")):
     per = [t / i for t, i in zip(sample["times"], sample["iters"])]
     print(f"| {meta['full_id']} | {fmt(est['median']['point_estimate'])} | {fmt(min(per))}–{fmt(max(per))} | {len(per)} |")
 EOF
-echo "figures in $OUT (summary: $SUMMARY, criterion: $OUT/criterion.md)" >&2
+# ---- 6. peers: sqlite3 and a python script on the same data ----------------
+if [ "${SKIP_PEERS:-0}" != 1 ]; then
+    for n in $SIZES; do
+        rounds=5; [ "$n" -gt 100000 ] && rounds=3
+        BIN=$BIN OUT=$OUT PEERS_N=$n PEERS_ROUNDS=$rounds scripts/peers.sh
+    done
+fi
+echo "figures in $OUT (summary: $SUMMARY, criterion: $OUT/criterion.md, peers: $OUT/peers-*.md)" >&2

@@ -98,6 +98,13 @@ struct Keys {
     full: String,
 }
 
+/// Pinyin initials and full pinyin of a name (`张三` → `zs`, `zhangsan`),
+/// as the find box matches them; the store's pinyin indexes hold these.
+pub fn pinyin_keys(name: &str) -> (String, String) {
+    let k = keys_of(name);
+    (k.initials, k.full)
+}
+
 fn keys_of(name: &str) -> Keys {
     let mut k = Keys::default();
     for c in name.chars() {

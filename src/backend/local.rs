@@ -317,7 +317,38 @@ impl Backend for Local {
                 }
             }
         }
-        crate::search::find(self.store.summaries_streamed(), query, limit, &|s| self.in_scope(s))
+        if !query.is_ready() {
+            return Ok(Found::default());
+        }
+        // The store's indexes, kept in the same commit as the records: no scan.
+        let keys = match query {
+            Query::IdDigits(d) => self.store.keys_by_id_tail(d)?,
+            Query::Pinyin(p) => self.store.keys_by_pinyin(p)?,
+            Query::Text(t) => match self.store.keys_by_name(t)? {
+                // Part of an address (no name has it): addresses are not indexed.
+                keys if keys.is_empty() => {
+                    return crate::search::find(self.store.summaries_streamed(), query, limit, &|s| self.in_scope(s))
+                }
+                keys => keys,
+            },
+        };
+        let mut found = Found::default();
+        for key in keys {
+            if found.shown.len() >= limit && self.access.is_everywhere() {
+                found.total += 1;
+                continue;
+            }
+            let Some(s) = self.store.summary(key)? else { continue };
+            if !self.in_scope(&s) {
+                continue;
+            }
+            found.total += 1;
+            if found.shown.len() < limit {
+                found.shown.push(s);
+            }
+        }
+        found.shown.sort_by(|a, b| a.place.cmp(&b.place).then(a.head.cmp(&b.head)).then(a.key.cmp(&b.key)));
+        Ok(found)
     }
 
     fn report(&self, scope: &Scope) -> Result<Report> {
@@ -474,5 +505,58 @@ impl Backend for Local {
     fn remove_clerk(&self, login: &str) -> Result<bool> {
         self.access.check_admin("注销经办人员")?;
         self.store.remove_clerk(login, &self.access.who)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::PlaceScope;
+
+    /// What the scan over every summary finds: the answer the indexes must
+    /// give (text, when a name has it, is looked for in names only).
+    fn scanned(l: &Local, q: &Query, limit: usize) -> Found {
+        let in_name = |s: &Summary| match q {
+            Query::Text(t) => s.head.contains(t.as_str()),
+            _ => true,
+        };
+        crate::search::find(l.store.summaries_streamed(), q, limit, &|s| l.in_scope(s) && in_name(s)).unwrap()
+    }
+
+    #[test]
+    fn find_through_the_indexes_answers_as_the_scan_did_within_the_clerks_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
+        crate::demo::fill(&store, 600, 7, |_| {}).unwrap();
+        let all = store.summaries().unwrap();
+        let one = all[123].clone();
+        let village = PlaceScope { township: one.place.township.clone(), village: Some(one.place.village.clone()) };
+        let everywhere = Local::shared(store.clone(), "t");
+        let scoped = Local::for_connection(
+            store.clone(),
+            Access { who: "t".into(), role: Role::Entry, scopes: vec![village] },
+            1,
+            Arc::new(Shared::new(LEASE_IDLE)),
+        );
+        let surname: String = one.head.chars().take(1).collect();
+        let given: String = one.head.chars().skip(1).collect();
+        let (initials, full) = crate::search::pinyin_keys(&one.head);
+        let tail = &one.id_number[one.id_number.len() - 4..];
+        let queries = [one.head.clone(), surname, given, initials, full[..3].to_string(), tail.to_string(), one.id_number[8..].to_string()];
+        for l in [&everywhere, &scoped] {
+            for q in &queries {
+                let q = Query::parse(q).unwrap();
+                for limit in [1, 5, 1000] {
+                    let found = l.find(&q, limit).unwrap();
+                    assert_eq!(found, scanned(l, &q, limit), "{q:?} limit {limit}");
+                    assert!(found.total >= 1, "{q:?}");
+                }
+            }
+        }
+        // Outside the clerk's village: not found, nor counted.
+        let elsewhere = all.iter().find(|s| s.place != one.place).unwrap();
+        let q = Query::parse(&elsewhere.id_number).unwrap();
+        assert_eq!(scoped.find(&q, 5).unwrap().total, 0);
+        assert_eq!(everywhere.find(&q, 5).unwrap().total, 1);
     }
 }

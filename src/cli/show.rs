@@ -1,9 +1,10 @@
 //! `huitoukan show QUERY`: answer "what is the status of household X?".
 //!
 //! The query is read as the app's find box reads it ([`search::Query`]): a
-//! full ID number, its last 4+ digits, a name (or part of the address), or
-//! pinyin initials. The store's summaries are searched a chunk at a time,
-//! so a large store is never held in memory at once.
+//! full ID number, its last 4+ digits, a name or part of it, or pinyin
+//! initials, each looked up in the store's indexes (no scan). Part of an
+//! address that no name has is searched in the summaries, a chunk at a
+//! time, so a large store is never held in memory at once.
 
 use super::Global;
 use crate::form::rules::display_value;

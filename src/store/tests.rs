@@ -329,3 +329,121 @@ fn a_scan_ends_at_the_first_error_of_an_iterator_that_repeats_it() {
     assert_eq!(clean.by_ref().count(), 2);
     assert!(clean.next().is_none(), "stays ended");
 }
+
+thread_local! {
+    /// Makes a journaled commit stop, as a kill would, after its writes and
+    /// before clearing the flag that commits them.
+    pub(super) static KILL_BEFORE_COMMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[test]
+fn new_households_are_journaled_as_a_list_of_absent_keys_and_undone_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let rows: Vec<_> = ids(400).iter().map(|id| (place("龙门村"), section_a(id, "王五"))).collect();
+    let head_before = {
+        let (s, _) = with_zhang_san(&path);
+        let db = s.db().unwrap();
+        let head_before = db.get(K_AUDIT_HEAD).unwrap().unwrap();
+        KILL_BEFORE_COMMIT.with(|k| k.set(true));
+        let cut = s.upsert_households(&rows, "t");
+        KILL_BEFORE_COMMIT.with(|k| k.set(false));
+        assert!(cut.is_err());
+        // 400 new households write about 4,800 keys: none needs its own journal entry.
+        let journal = db.scan_prefix(JOURNAL_PREFIX).count();
+        assert!(journal <= 8, "{journal} journal entries for 400 new households");
+        assert!(db.get(K_JOURNAL).unwrap().is_some(), "the flag is still set");
+        assert!(db.get(id_key(&rows[0].1.id_number)).unwrap().is_some(), "the writes went in");
+        head_before
+    };
+    let s = Store::open(&path).unwrap();
+    assert!(s.recovery_note().is_some());
+    assert_eq!(s.household_count().unwrap(), 1);
+    assert_eq!(s.key_of(&rows[0].1.id_number).unwrap(), None);
+    assert_eq!(s.keys_by_name("王").unwrap(), Vec::<u64>::new(), "the new index keys are gone too");
+    assert_eq!(s.keys_by_name("张三").unwrap().len(), 1);
+    let db = s.db().unwrap();
+    assert_eq!(db.get(K_AUDIT_HEAD).unwrap().unwrap(), head_before);
+    assert_eq!(db.scan_prefix(JOURNAL_PREFIX).count(), 0);
+    assert_eq!(db.scan_prefix(b"a/").count(), 1);
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+    // And the same import, not cut, commits whole.
+    assert_eq!(s.upsert_households(&rows, "t").unwrap().added, 400);
+    assert_eq!(s.keys_by_name("王五").unwrap().len(), 400);
+}
+
+#[test]
+fn a_damaged_list_of_absent_keys_stops_the_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let (s, _) = with_zhang_san(&path);
+        let db = s.db().unwrap();
+        let mut k = JOURNAL_PREFIX.to_vec();
+        k.push(0);
+        k.extend_from_slice(&0u64.to_be_bytes());
+        // A length that runs past the end.
+        db.insert(k, &[ABSENT_TAG, 0, 9, b'h'][..]).unwrap();
+        db.insert(K_JOURNAL, &[1u8][..]).unwrap();
+        db.flush().unwrap();
+    }
+    let e = Store::open(&path).err().expect("a damaged journal is not applied");
+    assert!(e.to_string().contains("撤销记录已损坏"), "{e}");
+}
+
+#[test]
+fn lookups_by_id_tail_name_and_pinyin_follow_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("db")).unwrap();
+    let two = id2();
+    s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三")), (place("龙门村"), section_a(&two, "张小三"))], "t").unwrap();
+    let k1 = s.key_of(ID1).unwrap().unwrap();
+    let k2 = s.key_of(&two).unwrap().unwrap();
+    assert_eq!(s.keys_by_id_tail("002X").unwrap(), vec![k1]);
+    assert_eq!(s.keys_by_id_tail(&two[two.len() - 4..]).unwrap(), vec![k2]);
+    assert_eq!(s.keys_by_id_tail(&two[two.len() - 6..]).unwrap(), vec![k2]);
+    assert_eq!(s.keys_by_id_tail(&two[two.len() - 10..]).unwrap(), vec![k2], "past the indexed tail, checked on the summary");
+    assert_eq!(s.keys_by_name("张").unwrap(), vec![k1, k2]);
+    assert_eq!(s.keys_by_name("三").unwrap(), vec![k1, k2]);
+    assert_eq!(s.keys_by_name("小三").unwrap(), vec![k2]);
+    assert_eq!(s.keys_by_pinyin("zs").unwrap(), vec![k1]);
+    assert_eq!(s.keys_by_pinyin("zx").unwrap(), vec![k2]);
+    assert_eq!(s.keys_by_pinyin("zhangx").unwrap(), vec![k2]);
+    assert_eq!(s.keys_by_pinyin("z").unwrap(), vec![k1, k2]);
+    // A corrected name and ID number: the old entries go in the same commit.
+    s.correct_section_a(k1, "A2", Some(Value::Text("李四".into())), "t").unwrap();
+    assert_eq!(s.keys_by_name("张").unwrap(), vec![k2]);
+    assert_eq!(s.keys_by_name("李四").unwrap(), vec![k1]);
+    assert_eq!(s.keys_by_pinyin("zs").unwrap(), Vec::<u64>::new());
+    assert_eq!(s.keys_by_pinyin("ls").unwrap(), vec![k1]);
+    let three = crate::form::idnum::complete("50024319800101567").unwrap();
+    s.correct_section_a(k1, "A3", Some(Value::Text(three.clone())), "t").unwrap();
+    assert_eq!(s.keys_by_id_tail("002X").unwrap(), Vec::<u64>::new());
+    assert_eq!(s.keys_by_id_tail(&three[three.len() - 5..]).unwrap(), vec![k1]);
+}
+
+#[test]
+fn an_open_of_a_store_without_indexes_builds_them_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let (s, _) = with_zhang_san(&path);
+        // What a store written before the indexes holds.
+        let db = s.db().unwrap();
+        for prefix in [&b"t/"[..], b"n/", b"p/", b"q/"] {
+            for k in db.scan_prefix(prefix).keys() {
+                db.remove(k.unwrap()).unwrap();
+            }
+        }
+        db.remove(index::K_INDEX).unwrap();
+        db.flush().unwrap();
+        assert_eq!(s.keys_by_name("张三").unwrap(), Vec::<u64>::new());
+    }
+    let s = Store::open(&path).unwrap();
+    let key = s.key_of(ID1).unwrap().unwrap();
+    assert_eq!(s.keys_by_name("张三").unwrap(), vec![key]);
+    assert_eq!(s.keys_by_pinyin("zs").unwrap(), vec![key]);
+    assert_eq!(s.keys_by_id_tail("1002X").unwrap(), vec![key]);
+    assert!(s.db().unwrap().get(index::K_INDEX).unwrap().is_some());
+    assert!(!s.ensure_indexes().unwrap(), "built once");
+}

@@ -35,6 +35,8 @@ use std::time::{Duration, Instant};
 
 /// Events queued for one connection before it is told to reload instead.
 const EVENT_QUEUE: usize = 4_096;
+/// How long pushed events wait for others to go out with them.
+const EVENT_WINDOW: Duration = Duration::from_millis(50);
 /// How long a new connection has to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -336,12 +338,42 @@ fn connection(ctx: &Arc<Ctx>, stream: UnixStream, conn: u64) {
 }
 
 /// Sends pushed events to the client; a queue that overflowed becomes one reload.
+///
+/// Events that arrive together are coalesced: after the first, the thread
+/// waits [`EVENT_WINDOW`] for more, keeps only the newest change of each
+/// household, and writes them all at once. With many clerks saving, each
+/// client then gets a few writes a second instead of one per save, and the
+/// screens still follow within a second.
 fn forward_events(rx: Receiver<Event>, writer: &Writer) {
-    while let Ok(ev) = rx.recv() {
-        if send(writer, &ServerMsg::Event(ev)).is_err() {
+    while let Ok(first) = rx.recv() {
+        std::thread::sleep(EVENT_WINDOW);
+        let mut events = vec![first];
+        events.extend(rx.try_iter());
+        let mut buf = Vec::new();
+        for ev in coalesce(events) {
+            if protocol::write_frame(&mut buf, &ServerMsg::Event(ev)).is_err() {
+                return;
+            }
+        }
+        let mut s = writer.lock().unwrap_or_else(|p| p.into_inner());
+        if std::io::Write::write_all(&mut *s, &buf).is_err() {
             return;
         }
     }
+}
+
+/// The newest of each household's changes and leases, in order; a reload makes every change before it moot.
+fn coalesce(events: Vec<Event>) -> Vec<Event> {
+    let start = events.iter().rposition(|e| matches!(e, Event::Reload)).unwrap_or(0);
+    let events = &events[start..];
+    let newest = |i: usize, e: &Event| {
+        !events[i + 1..].iter().any(|later| match (e, later) {
+            (Event::Changed(a), Event::Changed(b)) => a.key == b.key,
+            (Event::Lease { key: a, .. }, Event::Lease { key: b, .. }) => a == b,
+            _ => false,
+        })
+    };
+    events.iter().enumerate().filter(|(i, e)| newest(*i, e)).map(|(_, e)| e.clone()).collect()
 }
 
 /// Whether a request changes the store (for the snapshot schedule).
@@ -462,4 +494,27 @@ fn dispatch(
         Request::RemoveClerk(login) => Response::Bool(b.remove_clerk(&login)?),
         Request::Shutdown => Response::Done,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Summary;
+
+    fn changed(key: u64, errors: u16) -> Event {
+        let round = crate::form::Round::default();
+        let lb = crate::demo::household(key, 1, &crate::demo::places(1, 1), &round);
+        let mut s = Summary::of(key, &lb, &round);
+        s.errors = errors;
+        Event::Changed(s)
+    }
+
+    #[test]
+    fn events_sent_together_keep_the_newest_of_each_household() {
+        let out = coalesce(vec![changed(1, 1), changed(2, 1), changed(1, 2), Event::Lease { key: 2, holder: None }]);
+        assert_eq!(out, vec![changed(2, 1), changed(1, 2), Event::Lease { key: 2, holder: None }]);
+        let out = coalesce(vec![changed(1, 1), Event::Reload, changed(3, 1)]);
+        assert_eq!(out, vec![Event::Reload, changed(3, 1)], "a reload makes earlier changes moot");
+        assert_eq!(coalesce(vec![Event::Warning("快照".into())]), vec![Event::Warning("快照".into())]);
+    }
 }

@@ -484,13 +484,31 @@ fn acknowledged_saves_survive_sigkill_of_the_server() {
 // ----- identity and scope, under another uid -----
 
 /// Runs this test binary's `raw_child_entry` as uid `nobody`, asking for `what`.
+/// This test binary and the app's, copied where uid `nobody` may run them
+/// (the checkout may sit in a folder only root can enter); `None` when the
+/// tests do not run as root.
+fn nobody_bins() -> Option<&'static (PathBuf, PathBuf)> {
+    static BINS: std::sync::OnceLock<Option<(PathBuf, PathBuf)>> = std::sync::OnceLock::new();
+    BINS.get_or_init(|| {
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipped: the tests do not run as root, so no client can be run under another uid");
+            return None;
+        }
+        let dir = tempfile::Builder::new().prefix("huitoukan-nobody").tempdir().unwrap().keep();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let test = dir.join("server-test");
+        let app = dir.join("huitoukan");
+        std::fs::copy(std::env::current_exe().unwrap(), &test).unwrap();
+        std::fs::copy(BIN, &app).unwrap();
+        Some((test, app))
+    })
+    .as_ref()
+}
+
 fn as_nobody(socket: &Path, what: &str, key: u64) -> Option<String> {
     use std::os::unix::process::CommandExt;
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: the tests do not run as root, so no client can be run under another uid");
-        return None;
-    }
-    let out = Command::new(std::env::current_exe().unwrap())
+    let (test, _) = nobody_bins()?;
+    let out = Command::new(test)
         .args(["--exact", "raw_child_entry", "--ignored", "--nocapture", "--test-threads=1"])
         .env("RAW_CHILD_SOCKET", socket)
         .env("RAW_CHILD_WHAT", what)
@@ -552,10 +570,10 @@ fn raw_child_entry() {
 #[test]
 fn identity_and_scope_come_from_the_kernel_not_the_client() {
     let server = Server::start(200);
-    if rustix::process::geteuid().is_root() {
+    if let Some((_, app)) = nobody_bins() {
         // A socket only its owner may use: another login is told what to ask for.
         use std::os::unix::process::CommandExt;
-        let out = Command::new(BIN)
+        let out = Command::new(app)
             .args(["show", "张", "--socket", server.socket.to_str().unwrap(), "--db", server.store.to_str().unwrap()])
             .uid(65534)
             .gid(65534)
@@ -617,7 +635,8 @@ fn identity_and_scope_come_from_the_kernel_not_the_client() {
     }
     // The command line under that login is kept to the same scope.
     use std::os::unix::process::CommandExt;
-    let out = Command::new(BIN)
+    let (_, app) = nobody_bins().expect("checked above");
+    let out = Command::new(app)
         .args(["--socket", server.socket.to_str().unwrap(), "--db", server.store.to_str().unwrap(), "report"])
         .uid(65534)
         .gid(65534)
@@ -627,4 +646,7 @@ fn identity_and_scope_come_from_the_kernel_not_the_client() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!text.contains(&other.place.village) || other.place.village == mine.village, "the report stays in scope:\n{text}");
+    if let Some(dir) = app.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -151,4 +151,9 @@ pub trait Backend {
     fn is_disconnected(&self) -> bool {
         false
     }
+    /// The report computed on a connection of its own, so that a long one
+    /// (a whole city) does not hold up the keys; `None`: compute it in line.
+    fn report_in_background(&self, _scope: &Scope) -> Option<std::sync::mpsc::Receiver<Result<Report>>> {
+        None
+    }
 }

@@ -613,4 +613,19 @@ impl Backend for Client {
     fn is_disconnected(&self) -> bool {
         self.down.load(Ordering::SeqCst)
     }
+
+    fn report_in_background(&self, scope: &Scope) -> Option<Receiver<Result<Report>>> {
+        let (tx, rx) = channel();
+        let opts = Connect { spawn: false, ..self.opts.clone() };
+        let scope = scope.clone();
+        std::thread::spawn(move || {
+            let report = match Client::connect(opts) {
+                Ok(Some(c)) => c.report(&scope),
+                Ok(None) => Err(disconnected("数据服务没有回应")),
+                Err(e) => Err(disconnected(&e.to_string())),
+            };
+            let _ = tx.send(report);
+        });
+        Some(rx)
+    }
 }

@@ -8,10 +8,12 @@ use crate::backend::Backend;
 use crate::store::StoreError;
 
 /// What the loop tells the backup schedule.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Outcome {
     /// A save changed the store.
     pub edited: bool,
+    /// A report being computed off the loop: its title and where it arrives.
+    pub report: Option<(String, std::sync::mpsc::Receiver<crate::store::Result<crate::report::Report>>)>,
 }
 
 fn missing(key: u64) -> String {
@@ -79,15 +81,22 @@ pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
                     Vec::new()
                 }
             },
-            Effect::Stats { title, scope } => match b.report(&scope) {
-                Ok(report) => {
-                    app.loaded(Loaded::Stats(title, report));
+            Effect::Stats { title, scope } => match b.report_in_background(&scope) {
+                Some(rx) => {
+                    app.say("正在统计，完成后自动显示（这期间可以继续操作）");
+                    outcome.report = Some((title, rx));
                     Vec::new()
                 }
-                Err(e) => {
-                    app.error(e.to_string());
-                    Vec::new()
-                }
+                None => match b.report(&scope) {
+                    Ok(report) => {
+                        app.loaded(Loaded::Stats(title, report));
+                        Vec::new()
+                    }
+                    Err(e) => {
+                        app.error(e.to_string());
+                        Vec::new()
+                    }
+                },
             },
             Effect::Reload => {
                 match b.summaries().and_then(|s| Ok((s, b.leases()?))) {

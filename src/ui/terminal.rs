@@ -223,9 +223,30 @@ fn follow_server(backend: &dyn Backend, app: &mut App, last_try: &mut Option<Ins
     changed
 }
 
+/// Shows the statistics once their report has arrived; whether it did.
+fn report_arrived(
+    app: &mut App,
+    pending: &mut Option<(String, std::sync::mpsc::Receiver<crate::store::Result<crate::report::Report>>)>,
+) -> bool {
+    let Some((_, rx)) = pending.as_ref() else { return false };
+    let arrived = match rx.try_recv() {
+        Ok(r) => r,
+        Err(std::sync::mpsc::TryRecvError::Empty) => return false,
+        Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(crate::store::StoreError::Internal("统计没有做完".into())),
+    };
+    let Some((title, _)) = pending.take() else { return false };
+    match arrived {
+        Ok(r) => app.loaded(app::Loaded::Stats(title, r)),
+        Err(e) => app.error(format!("统计没有做成：{e}")),
+    }
+    true
+}
+
 fn event_loop(terminal: &mut DefaultTerminal, backend: &dyn Backend, app: &mut App, hangup: &AtomicBool, store: &Path) -> i32 {
     let mut last_try = None;
     let mut remembered = app.resume_state();
+    // A statistics report computed off the loop, until it arrives.
+    let mut report: Option<(String, std::sync::mpsc::Receiver<crate::store::Result<crate::report::Report>>)> = None;
     loop {
         if terminal.draw(|f| view::render(f, app)).is_err() {
             return EXIT_TERMINAL_LOST;
@@ -245,6 +266,7 @@ fn event_loop(terminal: &mut DefaultTerminal, backend: &dyn Backend, app: &mut A
             match event::poll(POLL) {
                 Ok(true) => break,
                 Ok(false) if follow_server(backend, app, &mut last_try) => break,
+                Ok(false) if report_arrived(app, &mut report) => break,
                 Ok(false) if input == Input::Idle => {
                     // The place, remembered when the clerk pauses (a kill loses at most the last moves).
                     let place = app.resume_state();
@@ -285,7 +307,9 @@ fn event_loop(terminal: &mut DefaultTerminal, backend: &dyn Backend, app: &mut A
                 Ok(_) => Vec::new(),
                 Err(_) => return EXIT_TERMINAL_LOST,
             };
-            effects::run(backend, app, effects);
+            if let Some(r) = effects::run(backend, app, effects).report {
+                report = Some(r);
+            }
             if app.quit {
                 break;
             }

@@ -189,28 +189,7 @@ fn a_restart_opens_at_the_village_and_household_left_off() {
 fn sighup_keeps_every_field_left_and_the_one_being_typed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    {
-        let store = Store::open(&db).unwrap();
-        store.upsert_households(&[(place(), section_a(1, "张三", None))], WHO).unwrap();
-    }
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_huitoukan"));
-    cmd.arg("--db")
-        .arg(&db)
-        .env("TERM", "xterm-256color")
-        .env("HUITOUKAN_OPERATOR", "pty")
-        .env("HUITOUKAN_SERVER_IDLE", "0")
-        .env("HUITOUKAN_HOME", db.with_extension("home"));
-    let mut session = expectrl::Session::spawn(cmd).expect("spawn the app in a pty");
-    session.get_process_mut().set_window_size(80, 24).unwrap();
-    let mut s = Screen { session, text: String::new() };
-    assert!(s.wait_for("张", 0, 30), "the household list: {}", s.text);
-
-    // Enter opens the household (a first Enter may only move the focus to the list).
-    let at = s.send("\r");
-    if !s.wait_for("医疗", at, 3) {
-        let at = s.send("\r");
-        assert!(s.wait_for("医疗", at, 10), "the form: {}", s.text);
-    }
+    let mut s = open_form(&db);
     s.send("221"); // B1 否, B2 否, B3 是: each field left, so saved
     s.send("\x1b[6~\x1b[6~"); // PageDown twice: D1
     let at = s.send("王五"); // typed, not left

@@ -21,14 +21,18 @@ fn damaged_store_names_the_snapshot_and_the_restore_command_works() {
     }
     // A power cut in the wrong place: stomp on sled's data file.
     let file = db.join("db");
-    // Several places, since parts of sled's log hold only superseded pages.
+    // One 4 KB block in every four across the whole file: parts of sled's
+    // log hold only superseded or unused pages (the file is often padded to
+    // 2 MiB), so damage at a few fixed places sometimes hit nothing live and
+    // the store rightly opened whole.
     let mut bytes = std::fs::read(&file).unwrap();
-    for eighth in 1..8 {
-        let at = bytes.len() * eighth / 8;
+    let mut at = 4096;
+    while at < bytes.len() {
         let end = (at + 4096).min(bytes.len());
         for b in &mut bytes[at..end] {
             *b = 0xA5;
         }
+        at += 16384;
     }
     for b in &mut bytes[..64] {
         *b = 0;

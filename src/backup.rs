@@ -138,7 +138,19 @@ pub fn failure_note(store_path: &Path, e: &SnapshotError) -> String {
     if !damaged {
         return format!("自动快照没有做成：{e}");
     }
-    let way = match newest_with_data(store_path).or_else(|| newest_good(store_path)) {
+    format!("数据库已损坏，自动快照没有做成：{e} {}", way_back(store_path))
+}
+
+/// What every clerk is told when the server's check of the whole store
+/// (see [`crate::store::Store::check_whole`]) finds damage: what is wrong,
+/// and the way back, short enough for the status line's three rows.
+pub fn damage_note(store_path: &Path, problem: &str) -> String {
+    format!("{}，看到的户可能不全。{}", problem.trim_end_matches('。'), way_back(store_path))
+}
+
+/// The way back from a damaged store, in one line for the status line.
+fn way_back(store_path: &Path) -> String {
+    match newest_with_data(store_path).or_else(|| newest_good(store_path)) {
         Some((file, info)) => format!(
             "请退出程序，运行 huitoukan --db {} snapshot restore {} 恢复到{}的快照（其后的录入需重做）",
             shell_quote(store_path),
@@ -146,8 +158,7 @@ pub fn failure_note(store_path: &Path, e: &SnapshotError) -> String {
             info.created
         ),
         None => "没有可用的自动快照，请退出程序并联系技术人员，不要删除数据库目录".into(),
-    };
-    format!("数据库已损坏，自动快照没有做成：{e} {way}")
+    }
 }
 
 /// What setting sled's `snap.*` files aside gave, on a copy of the store.

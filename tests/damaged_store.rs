@@ -105,10 +105,73 @@ fn damage_met_after_the_open_names_the_snapshot_too() {
             assert!(err.contains("snapshot restore") && err.contains("3000户"), "case {i}: {err}");
             if opens.status.code().is_some_and(|c| c <= 1) && !String::from_utf8_lossy(&opens.stderr).contains("已损坏") {
                 seen += 1;
+                if seen == 1 {
+                    the_server_tells_every_clerk(&db, i);
+                }
             }
         }
     }
     assert!(seen > 0, "no damage case that opens and then fails was produced");
+}
+
+/// A store that opens with a bad page, served: the server reads the whole
+/// store in the background after it starts and tells every clerk — one
+/// who is connected when it finds the damage and one who connects later —
+/// what is wrong and the command that restores the newest snapshot, before
+/// any report or snapshot fails (issue 12 item 2).
+fn the_server_tells_every_clerk(db: &std::path::Path, case: usize) {
+    use huitoukan::backend::{Backend, Event};
+    use huitoukan::server::{Client, Connect};
+    use std::time::{Duration, Instant};
+    let socket = db.with_extension("sock");
+    let mut server = bin()
+        .arg("serve")
+        .arg("--db")
+        .arg(db)
+        .arg("--socket")
+        .arg(&socket)
+        .env("HUITOUKAN_CONFIG", db.with_file_name("config"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let connect = || {
+        let started = Instant::now();
+        loop {
+            let c = Client::connect(Connect {
+                socket: socket.clone(),
+                store: db.to_path_buf(),
+                spawn: false,
+                idle_exit: Duration::from_secs(0),
+                operator: Some("甲".into()),
+            });
+            if let Ok(Some(c)) = c {
+                return c;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "case {case}: the server did not come up");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let warned = |c: &Client| {
+        let started = Instant::now();
+        loop {
+            for e in c.events() {
+                if let Event::Warning(text) = e {
+                    return text;
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "case {case}: no clerk was told of the damage");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let first = connect();
+    let text = warned(&first);
+    assert!(text.contains("损坏") && text.contains("看到的户可能不全") && text.contains("snapshot restore"), "case {case}: {text}");
+    let later = connect();
+    assert_eq!(warned(&later), text, "case {case}: a clerk who connects later is told too");
+    let _ = server.kill();
+    let _ = server.wait();
 }
 
 /// sled's `snap.*` file damaged (item 5): the advice was the last automatic

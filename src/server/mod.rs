@@ -73,6 +73,9 @@ struct Ctx {
     next_conn: AtomicU64,
     server_uid: u32,
     store_name: String,
+    /// What the background check of the whole store found; told to every
+    /// clerk who connects after it was found, too.
+    damage: Mutex<Option<String>>,
 }
 
 /// Runs the server until it is stopped (signal, idle, or a 管理 `Shutdown`).
@@ -105,7 +108,9 @@ pub fn serve(opts: &Options) -> anyhow::Result<()> {
         next_conn: AtomicU64::new(1),
         server_uid: rustix::process::geteuid().as_raw(),
         store_name: opts.store.display().to_string(),
+        damage: Mutex::new(None),
     });
+    check_in_background(&ctx, &opts.store);
     let result = accept_loop(&listener, &ctx, opts, &stop);
     shutdown(&ctx, opts);
     result
@@ -208,6 +213,27 @@ fn accept_loop(listener: &UnixListener, ctx: &Arc<Ctx>, opts: &Options, stop: &A
     }
 }
 
+/// Reads the whole store once, off the accept loop: the summary cache lets
+/// a damaged store show every household, so damage would otherwise be met
+/// first by a report, an export or a snapshot that fails (issue 12).
+fn check_in_background(ctx: &Arc<Ctx>, store_path: &Path) {
+    let ctx = Arc::clone(ctx);
+    let store_path = store_path.to_path_buf();
+    std::thread::spawn(move || {
+        let problem = match crate::io::quietly(|| ctx.store.check_whole()) {
+            Ok(Ok(None)) => return,
+            Ok(Ok(Some(problem))) => format!("数据库有损坏：{problem}"),
+            // The store's error names the damage itself ("……的文件已损坏（……）").
+            Ok(Err(e)) => e.to_string(),
+            Err(panic) => format!("数据库有损坏：读取时出错（{panic}）"),
+        };
+        let note = crate::backup::damage_note(&store_path, &problem);
+        eprintln!("{note}");
+        *ctx.damage.lock().unwrap_or_else(|p| p.into_inner()) = Some(note.clone());
+        ctx.shared.publish(0, None, Event::Warning(note));
+    });
+}
+
 /// Stops: no new calls, the ones under way finish, the store is flushed
 /// and closed, the socket removed.
 fn shutdown(ctx: &Arc<Ctx>, opts: &Options) {
@@ -282,6 +308,9 @@ fn connection(ctx: &Arc<Ctx>, stream: UnixStream, conn: u64) {
         return;
     }
     let (tx, rx) = sync_channel::<Event>(EVENT_QUEUE);
+    if let Some(note) = ctx.damage.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+        let _ = tx.try_send(Event::Warning(note));
+    }
     ctx.shared.subscribe(conn, access, tx);
     let events = {
         let writer = Arc::clone(&writer);

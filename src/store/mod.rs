@@ -854,6 +854,39 @@ impl Store {
         Ok(if self.digest_records()? == stored.sum { RecordsCheck::Match } else { RecordsCheck::RecordsDiffer })
     }
 
+    /// Reads the whole store — every key, the audit chain, the records
+    /// against their digest — as a server does in the background after it
+    /// starts, so damage that the summary cache would hide is found at
+    /// open and not first by a report or a failed snapshot. `Ok(None)`
+    /// when all is well, `Ok(Some(problem))` for content that does not add
+    /// up; a damaged page is `Err(Corrupt)`. Saves may go on meanwhile: a
+    /// check that saw the audit log grow under it is run again, and one
+    /// that never finds a quiet moment reports nothing rather than a
+    /// false alarm.
+    pub fn check_whole(&self) -> Result<Option<String>> {
+        for _ in 0..5 {
+            let before = self.audit_entries();
+            for item in self.scan_prefix(b"") {
+                item.map_err(|e| self.sled_err(e))?;
+            }
+            let audit = self.verify_audit()?;
+            let records = self.verify_records()?;
+            if self.audit_entries() != before {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                continue;
+            }
+            if let Some(seq) = audit.first_broken {
+                return Ok(Some(format!("审计日志第{seq}条的链接对不上（之前{}条完好）", audit.entries)));
+            }
+            return Ok(match records {
+                RecordsCheck::RecordsDiffer => Some("户信息或采集表与最后一次保存时记下的摘要对不上，可能在程序之外被改动过".into()),
+                RecordsCheck::HeadDiffers => Some("审计日志的末尾被截掉或日志头被改写过".into()),
+                RecordsCheck::Match | RecordsCheck::NotRecorded => None,
+            });
+        }
+        Ok(None)
+    }
+
     // ----- writes -----
 
     /// Adds new households and updates section A of known ones (matched by

@@ -127,6 +127,32 @@ fn reopen_persists_across_processes_and_second_open_is_refused() {
     assert_eq!(mode, 0o700);
 }
 
+/// The server's background check of the whole store: quiet on a sound
+/// store, names the link on an edited audit entry and the records on an
+/// edited record.
+#[test]
+fn check_whole_finds_edits_behind_the_programs_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("db")).unwrap();
+    s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三")), (place("石盘村"), section_a(&id2(), "李四"))], "t").unwrap();
+    let key = s.key_of(ID1).unwrap().unwrap();
+    s.set_verified(key, true, "c").unwrap();
+    assert_eq!(s.check_whole().unwrap(), None);
+    let db = s.db().unwrap();
+    let rec_key = [&b"h/"[..], &key.to_be_bytes()].concat();
+    let mut bytes = db.get(&rec_key).unwrap().expect("the household's record").to_vec();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    db.insert(&rec_key, bytes).unwrap();
+    let problem = s.check_whole().unwrap().expect("an edited record is found");
+    assert!(problem.contains("摘要对不上"), "{problem}");
+    let mut e: AuditEntry = codec::decode(&db.get(audit_key(1)).unwrap().unwrap()).unwrap();
+    e.who = "mallory".into();
+    db.insert(audit_key(1), codec::encode(&e)).unwrap();
+    let problem = s.check_whole().unwrap().expect("an edited audit entry is found");
+    assert!(problem.contains("第2条"), "{problem}");
+}
+
 #[test]
 fn audit_chain_detects_tampering() {
     let dir = tempfile::tempdir().unwrap();

@@ -1295,9 +1295,14 @@ fn answer_changes(old: &LookBack, answers: &Answers) -> Vec<(&'static str, Strin
 /// left: sled 0.34 writes its page-table snapshot under that name and
 /// renames it when complete, but reads a leftover one at the next open and
 /// calls the store damaged ("日志校验失败") although every record is intact.
-/// Not while a live process holds the store: it may be writing one now.
+/// Not while any process has the store open, this one included: it may be
+/// writing one now. sled holds an exclusive `flock` on its `db` file while
+/// open, so taking that lock (held while the files go) proves nobody does.
+/// The holder file cannot: a process that has just opened sled has not yet
+/// written it, and a server starting at the same moment lost its snapshot.
 fn clear_unfinished_sled_snapshots(path: &Path) {
-    if lock::read(path).is_some_and(|h| h.pid != std::process::id() && h.alive()) {
+    let Ok(db) = std::fs::File::open(path.join("db")) else { return };
+    if rustix::fs::flock(&db, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
         return;
     }
     let Ok(entries) = std::fs::read_dir(path) else { return };
@@ -1307,6 +1312,7 @@ fn clear_unfinished_sled_snapshots(path: &Path) {
             let _ = std::fs::remove_file(e.path());
         }
     }
+    drop(db);
 }
 
 /// Bytes free on the file system holding `path`.

@@ -227,11 +227,23 @@ fn check_in_background(ctx: &Arc<Ctx>, store_path: &Path) {
             Ok(Err(e)) => e.to_string(),
             Err(panic) => format!("数据库有损坏：读取时出错（{panic}）"),
         };
-        let note = crate::backup::damage_note(&store_path, &problem);
-        eprintln!("{note}");
-        *ctx.damage.lock().unwrap_or_else(|p| p.into_inner()) = Some(note.clone());
-        ctx.shared.publish(0, None, Event::Warning(note));
+        damage_found(&ctx, &store_path, &problem);
     });
+}
+
+/// Damage found (by the background check, or by a call that met a bad
+/// page later): every clerk is told once, on the status line, with the way
+/// back; clerks who connect later are told when they connect.
+fn damage_found(ctx: &Ctx, store_path: &Path, problem: &str) -> String {
+    let note = crate::backup::damage_note(store_path, problem);
+    let mut damage = ctx.damage.lock().unwrap_or_else(|p| p.into_inner());
+    if damage.is_none() {
+        eprintln!("{note}");
+        *damage = Some(note.clone());
+        drop(damage);
+        ctx.shared.publish(0, None, Event::Warning(note.clone()));
+    }
+    note
 }
 
 /// Stops: no new calls, the ones under way finish, the store is flushed
@@ -352,7 +364,11 @@ fn connection(ctx: &Arc<Ctx>, stream: UnixStream, conn: u64) {
         if writes && end.is_ok() {
             ctx.edited.store(true, Ordering::Relaxed);
         }
-        let end = end.map_err(|e| WireError::from(&e));
+        let end = end.map_err(|e| match e {
+            // The clerk whose call met it gets the way back as the answer.
+            StoreError::Corrupt { .. } => WireError::Other(damage_found(ctx, ctx.store.path(), &e.to_string())),
+            e => WireError::from(&e),
+        });
         if send(&writer, &ServerMsg::Reply { id, part: Part::End(end) }).is_err() {
             break;
         }

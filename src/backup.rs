@@ -148,11 +148,11 @@ pub fn damage_note(store_path: &Path, problem: &str) -> String {
     format!("{}，看到的户可能不全。{}", problem.trim_end_matches('。'), way_back(store_path))
 }
 
-/// The way back from a damaged store, in one line for the status line.
+/// The way back from a damaged store, short enough for the status line.
 fn way_back(store_path: &Path) -> String {
     match newest_with_data(store_path).or_else(|| newest_good(store_path)) {
         Some((file, info)) => format!(
-            "请退出程序，运行 huitoukan --db {} snapshot restore {} 恢复到{}的快照（其后的录入需重做）",
+            "请退出程序，运行 huitoukan --db {} snapshot restore {}（恢复到{}的快照，其后的录入需重做）",
             shell_quote(store_path),
             shell_quote(&file),
             info.created

@@ -53,3 +53,24 @@ fn smaller_than_80_by_24_asks_to_enlarge() {
     let screen = flat(&draw(&app, 80, 24));
     assert!(!screen.contains("窗口太小") && screen.contains("乡镇/村"));
 }
+
+/// The server found the store damaged: the whole message when it arrives,
+/// then, after the next key, its start stays on the status line (one row,
+/// the panes whole) on the browse screen and on every other screen.
+#[test]
+fn a_damaged_store_stays_on_the_status_line() {
+    use huitoukan::backend::Event;
+    let mut app = app_with(&records(300), plain());
+    let note = "数据库的文件已损坏，看到的户可能不全。请退出程序，运行 huitoukan --db /srv/huitoukan/store snapshot restore /srv/huitoukan/store.snapshots/auto-20261202-134557.htksnap（恢复到2026-12-02 13:45:57的快照，其后的录入需重做）";
+    app.apply_event(Event::Damaged(note.into()));
+    assert!(flat(&draw(&app, 80, 24)).contains(&note.replace(' ', "")), "the whole note when it arrives");
+    press(&mut app, &["j"]);
+    let t = draw(&app, 80, 24);
+    let text = screen_text(&t);
+    let status_row = text.lines().nth(22).unwrap();
+    assert!(status_row.starts_with("数据库的文件已损坏，看到的户可能不全"), "{text}");
+    assert!(text.lines().nth(21).unwrap().starts_with('└'), "one row only, the panes whole:\n{text}");
+    assert!(status_row.contains("huitoukan --db /srv"), "{status_row}");
+    press(&mut app, &["?"]);
+    assert!(screen_text(&draw(&app, 80, 24)).contains("数据库的文件已损坏"), "on the help screen too");
+}

@@ -54,6 +54,9 @@ pub enum Event {
     Reload,
     /// Something every clerk should see on the status line (a failed automatic snapshot).
     Warning(String),
+    /// The store is damaged: what is wrong and the way back, kept on the
+    /// clerk's status line for as long as the app runs.
+    Damaged(String),
 }
 
 /// The households a row scan covers: one township, one of its villages, or all.

@@ -223,8 +223,11 @@ fn check_in_background(ctx: &Arc<Ctx>, store_path: &Path) {
         let problem = match crate::io::quietly(|| ctx.store.check_whole()) {
             Ok(Ok(None)) => return,
             Ok(Ok(Some(problem))) => format!("数据库有损坏：{problem}"),
-            // The store's error names the damage itself ("……的文件已损坏（……）").
-            Ok(Err(e)) => e.to_string(),
+            // Its detail (where sled met it) goes to the log; the clerk's status line is short.
+            Ok(Err(e)) => {
+                eprintln!("检查整个数据库时出错：{e}");
+                "数据库的文件已损坏".to_string()
+            }
             Err(panic) => format!("数据库有损坏：读取时出错（{panic}）"),
         };
         damage_found(&ctx, &store_path, &problem);
@@ -241,7 +244,7 @@ fn damage_found(ctx: &Ctx, store_path: &Path, problem: &str) -> String {
         eprintln!("{note}");
         *damage = Some(note.clone());
         drop(damage);
-        ctx.shared.publish(0, None, Event::Warning(note.clone()));
+        ctx.shared.publish(0, None, Event::Damaged(note.clone()));
     }
     note
 }
@@ -321,7 +324,7 @@ fn connection(ctx: &Arc<Ctx>, stream: UnixStream, conn: u64) {
     }
     let (tx, rx) = sync_channel::<Event>(EVENT_QUEUE);
     if let Some(note) = ctx.damage.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-        let _ = tx.try_send(Event::Warning(note));
+        let _ = tx.try_send(Event::Damaged(note));
     }
     ctx.shared.subscribe(conn, access, tx);
     let events = {
@@ -366,7 +369,10 @@ fn connection(ctx: &Arc<Ctx>, stream: UnixStream, conn: u64) {
         }
         let end = end.map_err(|e| match e {
             // The clerk whose call met it gets the way back as the answer.
-            StoreError::Corrupt { .. } => WireError::Other(damage_found(ctx, ctx.store.path(), &e.to_string())),
+            StoreError::Corrupt { .. } => {
+                eprintln!("连接{conn}的请求读到损坏的数据：{e}");
+                WireError::Other(damage_found(ctx, ctx.store.path(), "数据库的文件已损坏"))
+            }
             e => WireError::from(&e),
         });
         if send(&writer, &ServerMsg::Reply { id, part: Part::End(end) }).is_err() {
@@ -410,7 +416,9 @@ fn forward_events(rx: Receiver<Event>, writer: &Writer) {
 /// The newest of each household's changes and leases, in order; a reload makes every change before it moot.
 fn coalesce(events: Vec<Event>) -> Vec<Event> {
     let start = events.iter().rposition(|e| matches!(e, Event::Reload)).unwrap_or(0);
-    let events = &events[start..];
+    // A reload makes earlier changes moot, not earlier messages to the clerk.
+    let said = events[..start].iter().filter(|e| matches!(e, Event::Warning(_) | Event::Damaged(_))).cloned();
+    let events: Vec<Event> = said.chain(events[start..].iter().cloned()).collect();
     let newest = |i: usize, e: &Event| {
         !events[i + 1..].iter().any(|later| match (e, later) {
             (Event::Changed(a), Event::Changed(b)) => a.key == b.key,
@@ -561,5 +569,7 @@ mod tests {
         let out = coalesce(vec![changed(1, 1), Event::Reload, changed(3, 1)]);
         assert_eq!(out, vec![Event::Reload, changed(3, 1)], "a reload makes earlier changes moot");
         assert_eq!(coalesce(vec![Event::Warning("快照".into())]), vec![Event::Warning("快照".into())]);
+        let out = coalesce(vec![Event::Damaged("损坏".into()), changed(1, 1), Event::Warning("快照".into()), Event::Reload]);
+        assert_eq!(out, vec![Event::Damaged("损坏".into()), Event::Warning("快照".into()), Event::Reload], "messages outlive a reload");
     }
 }

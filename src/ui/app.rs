@@ -101,6 +101,9 @@ pub struct App {
     pub revealed: Option<u64>,
     pub screens: Vec<Screen>,
     pub status: Option<Status>,
+    /// The server found the store damaged: kept on the status line (one
+    /// row) whenever no other message is shown, until the app exits.
+    pub damage: Option<String>,
     /// Keymap and settings problems, listed on the help screen.
     pub warnings: Vec<String>,
     /// Terminal size (columns, rows).
@@ -137,6 +140,7 @@ impl App {
             revealed: None,
             screens: Vec::new(),
             status: None,
+            damage: None,
             warnings: Vec::new(),
             size: (80, 24),
             quit: false,
@@ -496,6 +500,11 @@ impl App {
             }
             Event::Reload => vec![Effect::Reload],
             Event::Warning(text) => {
+                self.error(text);
+                Vec::new()
+            }
+            Event::Damaged(text) => {
+                self.damage = Some(text.clone());
                 self.error(text);
                 Vec::new()
             }

@@ -96,8 +96,14 @@ pub const STATUS_MAX_ROWS: usize = 3;
 /// message, the full counts of the selected place (the narrow places pane
 /// shows only some).
 pub fn render_status(f: &mut Frame, area: Rect, app: &App) {
+    let mut max = STATUS_MAX_ROWS.min(area.y as usize + 1);
     let (line, style) = match &app.status {
         Some(s) => (s.text.clone(), if s.error { app.theme.error() } else { app.theme.ok() }),
+        // Shown in full when it arrived; after that one row, on every screen.
+        None if app.damage.is_some() => {
+            max = 1;
+            (app.damage.clone().unwrap_or_default(), app.theme.error())
+        }
         // The selected household's form is held by another clerk: who, and since when.
         None if app.screens.is_empty() && app.selected().is_some_and(|s| app.leases.contains_key(&s.key)) => {
             let s = app.selected().map(|s| (s.head.clone(), app.leases.get(&s.key).map(|l| l.label())));
@@ -108,8 +114,7 @@ pub fn render_status(f: &mut Frame, area: Rect, app: &App) {
         None => return,
     };
     let cols = area.width as usize;
-    let max = STATUS_MAX_ROWS.min(area.y as usize + 1);
-    let mut lines = text::wrap(&line, cols);
+    let mut lines = if max == 1 { vec![text::fit(&line, cols)] } else { text::wrap(&line, cols) };
     if lines.len() > max {
         // Only past three full rows (the help screen lists every warning).
         let rest = lines.split_off(max - 1).concat();

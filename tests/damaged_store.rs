@@ -157,7 +157,7 @@ fn the_server_tells_every_clerk(db: &std::path::Path, case: usize) {
         let started = Instant::now();
         loop {
             for e in c.events() {
-                if let Event::Warning(text) = e {
+                if let Event::Damaged(text) = e {
                     return text;
                 }
             }

@@ -137,7 +137,7 @@ fn one_step_down_sends_at_most_300_bytes_and_the_terminal_shows_the_frames() {
 
 fn measure(name: &str, theme: Theme) {
     let tap = Tap::default();
-    let ours = frames(Lean::new(tap.clone()), &tap, theme.clone());
+    let ours = frames(Lean::new(tap.clone()), &tap, theme);
     let theirs = frames(CrosstermBackend::new(tap.clone()), &tap, theme);
     let len = |f: &[(Vec<u8>, Buffer)], i: usize| f[i].0.len();
     let (first, step, back, still) = (len(&ours, 0), len(&ours, 1), len(&ours, 2), len(&ours, 3));

@@ -76,12 +76,12 @@ pub fn import(
 /// against this store's round settings.
 pub fn apply(
     store: &Store,
-    roster: Roster,
+    mut roster: Roster,
     who: &str,
     dry_run: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport, ImportError> {
-    let rows = roster.upserts();
+    let (numbers, rows) = roster.take_upserts();
     let outcome = if rows.is_empty() {
         UpsertOutcome::default()
     } else if dry_run {
@@ -90,6 +90,7 @@ pub fn apply(
         progress(Progress::Writing(rows.len()));
         store.upsert_households(&rows, who)?
     };
+    roster.put_back(numbers, rows);
     Ok(ImportReport { roster, outcome, dry_run })
 }
 
@@ -101,8 +102,8 @@ pub fn import_via(
     dry_run: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport, ImportError> {
-    let roster = roster::read(path, &backend.round(), &mut |n| progress(Progress::Checking(n)))?;
-    let rows = roster.upserts();
+    let mut roster = roster::read(path, &backend.round(), &mut |n| progress(Progress::Checking(n)))?;
+    let (numbers, rows) = roster.take_upserts();
     let outcome = if rows.is_empty() {
         UpsertOutcome::default()
     } else if dry_run {
@@ -111,6 +112,7 @@ pub fn import_via(
         progress(Progress::Writing(rows.len()));
         backend.upsert_households(&rows)?
     };
+    roster.put_back(numbers, rows);
     Ok(ImportReport { roster, outcome, dry_run })
 }
 
@@ -118,7 +120,7 @@ pub fn import_via(
 /// round settings; every accepted row would be added.
 pub fn check_only(path: &Path, progress: &mut dyn FnMut(Progress)) -> Result<ImportReport, ImportError> {
     let roster = roster::read(path, &crate::form::Round::default(), &mut |n| progress(Progress::Checking(n)))?;
-    let outcome = UpsertOutcome { added: roster.upserts().len(), ..UpsertOutcome::default() };
+    let outcome = UpsertOutcome { added: roster.rows.len(), ..UpsertOutcome::default() };
     Ok(ImportReport { roster, outcome, dry_run: true })
 }
 

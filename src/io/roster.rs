@@ -142,6 +142,18 @@ impl Roster {
     pub fn upserts(&self) -> Vec<(Place, SectionA)> {
         self.rows.iter().map(|r| (r.place.clone(), r.a.clone())).collect()
     }
+
+    /// [`Roster::upserts`] moved out rather than copied (a city's roster
+    /// is hundreds of megabytes), with the row numbers that
+    /// [`Roster::put_back`] needs to return them.
+    pub fn take_upserts(&mut self) -> (Vec<usize>, Vec<(Place, SectionA)>) {
+        std::mem::take(&mut self.rows).into_iter().map(|r| (r.row, (r.place, r.a))).unzip()
+    }
+
+    /// Puts back what [`Roster::take_upserts`] took.
+    pub fn put_back(&mut self, rows: Vec<usize>, upserts: Vec<(Place, SectionA)>) {
+        self.rows = rows.into_iter().zip(upserts).map(|(row, (place, a))| RosterRow { row, place, a }).collect();
+    }
 }
 
 /// A cell as read, before any field's rules see it.
@@ -397,7 +409,9 @@ pub fn read_bytes(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize)) 
     if is_zip || is_ole {
         read_workbook(bytes, round, progress)
     } else {
-        let (text, encoding) = decode(bytes)?;
+        // The rows are checked as the csv reader yields them: only the
+        // accepted ones are kept, not every cell of every row.
+        let (text, encoding) = decode_in_place(bytes)?;
         let rows = csv_rows(&text)?;
         check(rows, Source::Csv { encoding }, String::new(), round, progress)
     }
@@ -406,21 +420,27 @@ pub fn read_bytes(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize)) 
 /// Detects UTF-8 (with or without BOM) or GB18030 and decodes; refuses
 /// anything else rather than guess and show mojibake.
 pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), RosterError> {
+    decode_in_place(bytes).map(|(text, encoding)| (text.into_owned(), encoding))
+}
+
+/// [`decode`] without a copy of a file that is UTF-8 already.
+fn decode_in_place(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, Encoding), RosterError> {
+    use std::borrow::Cow;
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(RosterError::Utf16);
     }
     if let Some(rest) = bytes.strip_prefix(super::BOM) {
         return match std::str::from_utf8(rest) {
-            Ok(s) => Ok((s.to_string(), Encoding::Utf8Bom)),
+            Ok(s) => Ok((Cow::Borrowed(s), Encoding::Utf8Bom)),
             Err(e) => Err(RosterError::BrokenUtf8 { offset: e.valid_up_to() + 4 }),
         };
     }
     let utf8_err = match std::str::from_utf8(bytes) {
-        Ok(s) => return Ok((s.to_string(), Encoding::Utf8)),
+        Ok(s) => return Ok((Cow::Borrowed(s), Encoding::Utf8)),
         Err(e) => e,
     };
     match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
-        Some(s) => Ok((s.into_owned(), Encoding::Gb18030)),
+        Some(s) => Ok((Cow::Owned(s.into_owned()), Encoding::Gb18030)),
         None => Err(RosterError::Encoding { offset: utf8_err.valid_up_to() + 1 }),
     }
 }
@@ -428,7 +448,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), RosterError> {
 /// Rows of a CSV as (row number, cells); the delimiter (comma, or tab for
 /// Excel's "text" files, or semicolon) is the one a line among the first
 /// ten holds most of: the first line may be a title above the header.
-fn csv_rows(text: &str) -> Result<Rows, RosterError> {
+fn csv_rows(text: &str) -> Result<impl Iterator<Item = Result<(usize, Vec<Cell>), RosterError>> + '_, RosterError> {
     let most_in_a_line = |d: u8| text.lines().take(10).map(|l| l.bytes().filter(|b| *b == d).count()).max().unwrap_or(0);
     let delimiter = [b',', b'\t', b';'].into_iter().max_by_key(|d| (most_in_a_line(*d), *d == b',')).unwrap_or(b',');
     if let Some((line, start)) = unclosed_quote(text, delimiter) {
@@ -437,15 +457,13 @@ fn csv_rows(text: &str) -> Result<Rows, RosterError> {
         let start = super::import::mask_ids(&super::printable(&start).replace('\n', " "));
         return Err(RosterError::UnclosedQuote { line, start, rest });
     }
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
-    let mut rows = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
+    let reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
+    Ok(reader.into_records().enumerate().map(|(i, rec)| {
         let rec = rec.map_err(|e| RosterError::Csv { row: i + 1, detail: e.to_string() })?;
         let cells =
             rec.iter().map(|s| if s.is_empty() { Cell::Empty } else { Cell::Text(super::strip_controls(s, false).into_owned()) }).collect();
-        rows.push((i + 1, cells));
-    }
-    Ok(rows)
+        Ok((i + 1, cells))
+    }))
 }
 
 /// Where a quoted field opens and never closes, as (line, byte offset of
@@ -536,7 +554,7 @@ pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize
     };
     let (name, rows) = sheets.into_iter().nth(pick).unwrap_or_default();
     let place = format!("（工作表“{name}”）");
-    check(rows, Source::Workbook { sheet: name }, place, round, progress)
+    check(rows.into_iter().map(Ok), Source::Workbook { sheet: name }, place, round, progress)
 }
 
 fn cell_of(d: &Data) -> Cell {
@@ -561,21 +579,33 @@ fn header_row(rows: &[(usize, Vec<Cell>)]) -> Option<usize> {
     rows.iter().take(HEADER_SEARCH_ROWS).position(|(_, cells)| Columns::find(cells).1.is_empty())
 }
 
-/// Finds the header, then checks every data row.
-fn check(rows: Rows, source: Source, place: String, round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
-    let Some(h) = header_row(&rows) else {
+/// Finds the header, then checks every data row as it comes.
+fn check(
+    rows: impl Iterator<Item = Result<(usize, Vec<Cell>), RosterError>>,
+    source: Source,
+    place: String,
+    round: &Round,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Roster, RosterError> {
+    let mut rows = rows;
+    let mut head: Rows = Vec::with_capacity(HEADER_SEARCH_ROWS);
+    for row in rows.by_ref().take(HEADER_SEARCH_ROWS) {
+        head.push(row?);
+    }
+    let Some(h) = header_row(&head) else {
         // Name what is missing from the row that looks most like a header.
-        let best = rows.iter().take(HEADER_SEARCH_ROWS).map(|(_, cells)| Columns::find(cells)).min_by_key(|(_, missing)| missing.len());
+        let best = head.iter().take(HEADER_SEARCH_ROWS).map(|(_, cells)| Columns::find(cells)).min_by_key(|(_, missing)| missing.len());
         let (found, missing) = match best {
             Some((cols, missing)) => (cols.cols.iter().map(|c| c.2.clone()).chain(cols.unknown).collect(), missing),
             None => (Vec::new(), Target::all().iter().map(|t| t.names()[0].clone()).collect()),
         };
         return Err(RosterError::MissingColumns { place, missing, found });
     };
-    let (columns, _) = Columns::find(&rows[h].1);
+    let (columns, _) = Columns::find(&head[h].1);
     let mut roster = Roster { source, data_rows: 0, rows: Vec::new(), rejected: Vec::new(), unknown_columns: columns.unknown.clone() };
     let mut first_row_of_id: HashMap<String, usize> = HashMap::new();
-    for (row, cells) in rows.into_iter().skip(h + 1) {
+    for item in head.into_iter().skip(h + 1).map(Ok).chain(rows) {
+        let (row, cells) = item?;
         if cells.iter().all(Cell::is_blank) {
             continue;
         }
@@ -735,13 +765,14 @@ mod tests {
     #[test]
     fn delimiter_is_found_below_a_title_line() {
         let tab = "彭水县监测对象名单（2021年4月）\n乡镇\t村\t户主姓名\n保家镇\t龙门村\t张三\n";
-        let rows = csv_rows(tab).unwrap();
+        let all = |text| csv_rows(text).unwrap().collect::<Result<Rows, _>>().unwrap();
+        let rows = all(tab);
         assert_eq!(rows[1].1.len(), 3, "{:?}", rows[1]);
         assert_eq!(rows[2].1[2], Cell::Text("张三".into()));
         let semi = "乡镇;村;户主姓名\n保家镇;龙门村;李四，王五\n";
-        assert_eq!(csv_rows(semi).unwrap()[1].1.len(), 3);
+        assert_eq!(all(semi)[1].1.len(), 3);
         let comma = "名单\n乡镇,村,户主姓名\n保家镇,龙门村,张三\n";
-        assert_eq!(csv_rows(comma).unwrap()[2].1.len(), 3);
+        assert_eq!(all(comma)[2].1.len(), 3);
     }
 
     #[test]
@@ -802,7 +833,7 @@ mod tests {
         assert_eq!(unclosed_quote("a,\"b\nc\",d\ne,\"x\"\"y\"\n", b','), None);
         assert_eq!(unclosed_quote("a,5\"3,b\nc\n", b','), None);
         assert_eq!(unclosed_quote("a\t\"b\n", b'\t'), Some((1, 2)));
-        let e = csv_rows("h1,h2\nx,\"y\nz,w\n").unwrap_err();
+        let Err(e) = csv_rows("h1,h2\nx,\"y\nz,w\n") else { panic!("an unclosed quote is refused") };
         assert!(matches!(e, RosterError::UnclosedQuote { line: 2, rest: 2, .. }), "{e:?}");
     }
 

@@ -65,6 +65,10 @@ const K_JOURNAL: &[u8] = b"m/journal";
 const JOURNAL_PREFIX: &[u8] = b"j/";
 /// Commits with more writes than this are journaled (see the module doc).
 const JOURNAL_ABOVE: usize = 2_000;
+/// A journaled commit that can write as it goes (an import) does so in
+/// chunks of this many writes (about 3,000 households): its memory is one
+/// chunk, not the whole commit (see [`Tx::spill`]).
+const SPILL_WRITES: usize = if cfg!(test) { 4_000 } else { 40_000 };
 /// The digest of every household and form record, bound to the audit head
 /// it was written with (see [`RecordsDigest`]).
 const K_RECORDS_DIGEST: &[u8] = b"m/records_digest";
@@ -223,6 +227,26 @@ struct Tx<'a> {
     head: AuditHead,
     who: String,
     at: Timestamp,
+    /// A large commit that has begun writing (see [`Tx::spill`]).
+    spilled: Option<Spilled>,
+}
+
+/// What a commit that writes as it goes has done so far: its journal flag
+/// is on disk, and every write before `writes` has gone in under it.
+struct Spilled {
+    /// Keys absent before the commit, listed in the journal (the chunk
+    /// numbering runs on across spills).
+    absent: AbsentList,
+    /// The records digest with the writes so far.
+    sum: [u64; 4],
+}
+
+impl Drop for Tx<'_> {
+    /// A commit that has begun writing and is dropped unfinished (an error
+    /// on the way) is undone at once.
+    fn drop(&mut self) {
+        self.abandon();
+    }
 }
 
 impl Tx<'_> {
@@ -245,9 +269,10 @@ impl Tx<'_> {
             Some(bytes) => Some(codec::decode(&bytes).map_err(|source| StoreError::Decode { what: "记录摘要".into(), source })?),
             None => None,
         };
-        let mut sum = match stored {
-            Some(d) => d.sum,
-            None => s.digest_records()?,
+        let mut sum = match (&self.spilled, stored) {
+            (Some(sp), _) => sp.sum,
+            (None, Some(d)) => d.sum,
+            (None, None) => s.digest_records()?,
         };
         let mut last: std::collections::HashMap<&[u8], Option<&[u8]>> = std::collections::HashMap::new();
         for w in self.writes.iter().filter(|w| is_record_key(&w.key)) {
@@ -262,6 +287,122 @@ impl Tx<'_> {
             }
         }
         Ok(RecordsDigest { next_seq: self.head.next_seq, last_hash: self.head.last_hash, sum })
+    }
+    /// Writes what is queued so far, under the journal, when it is more
+    /// than [`SPILL_WRITES`]: a large commit (an import) then holds one
+    /// chunk of writes in memory, not all of them. `done` of `total` units
+    /// (households) are queued; the first spill estimates the disk space
+    /// the whole commit needs from them and refuses before it writes.
+    ///
+    /// Only for commits that write each key once (an import: every key is
+    /// one household's, each ID number once): a chunk's journal holds the
+    /// value before the chunk, which must be the value before the commit.
+    /// Until [`Tx::commit`], the journal flag stays set; a kill leaves the
+    /// store to be rolled back at the next open, an error is rolled back
+    /// by [`Tx::abandon`].
+    fn spill(&mut self, done: usize, total: usize) -> Result<()> {
+        if self.writes.len() < SPILL_WRITES {
+            return Ok(());
+        }
+        let s = self.store;
+        let db = s.db().map_err(|e| s.sled_err(e))?;
+        if self.spilled.is_none() {
+            let bytes: u64 = self.writes.iter().map(|w| (w.key.len() + w.value.as_ref().map_or(0, Vec::len) + 64) as u64).sum();
+            let whole = bytes.saturating_mul(total.max(1) as u64) / done.max(1) as u64;
+            s.check_free_space(whole)?;
+            let sum = match db.get(K_RECORDS_DIGEST).map_err(|e| s.sled_err(e))? {
+                Some(bytes) => {
+                    codec::decode::<RecordsDigest>(&bytes).map_err(|source| StoreError::Decode { what: "记录摘要".into(), source })?.sum
+                }
+                None => s.digest_records()?,
+            };
+            if db.get(K_JOURNAL).map_err(|e| s.sled_err(e))?.is_some() {
+                return Err(StoreError::Internal("上一次大批写入的撤销记录还在，请退出程序后重新打开数据库再试".into()));
+            }
+            // The flag first: nothing is written yet, so until the first
+            // chunk's journal is on disk a rollback has nothing to undo.
+            let flagged = clear_journal(&db).and_then(|_| db.insert(K_JOURNAL, &[1u8][..])).and_then(|_| db.flush());
+            if let Err(e) = flagged {
+                s.broken.store(true, Ordering::SeqCst);
+                return Err(s.sled_err(e));
+            }
+            self.spilled = Some(Spilled { absent: AbsentList::default(), sum });
+        }
+        self.write_chunk(&db).map_err(|e| s.sled_err(e))
+    }
+
+    /// Journals the queued writes, flushes, then writes them (see [`Tx::spill`]).
+    fn write_chunk(&mut self, db: &sled::Db) -> sled::Result<()> {
+        let Some(sp) = self.spilled.as_mut() else { return Ok(()) };
+        #[cfg(test)]
+        tests::CHUNKS_WRITTEN.with(|n| n.set(n.get() + 1));
+        let writes = std::mem::take(&mut self.writes);
+        let done = (|| {
+            for w in &writes {
+                let old = if w.fresh { None } else { db.get(&w.key)? };
+                match &old {
+                    None => sp.absent.push(db, &w.key)?,
+                    Some(old) => {
+                        db.insert(journal_key(&w.key), encode_old(Some(old)))?;
+                    }
+                }
+                if is_record_key(&w.key) {
+                    if let Some(old) = &old {
+                        lanes(&mut sp.sum, record_hash(&w.key, old), false);
+                    }
+                    if let Some(new) = &w.value {
+                        lanes(&mut sp.sum, record_hash(&w.key, new), true);
+                    }
+                }
+            }
+            sp.absent.write_rest(db)?;
+            // The chunk's journal is on disk before any of its writes.
+            db.flush()?;
+            for w in &writes {
+                match &w.value {
+                    Some(v) => db.insert(w.key.as_slice(), v.as_slice())?,
+                    None => db.remove(w.key.as_slice())?,
+                };
+            }
+            Ok(())
+        })();
+        if done.is_err() {
+            self.abandon();
+        }
+        done
+    }
+
+    /// Undoes what a commit that has spilled wrote, when it is not to be
+    /// committed after all; failing that, the next write or open does.
+    fn abandon(&mut self) {
+        if self.spilled.take().is_none() {
+            return;
+        }
+        let s = self.store;
+        let undone = s.db().and_then(|db| roll_back_journal(&db).map(|_| ()));
+        if undone.is_err() {
+            s.broken.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// The last chunk of a commit that has spilled, then the commit: the
+    /// journal flag cleared.
+    fn commit_spilled(&mut self) -> std::result::Result<(), Unfinished> {
+        let s = self.store;
+        let db = s.db().map_err(Unfinished::Failed)?;
+        self.write_chunk(&db).map_err(Unfinished::Failed)?;
+        if let Err(e) = db.flush() {
+            self.abandon();
+            return Err(Unfinished::Failed(e));
+        }
+        self.spilled = None;
+        #[cfg(test)]
+        if tests::KILL_BEFORE_COMMIT.with(std::cell::Cell::get) {
+            return Err(Unfinished::Failed(sled::Error::Io(std::io::Error::other("test: killed before the commit"))));
+        }
+        db.remove(K_JOURNAL).and_then(|_| db.flush()).map_err(Unfinished::Uncertain)?;
+        let _ = clear_journal(&db).and_then(|_| db.flush());
+        Ok(())
     }
     fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.push(Write { key, value: Some(value), fresh: false });
@@ -348,31 +489,27 @@ impl Tx<'_> {
         // before it writes: a failed one grew the log until the disk was
         // full. Its journal holds the old values, sled's log the new ones
         // and then some: three times the bytes written is the estimate.
-        if self.writes.len() > JOURNAL_ABOVE {
+        if self.writes.len() > JOURNAL_ABOVE && self.spilled.is_none() {
             let bytes: u64 = self.writes.iter().map(|w| (w.key.len() + w.value.as_ref().map_or(0, Vec::len) + 64) as u64).sum();
-            let need = bytes.saturating_mul(3).saturating_add(FREE_MARGIN);
-            if let Some(free) = free_space(&s.path).filter(|free| *free < need) {
-                return Err(StoreError::Refused(format!(
-                    "磁盘空间不够，这批数据没有写入，数据库保持原样：写入约需{}，{} 所在的磁盘只剩{}。请清理磁盘空间后再试",
-                    crate::io::snapshot::human_bytes(need),
-                    s.path.display(),
-                    crate::io::snapshot::human_bytes(free)
-                )));
-            }
+            s.check_free_space(bytes)?;
         }
-        let written = s.db().map_err(Unfinished::Failed).and_then(|db| {
-            if self.writes.len() > JOURNAL_ABOVE {
-                return journaled_commit(&db, &self.writes);
-            }
-            let mut batch = sled::Batch::default();
-            for w in self.writes {
-                match w.value {
-                    Some(v) => batch.insert(w.key, v),
-                    None => batch.remove(w.key),
+        let written = if self.spilled.is_some() {
+            self.commit_spilled()
+        } else {
+            s.db().map_err(Unfinished::Failed).and_then(|db| {
+                if self.writes.len() > JOURNAL_ABOVE {
+                    return journaled_commit(&db, &self.writes);
                 }
-            }
-            db.apply_batch(batch).and_then(|_| db.flush()).map(|_| ()).map_err(Unfinished::Failed)
-        });
+                let mut batch = sled::Batch::default();
+                for w in std::mem::take(&mut self.writes) {
+                    match w.value {
+                        Some(v) => batch.insert(w.key, v),
+                        None => batch.remove(w.key),
+                    }
+                }
+                db.apply_batch(batch).and_then(|_| db.flush()).map(|_| ()).map_err(Unfinished::Failed)
+            })
+        };
         if let Err(unfinished) = written {
             // Whatever the error, what this handle holds in memory may now
             // differ from the disk (an applied batch not flushed, half an
@@ -718,11 +855,28 @@ impl Store {
         }
     }
 
+    /// Refuses a large commit that the disk cannot hold, before it writes:
+    /// a failed one grew the log until the disk was full. Its journal holds
+    /// the old values, sled's log the new ones and then some: three times
+    /// the bytes written is the estimate.
+    fn check_free_space(&self, bytes: u64) -> Result<()> {
+        let need = bytes.saturating_mul(3).saturating_add(FREE_MARGIN);
+        match free_space(&self.path).filter(|free| *free < need) {
+            Some(free) => Err(StoreError::Refused(format!(
+                "磁盘空间不够，这批数据没有写入，数据库保持原样：写入约需{}，{} 所在的磁盘只剩{}。请清理磁盘空间后再试",
+                crate::io::snapshot::human_bytes(need),
+                self.path.display(),
+                crate::io::snapshot::human_bytes(free)
+            ))),
+            None => Ok(()),
+        }
+    }
+
     fn begin(&self, who: &str) -> Result<(std::sync::MutexGuard<'_, ()>, Tx<'_>)> {
         let guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         self.revive_if_broken()?;
         let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = Tx { store: self, writes: Vec::new(), head, who: who.to_string(), at: Timestamp::now() };
+        let tx = Tx { store: self, writes: Vec::new(), head, who: who.to_string(), at: Timestamp::now(), spilled: None };
         Ok((guard, tx))
     }
 
@@ -893,13 +1047,32 @@ impl Store {
     /// ID number), keeping every answer. All rows commit together or not at all.
     pub fn upsert_households(&self, rows: &[(Place, SectionA)], who: &str) -> Result<UpsertOutcome> {
         let (_g, mut tx) = self.begin(who)?;
-        let mut out = UpsertOutcome::default();
-        let mut new_rows = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for (place, a) in rows {
+        for (_, a) in rows {
             if !seen.insert(a.id_number.as_str()) {
                 return Err(StoreError::Refused(format!("同一批数据中证件号码{}出现了两次", a.id_number)));
             }
+        }
+        drop(seen);
+        match self.upsert_into(&mut tx, rows) {
+            Ok(out) => {
+                tx.commit()?;
+                Ok(out)
+            }
+            Err(e) => {
+                tx.abandon();
+                Err(e)
+            }
+        }
+    }
+
+    /// The writes of [`Store::upsert_households`], each ID number once;
+    /// written as they go once there are many (see [`Tx::spill`]).
+    fn upsert_into(&self, tx: &mut Tx<'_>, rows: &[(Place, SectionA)]) -> Result<UpsertOutcome> {
+        let mut out = UpsertOutcome::default();
+        let mut new_rows = Vec::new();
+        for (done, (place, a)) in rows.iter().enumerate() {
+            tx.spill(done, rows.len())?;
             match self.key_of(&a.id_number)? {
                 None => new_rows.push((place, a)),
                 Some(key) => {
@@ -925,8 +1098,10 @@ impl Store {
             }
         }
         if !new_rows.is_empty() {
+            let updates = rows.len() - new_rows.len();
             let first = tx.next_keys(new_rows.len() as u64)?;
             for (i, (place, a)) in new_rows.into_iter().enumerate() {
+                tx.spill(updates + i, rows.len())?;
                 let key = first + i as u64;
                 let lb = LookBack {
                     household: Household { place: place.clone(), a: a.clone(), verified: false, imported_at: tx.at },
@@ -937,7 +1112,6 @@ impl Store {
                 out.added += 1;
             }
         }
-        tx.commit()?;
         Ok(out)
     }
 
@@ -1452,6 +1626,11 @@ impl AbsentList {
     }
 
     fn finish(mut self, db: &sled::Db) -> sled::Result<()> {
+        self.write_rest(db)
+    }
+
+    /// Writes the keys listed so far; later ones go to the next entry.
+    fn write_rest(&mut self, db: &sled::Db) -> sled::Result<()> {
         if self.buf.is_empty() {
             return Ok(());
         }

@@ -360,6 +360,8 @@ thread_local! {
     /// Makes a journaled commit stop, as a kill would, after its writes and
     /// before clearing the flag that commits them.
     pub(super) static KILL_BEFORE_COMMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Chunks written by commits that write as they go (see `Tx::spill`).
+    pub(super) static CHUNKS_WRITTEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 #[test]
@@ -396,6 +398,63 @@ fn new_households_are_journaled_as_a_list_of_absent_keys_and_undone_from_it() {
     // And the same import, not cut, commits whole.
     assert_eq!(s.upsert_households(&rows, "t").unwrap().added, 400);
     assert_eq!(s.keys_by_name("王五").unwrap().len(), 400);
+}
+
+#[test]
+fn an_import_that_writes_in_chunks_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    // 1,000 new households and one update: about 12,000 writes, three
+    // chunks and more of SPILL_WRITES (4,000 in tests).
+    let mut rows: Vec<_> = ids(1000).iter().map(|id| (place("龙门村"), section_a(id, "王五"))).collect();
+    let mut zhang = section_a(ID1, "张三");
+    zhang.size = 5;
+    rows.insert(500, (place("石盘村"), zhang));
+    let (head_before, records_before) = {
+        let (s, key) = with_zhang_san(&path);
+        let records_before = s.get(key).unwrap();
+        let db = s.db().unwrap();
+        let head_before = db.get(K_AUDIT_HEAD).unwrap().unwrap();
+        KILL_BEFORE_COMMIT.with(|k| k.set(true));
+        CHUNKS_WRITTEN.with(|n| n.set(0));
+        let cut = s.upsert_households(&rows, "t");
+        KILL_BEFORE_COMMIT.with(|k| k.set(false));
+        assert!(cut.is_err());
+        let chunks = CHUNKS_WRITTEN.with(std::cell::Cell::get);
+        assert!(chunks >= 3, "{chunks} chunks");
+        assert!(db.get(K_JOURNAL).unwrap().is_some(), "the flag is still set");
+        assert!(db.get(id_key(&rows[999].1.id_number)).unwrap().is_some(), "the last chunk went in");
+        assert!(db.get(id_key(&rows[0].1.id_number)).unwrap().is_some(), "the first chunk went in");
+        (head_before, records_before)
+    };
+    let s = Store::open(&path).unwrap();
+    assert!(s.recovery_note().is_some());
+    assert_eq!(s.household_count().unwrap(), 1);
+    let key = s.key_of(ID1).unwrap().unwrap();
+    assert_eq!(s.get(key).unwrap(), records_before, "the update is undone");
+    assert_eq!(s.key_of(&rows[0].1.id_number).unwrap(), None);
+    assert_eq!(s.keys_by_name("王五").unwrap(), Vec::<u64>::new());
+    let db = s.db().unwrap();
+    assert_eq!(db.get(K_AUDIT_HEAD).unwrap().unwrap(), head_before);
+    assert_eq!(db.scan_prefix(JOURNAL_PREFIX).count(), 0);
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+    assert_eq!(s.verify_records().unwrap(), RecordsCheck::Match);
+    // Not cut, it commits whole, its digest matches the records, and no
+    // journal is left behind.
+    let out = s.upsert_households(&rows, "t").unwrap();
+    assert_eq!(out, UpsertOutcome { added: 1000, updated: 1, unchanged: 0 });
+    assert_eq!(s.keys_by_name("王五").unwrap().len(), 1000);
+    assert_eq!(s.get(key).unwrap().unwrap().household.a.size, 5);
+    assert_eq!(s.verify_records().unwrap(), RecordsCheck::Match);
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+    assert!(s.check_consistency().unwrap().is_empty());
+    assert_eq!(db.scan_prefix(JOURNAL_PREFIX).count(), 0);
+    assert!(db.get(K_JOURNAL).unwrap().is_none());
+    drop(db);
+    drop(s);
+    let s = Store::open(&path).unwrap();
+    assert!(s.recovery_note().is_none());
+    assert_eq!(s.household_count().unwrap(), 1001);
 }
 
 #[test]

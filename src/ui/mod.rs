@@ -25,6 +25,7 @@ pub mod terminal;
 pub mod text;
 pub mod theme;
 pub mod view;
+pub mod wire;
 
 use crate::cli::Global;
 

@@ -1,24 +1,26 @@
 //! The terminal: set up and restored (also on panic), the event loop, and
 //! what happens when the terminal goes away.
 //!
-//! Setup is `ratatui::try_init()` (raw mode, alternate screen, a panic hook
-//! that restores the terminal before the message prints) plus bracketed
-//! paste; [`Session`]'s drop undoes all of it. Frames go through ratatui's
-//! diff: nothing clears the screen per frame, so a one-line move sends only
-//! the cells that changed. SIGHUP/SIGTERM (a dropped SSH link, a closed
+//! Setup is what `ratatui::try_init()` does (raw mode, alternate screen, a
+//! panic hook that restores the terminal before the message prints) plus
+//! bracketed paste; [`Session`]'s drop undoes all of it. Frames go through
+//! ratatui's diff: nothing clears the screen per frame, so a one-line move
+//! sends only the cells that changed, written by [`super::wire::Lean`]. SIGHUP/SIGTERM (a dropped SSH link, a closed
 //! window) and a failing terminal end the loop the same way a quit does:
 //! the open form's unsaved field is saved first.
 
 use super::app::{self, App};
 use super::keymap::Keymap;
 use super::theme::Theme;
+use super::wire::Lean;
 use super::{effects, view};
 use crate::backend::Backend;
 use crate::cli::Global;
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use crossterm::terminal::{enable_raw_mode, EnterAlternateScreen};
 use crossterm::{cursor, execute};
-use ratatui::DefaultTerminal;
-use std::io::{stdout, IsTerminal};
+use ratatui::Terminal;
+use std::io::{stdout, IsTerminal, Stdout};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -35,22 +37,27 @@ const POLL: Duration = Duration::from_millis(1);
 /// Longest the loop handles queued input before it draws a frame.
 const BURST_BUDGET: Duration = Duration::from_millis(200);
 
+/// The app's terminal.
+pub type Screen = Terminal<Lean<Stdout>>;
+
 /// The terminal in app mode; dropping it restores the terminal.
 pub struct Session {
-    pub terminal: DefaultTerminal,
+    pub terminal: Screen,
 }
 
 impl Session {
     pub fn start() -> std::io::Result<Session> {
-        let terminal = ratatui::try_init()?;
-        // ratatui's hook restores raw mode and the screen; this one also
-        // ends bracketed paste and shows the cursor, then hands on.
+        // The hook ends bracketed paste, shows the cursor and restores raw
+        // mode and the screen, then hands on.
         let restore = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let _ = execute!(stdout(), DisableBracketedPaste, cursor::Show);
+            ratatui::restore();
             restore(info);
         }));
-        execute!(stdout(), EnableBracketedPaste)?;
+        enable_raw_mode()?;
+        execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+        let terminal = Terminal::new(Lean::new(stdout()))?;
         Ok(Session { terminal })
     }
 }
@@ -242,7 +249,7 @@ fn report_arrived(
     true
 }
 
-fn event_loop(terminal: &mut DefaultTerminal, backend: &dyn Backend, app: &mut App, hangup: &AtomicBool, store: &Path) -> i32 {
+fn event_loop(terminal: &mut Screen, backend: &dyn Backend, app: &mut App, hangup: &AtomicBool, store: &Path) -> i32 {
     let mut last_try = None;
     let mut remembered = app.resume_state();
     // A statistics report computed off the loop, until it arrives.

@@ -91,7 +91,7 @@ impl FormEditor {
                         tone: Tone::Ok, text: "已更正A8，另一类的答案已清除（均记入修改记录）".into()
                     });
                     vec![
-                        FormEffect::CorrectSectionA { key: self.key, code: schema::BRANCH_FIELD, value },
+                        FormEffect::CorrectSectionA { key: self.key, code: schema::branch_field(), value },
                         FormEffect::SaveDraft { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers) },
                     ]
                 }
@@ -223,7 +223,7 @@ impl FormEditor {
             self.notice = Some(Notice { tone: Tone::Info, text: format!("{}没有改变", f.code) });
             return Vec::new();
         }
-        if f.code == schema::BRANCH_FIELD {
+        if f.code == schema::branch_field() {
             let hidden = self.hidden_by(value.is_some());
             if !hidden.is_empty() {
                 return self.keep(Dialog::BranchSwitch { value, hidden });

@@ -591,7 +591,7 @@ impl FormEditor {
         let cursor = body.cursor.map(|(x, y)| (x, y + top));
         lines.extend(body.lines);
         let k = |a| keys_label(keymap, Mode::Form, a);
-        if fd.code == schema::BRANCH_FIELD {
+        if fd.code == schema::branch_field() {
             lines.push(Line::from(Span::styled(format!("清空（{}）表示风险未消除。", k(Action::ClearField)), theme.dim())));
         }
         if let Some(m) = message {

@@ -726,3 +726,17 @@ fn assemble(raw: RawForm, sections: Vec<(Section, String)>, branches: Vec<(Branc
         warnings: Box::leak(warnings.into_boxed_slice()),
     }))
 }
+
+/// How conditions see a compiled field (the fuzz target parses conditions
+/// against the shipped form with it).
+pub fn field_type(f: &Field) -> FieldType<'static> {
+    match f.kind {
+        Kind::Text { .. } | Kind::LongText { .. } | Kind::IdNumber => FieldType::Text,
+        Kind::Integer { .. } => FieldType::Integer,
+        Kind::YesNo => FieldType::YesNo,
+        Kind::Single(l) => FieldType::Single(l),
+        Kind::Multi { options, .. } => FieldType::Multi(options),
+        Kind::Month => FieldType::Month,
+        Kind::Names { .. } | Kind::Phones { .. } => FieldType::List,
+    }
+}

@@ -524,14 +524,12 @@ fn check_field(
             cx.at(min.span(), format!("字段{code}的min（{}）大于max（{}）", min.get_ref(), max.get_ref()));
         }
     }
-    for v in [&rf.min, &rf.max] {
-        if let Some(v) = v {
-            if !matches!(sh, Shape::Integer) && *v.get_ref() < 0 {
-                cx.at(v.span(), format!("字段{code}的字数不能是负数"));
-            }
-            if !matches!(sh, Shape::Integer) && *v.get_ref() > 1_000_000 {
-                cx.at(v.span(), format!("字段{code}的字数上限过大"));
-            }
+    for v in [&rf.min, &rf.max].into_iter().flatten() {
+        if !matches!(sh, Shape::Integer) && *v.get_ref() < 0 {
+            cx.at(v.span(), format!("字段{code}的字数不能是负数"));
+        }
+        if !matches!(sh, Shape::Integer) && *v.get_ref() > 1_000_000 {
+            cx.at(v.span(), format!("字段{code}的字数上限过大"));
         }
     }
     if !matches!(sh, Shape::Integer) {

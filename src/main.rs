@@ -14,6 +14,7 @@ fn main() {
             Command::Audit { command } => cli::audit::run(&cli.global, command),
             Command::Serve(args) => cli::serve::run(&cli.global, args),
             Command::Clerk { command } => cli::clerk::run(&cli.global, command),
+            Command::Form { command } => cli::form::run(command),
         }),
     };
     match result {

@@ -140,16 +140,6 @@ fn known_str(s: &str) -> Option<&'static str> {
     WarningKind::all().into_iter().find_map(|k| (k.rule == s).then_some(k.rule))
 }
 
-/// Short labels of the cross-field rules, by id (the rule's message is the long form).
-const CROSS_LABELS: &[(&str, &str)] = &[
-    ("eliminated_guarantees_unmet", "已消除但三保障或饮水未达标"),
-    ("eliminated_low_income", "已消除但人均收入在最低档"),
-    ("eliminated_hardship", "已消除但为严重困难户"),
-    ("new_four_kinds", "“新四类人员”家庭"),
-    ("new_four_kinds_hardship", "“新四类”家庭又是严重困难户"),
-    ("not_eliminated_high_income", "未消除但收入最高档且不困难"),
-];
-
 /// What a per-field warning says after the field's label, by rule id.
 const FIELD_WARNING_LABELS: &[(&str, &str)] =
     &[("large", "偏多"), ("placeholder", "含占位符"), ("phone_repeat", "有重复"), ("far_plan", "过远")];
@@ -167,9 +157,7 @@ impl WarningKind {
     /// A short Chinese label, e.g. `“新四类人员”家庭` or `家庭人口数偏多`.
     pub fn label(&self) -> String {
         if let Some(rule) = self.cross_rule() {
-            return lookup(CROSS_LABELS, rule.id)
-                .map(str::to_string)
-                .unwrap_or_else(|| fit(&rule.message_for(&crate::form::Round::default()), 30));
+            return if rule.short.is_empty() { fit(&rule.message_for(&crate::form::Round::default()), 30) } else { rule.short.to_string() };
         }
         let field = schema::field(self.field).map(|f| f.label).unwrap_or(self.field);
         match lookup(FIELD_WARNING_LABELS, self.rule) {
@@ -496,7 +484,7 @@ impl Figures {
         // 对象类别 first, then whether the risk is eliminated.
         out.extend(choices.next());
         let households = self.eliminated + self.not_eliminated;
-        let a8 = schema::field(schema::BRANCH_FIELD).map(|f| f.code).unwrap_or("A8");
+        let a8 = schema::field(schema::branch_field()).map(|f| f.code).unwrap_or("A8");
         out.push(Block {
             heading: format!("{a8} 风险消除情况"),
             items: vec![

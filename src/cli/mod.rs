@@ -5,6 +5,7 @@ pub mod audit;
 pub mod clerk;
 pub mod demo;
 pub mod export;
+pub mod form;
 pub mod import;
 pub mod report;
 pub mod serve;
@@ -255,6 +256,11 @@ pub enum Command {
         #[command(subcommand)]
         command: clerk::ClerkCommand,
     },
+    /// 表单文件：检查
+    Form {
+        #[command(subcommand)]
+        command: form::FormCommand,
+    },
 }
 
 /// The data for a command: the store's server when one is running, else
@@ -287,6 +293,7 @@ impl Command {
             Command::Audit { command: audit::AuditCommand::Verify { .. } } => "audit verify".into(),
             Command::Serve(_) => "serve".into(),
             Command::Clerk { command } => format!("clerk {}", command.name()),
+            Command::Form { command } => format!("form {}", command.name()),
         }
     }
 
@@ -303,6 +310,7 @@ impl Command {
             Command::Audit { command: audit::AuditCommand::Verify { store } } => Some(store),
             Command::Serve(a) => Some(&a.store),
             Command::Clerk { command } => Some(command.store_args()),
+            Command::Form { .. } => None,
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The form's schema and rules. Knows nothing of storage or screens.
 
+pub mod expr;
+pub mod file;
 pub mod idnum;
 pub mod options;
 pub mod phone;

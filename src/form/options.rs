@@ -1,6 +1,7 @@
 //! Option lists of the form, with the notice's verbatim Chinese labels.
 //!
-//! Each list is a static slice in the notice's order; answers store the
+//! The lists are data (`[lists.*]` of `forms/huitoukan-2021.toml`), in the
+//! notice's order; the statics here name them for code. Answers store the
 //! option's index into its list. The order is part of the stored format:
 //! append new options, never reorder (bump the store format otherwise).
 
@@ -54,68 +55,45 @@ impl OptionList {
     }
 }
 
+/// One of the shipped form's option lists, by name (`forms/huitoukan-2021.toml`,
+/// `[lists.NAME]`): derefs to the [`OptionList`], so `MEASURE.label(i)` and
+/// `&*MEASURE` work as on a static list.
+pub struct ListRef(pub &'static str);
+
+impl std::ops::Deref for ListRef {
+    type Target = OptionList;
+    fn deref(&self) -> &'static OptionList {
+        match super::schema::shipped().list(self.0) {
+            Some(l) => l,
+            // The shipped file is part of the program; a test resolves every list.
+            None => panic!("forms/huitoukan-2021.toml has no list `{}`", self.0),
+        }
+    }
+}
+
 /// A5 对象类别.
-pub static CATEGORY: OptionList =
-    OptionList {
-        name: "category", labels: &["脱贫不稳定户", "边缘易致贫户"], aliases: &[], short: &["监测户", "边缘户"]
-    };
+pub static CATEGORY: ListRef = ListRef("category");
 pub const CATEGORY_UNSTABLE: u16 = 0;
 pub const CATEGORY_MARGINAL: u16 = 1;
 
 /// A6 主要的返致贫风险点 (the enrolment list).
-pub static ENROL_RISK: OptionList = OptionList {
-    name: "enrol_risk",
-    labels: &["因大病", "因学", "因残", "因突发事件", "因灾", "因产业失败", "因就业不稳", "其他"],
-    aliases: &[("因病", 0)],
-    short: &[],
-};
+pub static ENROL_RISK: ListRef = ListRef("enrol_risk");
 
 /// C2 估计该户2021年人均收入.
-pub static INCOME_BRACKET: OptionList =
-    OptionList {
-        name: "income_bracket", labels: &["6000元以下", "6000-9000元", "9000-13500元", "13500元以上"], aliases: &[], short: &[]
-    };
+pub static INCOME_BRACKET: ListRef = ListRef("income_bracket");
 pub const INCOME_BELOW_LINE: u16 = 0;
 
 /// C3 该户的最主要收入来源.
-pub static INCOME_SOURCE: OptionList = OptionList {
-    name: "income_source",
-    labels: &["外出务工", "发展产业", "低保、特困、养老金收入等综合保障性类转移性收入"],
-    aliases: &[],
-    short: &["外出务工", "发展产业", "综合保障性转移收入"],
-};
+pub static INCOME_SOURCE: ListRef = ListRef("income_source");
 
 /// Assistance measures (帮扶措施): D3, D4, D8, D9.
-pub static MEASURE: OptionList = OptionList {
-    name: "measure",
-    labels: &[
-        "产业帮扶",
-        "就业帮扶",
-        "金融帮扶",
-        "生态帮扶",
-        "公益岗位帮扶",
-        "教育帮扶",
-        "健康帮扶",
-        "生活条件改善",
-        "基础设施建设",
-        "综合保障",
-        "扶志扶智",
-    ],
-    aliases: &[],
-    short: &[],
-};
+pub static MEASURE: ListRef = ListRef("measure");
 
 /// Current risks (风险点): D5, D6. Differs from A6 on purpose.
-pub static CURRENT_RISK: OptionList = OptionList {
-    name: "current_risk",
-    labels: &["因病", "因学", "因残", "缺劳动力", "自身发展动力不足", "因自然灾害", "因意外事故", "因疫情", "因产业失败", "因就业不稳"],
-    aliases: &[],
-    short: &[],
-};
+pub static CURRENT_RISK: ListRef = ListRef("current_risk");
 
 /// 是/否 for yes/no questions (index 0 = 是, 1 = 否 in key order).
-pub static YES_NO: OptionList =
-    OptionList { name: "yes_no", labels: &["是", "否"], aliases: &[("Y", 0), ("y", 0), ("N", 1), ("n", 1)], short: &[] };
+pub static YES_NO: ListRef = ListRef("yes_no");
 
 #[cfg(test)]
 mod tests {
@@ -132,11 +110,25 @@ mod tests {
         assert_eq!(MEASURE.label(10), Some("扶志扶智"));
     }
 
-    const ALL: [&OptionList; 7] = [&CATEGORY, &ENROL_RISK, &INCOME_BRACKET, &INCOME_SOURCE, &MEASURE, &CURRENT_RISK, &YES_NO];
+    fn all() -> [&'static OptionList; 7] {
+        [&CATEGORY, &ENROL_RISK, &INCOME_BRACKET, &INCOME_SOURCE, &MEASURE, &CURRENT_RISK, &YES_NO].map(|l| &**l)
+    }
+
+    /// Every list the code names is in the shipped file, and nothing else is.
+    #[test]
+    fn every_named_list_is_in_the_shipped_file() {
+        let names: Vec<_> = all().iter().map(|l| l.name).collect();
+        let mut file: Vec<_> = super::super::schema::shipped().lists.iter().map(|l| l.name).collect();
+        file.sort_unstable();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(file, sorted);
+        assert_eq!(names, ["category", "enrol_risk", "income_bracket", "income_source", "measure", "current_risk", "yes_no"]);
+    }
 
     #[test]
     fn every_label_short_form_and_alias_parses_back_to_its_index() {
-        for list in ALL {
+        for list in all() {
             assert!(!list.is_empty(), "{}", list.name);
             assert!(list.short.is_empty() || list.short.len() == list.len(), "{}: short forms", list.name);
             for i in 0..list.len() as u16 {

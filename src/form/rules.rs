@@ -1,14 +1,16 @@
 //! Validation: a record in, a list of findings out.
 //!
 //! Per-field checks follow the field's kind and month rules in the schema;
-//! cross-field warnings are the table [`CROSS_RULES`]. Messages are Chinese
+//! cross-field warnings are the form file's `[[warnings]]` ([`CROSS_RULES`]). Messages are Chinese
 //! and say what is wrong and what to enter instead.
 
+use super::expr::Expr;
+use super::file::Form;
 use super::idnum;
-use super::options::{self, OptionList};
+use super::options::OptionList;
 use super::phone;
 use super::round::Round;
-use super::schema::{self, Branch, Field, Kind, MonthRule, FIELDS};
+use super::schema::{self, Branch, Field, Kind, MonthRule};
 use super::value::{char_count, Value, YearMonth};
 
 /// Read access to every field of one household's form (section A included).
@@ -62,28 +64,48 @@ impl Finding {
 
 /// Whether A8 marks the risk as eliminated.
 pub fn risk_eliminated(rec: &impl Record) -> bool {
-    matches!(rec.value(schema::BRANCH_FIELD), Some(v) if !v.is_blank())
+    eliminated_in(schema::shipped(), rec)
+}
+
+fn eliminated_in(form: &Form, rec: &impl Record) -> bool {
+    matches!(rec.value(form.branch_field), Some(v) if !v.is_blank())
 }
 
 /// Whether a field is part of the form as the record stands (its branch is taken).
 pub fn is_active(field: &Field, rec: &impl Record) -> bool {
+    is_active_in(schema::shipped(), field, rec)
+}
+
+/// [`is_active`] for a field of `form`.
+pub fn is_active_in(form: &Form, field: &Field, rec: &impl Record) -> bool {
     match field.branch {
         Branch::Always => true,
-        Branch::Eliminated => risk_eliminated(rec),
-        Branch::NotEliminated => !risk_eliminated(rec),
+        Branch::Eliminated => eliminated_in(form, rec),
+        Branch::NotEliminated => !eliminated_in(form, rec),
     }
 }
 
 /// All findings for the record: every active field, then the cross-field rules.
 pub fn validate(rec: &impl Record, round: &Round) -> Vec<Finding> {
+    validate_in(schema::shipped(), rec, round)
+}
+
+/// [`validate`] against a given form definition.
+pub fn validate_in(form: &'static Form, rec: &impl Record, round: &Round) -> Vec<Finding> {
     let mut out = Vec::new();
-    for f in FIELDS {
-        if is_active(f, rec) {
-            check_field(f, rec, round, &mut out);
+    let eliminated = eliminated_in(form, rec);
+    for f in form.fields {
+        let active = match f.branch {
+            Branch::Always => true,
+            Branch::Eliminated => eliminated,
+            Branch::NotEliminated => !eliminated,
+        };
+        if active {
+            check_field(form, f, rec, round, &mut out);
         }
     }
-    for rule in CROSS_RULES {
-        if (rule.applies)(rec, round) {
+    for rule in form.warnings {
+        if rule.applies(rec) {
             out.push(Finding::warning(rule.field, rule.id, rule.message_for(round)));
         }
     }
@@ -101,7 +123,7 @@ pub fn counts(findings: &[Finding]) -> (usize, usize) {
     (e, findings.len() - e)
 }
 
-fn check_field(f: &'static Field, rec: &impl Record, round: &Round, out: &mut Vec<Finding>) {
+fn check_field(form: &Form, f: &'static Field, rec: &impl Record, round: &Round, out: &mut Vec<Finding>) {
     let value = rec.value(f.code).filter(|v| !v.is_blank());
     let Some(value) = value else {
         if f.required {
@@ -158,7 +180,7 @@ fn check_field(f: &'static Field, rec: &impl Record, round: &Round, out: &mut Ve
             }
             if let Some(Value::Choice(m)) = rec.value(main) {
                 if items.contains(&m) {
-                    let main_field = schema::field(main).map(|f| f.label).unwrap_or(main);
+                    let main_field = form.field(main).map(|f| f.label).unwrap_or(main);
                     out.push(Finding::error(
                         f.code,
                         "repeats_main",
@@ -167,7 +189,7 @@ fn check_field(f: &'static Field, rec: &impl Record, round: &Round, out: &mut Ve
                 }
             }
         }
-        (Kind::Month, Value::Month(ym)) => check_month(f, *ym, rec, round, out),
+        (Kind::Month, Value::Month(ym)) => check_month(form, f, *ym, rec, round, out),
         (Kind::Names { max }, Value::List(names)) => {
             let names: Vec<&String> = names.iter().filter(|n| !n.trim().is_empty()).collect();
             if names.len() > max {
@@ -200,7 +222,7 @@ fn bad_option(f: &Field, opts: &OptionList) -> Finding {
     Finding::error(f.code, "option", format!("{}的选项无效，可选：{}", f.label, opts.accepted()))
 }
 
-fn check_month(f: &'static Field, ym: YearMonth, rec: &impl Record, round: &Round, out: &mut Vec<Finding>) {
+fn check_month(form: &Form, f: &'static Field, ym: YearMonth, rec: &impl Record, round: &Round, out: &mut Vec<Finding>) {
     let refm = round.reference_month();
     for rule in f.month_rules {
         match *rule {
@@ -215,7 +237,7 @@ fn check_month(f: &'static Field, ym: YearMonth, rec: &impl Record, round: &Roun
             MonthRule::NotBefore(other) => {
                 if let Some(Value::Month(o)) = rec.value(other) {
                     if ym < o {
-                        let ol = schema::field(other).map(|f| f.label).unwrap_or(other);
+                        let ol = form.field(other).map(|f| f.label).unwrap_or(other);
                         out.push(Finding::error(f.code, "before_other", format!("{}{ym}早于{other}{ol}{o}，请核对", f.label)));
                     }
                 }
@@ -275,7 +297,7 @@ pub fn depends_on(finding: &Finding, rec: &impl Record) -> Vec<&'static str> {
     let mut codes = vec![finding.code];
     if let Some(rule) = CROSS_RULES.iter().find(|r| r.id == finding.rule) {
         let noting = Noting { rec, read: Default::default() };
-        (rule.applies)(&noting, &Round::default());
+        rule.applies(&noting);
         for c in noting.read.into_inner() {
             if let Some(f) = schema::field(&c) {
                 codes.push(f.code);
@@ -287,14 +309,19 @@ pub fn depends_on(finding: &Finding, rec: &impl Record) -> Vec<&'static str> {
     codes
 }
 
-/// A cross-field warning: the predicate, the field it is shown at, and its message.
+/// A cross-field warning of the form file: the condition, the field it is
+/// shown at, its message and short label.
+#[derive(Debug)]
 pub struct CrossRule {
     pub id: &'static str,
     pub field: &'static str,
     /// The message; `{底线}` and `{脱贫户平均}` stand for the round's income
     /// lines ([`Round::income_lines`] 0 and 2), see [`CrossRule::message_for`].
     pub message: &'static str,
-    pub applies: fn(&dyn RecordDyn, &Round) -> bool,
+    /// A short label for reports and lists.
+    pub short: &'static str,
+    /// The condition, parsed when the form loaded.
+    pub when: Expr,
 }
 
 impl CrossRule {
@@ -303,9 +330,14 @@ impl CrossRule {
         let [floor, _, lifted] = round.income_lines;
         self.message.replace("{底线}", &floor.to_string()).replace("{脱贫户平均}", &lifted.to_string())
     }
+
+    /// Whether the warning applies to the record.
+    pub fn applies(&self, rec: &dyn RecordDyn) -> bool {
+        self.when.eval(rec)
+    }
 }
 
-/// Object-safe view of [`Record`] for the rule table.
+/// Object-safe view of [`Record`] for conditions.
 pub trait RecordDyn {
     fn get(&self, code: &str) -> Option<Value>;
 }
@@ -316,58 +348,28 @@ impl<T: Record> RecordDyn for T {
     }
 }
 
-fn is_yes(r: &dyn RecordDyn, code: &str) -> bool {
-    matches!(r.get(code), Some(Value::Bool(true)))
-}
-fn is_no(r: &dyn RecordDyn, code: &str) -> bool {
-    matches!(r.get(code), Some(Value::Bool(false)))
-}
-fn is_choice(r: &dyn RecordDyn, code: &str, idx: u16) -> bool {
-    matches!(r.get(code), Some(Value::Choice(i)) if i == idx)
-}
-fn eliminated(r: &dyn RecordDyn) -> bool {
-    matches!(r.get(schema::BRANCH_FIELD), Some(v) if !v.is_blank())
+/// Cross-field warnings (提示) of the shipped form, each confirmed by the
+/// clerk at submit (`[[warnings]]` of `forms/huitoukan-2021.toml`).
+pub static CROSS_RULES: CrossRules = CrossRules;
+
+/// See [`CROSS_RULES`].
+#[derive(Clone, Copy)]
+pub struct CrossRules;
+
+impl std::ops::Deref for CrossRules {
+    type Target = [CrossRule];
+    fn deref(&self) -> &'static [CrossRule] {
+        schema::shipped().warnings
+    }
 }
 
-/// Cross-field warnings (提示), each confirmed by the clerk at submit.
-pub static CROSS_RULES: &[CrossRule] = &[
-    CrossRule {
-        id: "eliminated_guarantees_unmet",
-        field: "A8",
-        message: "已标注风险消除，但三保障或饮水安全未达标（B1–B3有“是”或B4为“否”），请核实风险是否真正消除",
-        applies: |r, _| eliminated(r) && (is_yes(r, "B1") || is_yes(r, "B2") || is_yes(r, "B3") || is_no(r, "B4")),
-    },
-    CrossRule {
-        id: "eliminated_low_income",
-        field: "C2",
-        message: "已标注风险消除，但估计人均收入在{底线}元以下（低于监测底线），请核实",
-        applies: |r, _| eliminated(r) && is_choice(r, "C2", options::INCOME_BELOW_LINE),
-    },
-    CrossRule {
-        id: "eliminated_hardship",
-        field: "C4",
-        message: "已标注风险消除，但该户为收入骤减、支出骤增的严重困难户，请核实",
-        applies: |r, _| eliminated(r) && is_yes(r, "C4"),
-    },
-    CrossRule {
-        id: "new_four_kinds",
-        field: "C1",
-        message: "该户为“新四类人员”家庭，明显高于农村居民生活水平、可能不需要帮扶，请核实并报乡镇复核",
-        applies: |r, _| is_yes(r, "C1"),
-    },
-    CrossRule {
-        id: "new_four_kinds_hardship",
-        field: "C4",
-        message: "“新四类人员”家庭同时标为严重困难户，两者矛盾，请核实",
-        applies: |r, _| is_yes(r, "C1") && is_yes(r, "C4"),
-    },
-    CrossRule {
-        id: "not_eliminated_high_income",
-        field: "C2",
-        message: "风险未消除，但估计人均收入在{脱贫户平均}元以上且不是严重困难户，请核实是否应标注风险消除",
-        applies: |r, _| !eliminated(r) && is_choice(r, "C2", 3) && is_no(r, "C4"),
-    },
-];
+impl IntoIterator for CrossRules {
+    type Item = &'static CrossRule;
+    type IntoIter = std::slice::Iter<'static, CrossRule>;
+    fn into_iter(self) -> Self::IntoIter {
+        schema::shipped().warnings.iter()
+    }
+}
 
 /// Parses clerk-typed text into the value a field of this kind stores.
 /// Used by the editor and by the roster import alike.
@@ -390,7 +392,7 @@ pub fn parse_input(f: &Field, text: &str) -> Result<Option<Value>, String> {
                 },
             }
         }
-        Kind::YesNo => match options::YES_NO.parse(t) {
+        Kind::YesNo => match f.options().and_then(|o| o.parse(t)) {
             Some(i) => Ok(Some(Value::Bool(i == 0))),
             None => Err(format!("{}请填“是”或“否”", f.label)),
         },

@@ -1,9 +1,13 @@
-//! The look-back form as data: one entry per field, A1–D10.
+//! The look-back form's typed shape: sections, kinds, fields.
 //!
-//! Everything else — the editor, validation, export columns, help — reads
-//! this table. Adding a field is adding one entry here.
+//! The fields themselves are data: `forms/huitoukan-2021.toml`, compiled in
+//! and loaded once by [`shipped`] (see [`super::file`]). Everything else —
+//! the editor, validation, export columns, help — reads [`FIELDS`]. Adding
+//! an optional field is one entry in that file.
 
+use super::file::{self, Form};
 use super::options::{self, OptionList};
+use std::sync::LazyLock;
 
 /// The four sections of the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,13 +21,9 @@ pub enum Section {
 impl Section {
     pub const ALL: [Section; 4] = [Section::A, Section::B, Section::C, Section::D];
 
+    /// The section's title in the shipped form, e.g. `D. 帮扶措施情况`.
     pub fn title(self) -> &'static str {
-        match self {
-            Section::A => "A. 基础信息",
-            Section::B => "B. 三保障及饮水安全情况",
-            Section::C => "C. 收入情况",
-            Section::D => "D. 帮扶措施情况",
-        }
+        shipped().section_title(self)
     }
 }
 
@@ -38,11 +38,11 @@ pub enum Branch {
 }
 
 impl Branch {
+    /// The branch's name in the shipped form, e.g. `风险已消除户` (empty for `Always`).
     pub fn label(self) -> &'static str {
         match self {
             Branch::Always => "",
-            Branch::Eliminated => "风险已消除户",
-            Branch::NotEliminated => "未消除风险户",
+            b => shipped().branch_label(b),
         }
     }
 }
@@ -115,6 +115,28 @@ pub struct Field {
     pub required: bool,
     pub branch: Branch,
     pub month_rules: &'static [MonthRule],
+    /// Personal data shown masked unless revealed.
+    pub mask: Option<Mask>,
+    /// A helper the editor offers on this field.
+    pub helper: Option<Helper>,
+    /// For a 是/否 field: the answer meaning "no problem" (section B's one-key fill).
+    pub ok: Option<bool>,
+}
+
+/// How a field's personal data is masked on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mask {
+    /// An ID number: first 6 and last 4 shown.
+    Id,
+    /// Phone numbers.
+    Phone,
+}
+
+/// Helpers a form file can attach to a field by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Helper {
+    /// `helper = "water"`: the B4 drinking-water assessment.
+    Water,
 }
 
 impl Field {
@@ -126,7 +148,7 @@ impl Field {
     pub fn options(&self) -> Option<&'static OptionList> {
         match self.kind {
             Kind::Single(o) | Kind::Multi { options: o, .. } => Some(o),
-            Kind::YesNo => Some(&options::YES_NO),
+            Kind::YesNo => Some(&*options::YES_NO),
             _ => None,
         }
     }
@@ -137,164 +159,89 @@ impl Field {
     }
 }
 
-use Kind::*;
-use MonthRule::*;
+/// The shipped look-back form's file, compiled in.
+pub const SHIPPED_TOML: &str = include_str!("../../forms/huitoukan-2021.toml");
 
-macro_rules! field {
-    ($code:literal, $label:literal, $section:ident, $kind:expr, $req:literal, $branch:ident, $hint:literal) => {
-        field!($code, $label, $section, $kind, $req, $branch, $hint, [])
-    };
-    ($code:literal, $label:literal, $section:ident, $kind:expr, $req:literal, $branch:ident, $hint:literal, [$($rule:expr),*]) => {
-        Field {
-            code: $code,
-            label: $label,
-            hint: $hint,
-            section: Section::$section,
-            kind: $kind,
-            required: $req,
-            branch: Branch::$branch,
-            month_rules: &[$($rule),*],
-        }
-    };
+static SHIPPED: LazyLock<&'static Form> = LazyLock::new(|| match file::load(SHIPPED_TOML) {
+    Ok(form) => form,
+    // The file is part of the program and a test loads it: this cannot pass review.
+    Err(problems) => panic!("forms/huitoukan-2021.toml: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
+});
+
+/// The shipped look-back form (`forms/huitoukan-2021.toml`), loaded once.
+pub fn shipped() -> &'static Form {
+    &SHIPPED
 }
 
-/// Every field of the 监测对象“回头看”信息采集表, in the form's order.
-pub static FIELDS: &[Field] = &[
-    field!("A1", "家庭地址", A, Text { min: 1, max: 100 }, true, Always, "监测对象当前实际居住的地址"),
-    field!("A2", "户主姓名", A, Text { min: 1, max: 20 }, true, Always, "户主姓名，可以是户口簿上的户主姓名"),
-    field!("A3", "户主证件号码", A, IdNumber, true, Always, "18位居民身份证号，或20位残疾证号（身份证号+残疾类别+残疾等级）"),
-    field!(
-        "A4",
-        "家庭人口数",
-        A,
-        Integer { min: 1, max: 30, warn_above: Some(12) },
-        true,
-        Always,
-        "家中实际共同生活、共同开支的家庭成员数量"
-    ),
-    field!("A5", "对象类别", A, Single(&options::CATEGORY), true, Always, "脱贫不稳定户（监测户）或边缘易致贫户（边缘户）"),
-    field!("A6", "主要的返致贫风险点", A, Single(&options::ENROL_RISK), true, Always, "识别纳入系统时的主要风险点"),
-    field!("A7", "纳入系统时间", A, Month, true, Always, "按规定流程识别录入系统的时间，精确到年月", [NotAfterReference]),
-    field!(
-        "A8",
-        "标注风险消除年月",
-        A,
-        Month,
-        false,
-        Always,
-        "在系统中标注风险消除的年月；未消除风险的为空",
-        [NotBefore("A7"), NotAfterReference]
-    ),
-    field!("B1", "是否有基本医疗未保障", B, YesNo, true, Always, "居民医保和职工医保均未参加的为“是”（“是”表示有问题）"),
-    field!(
-        "B2",
-        "是否有6-16周岁适龄儿童或少年因贫失学辍学",
-        B,
-        YesNo,
-        true,
-        Always,
-        "有应上学的6-16周岁儿童少年失学辍学的为“是”（“是”表示有问题）"
-    ),
-    field!("B3", "是否危房户", B, YesNo, true, Always, "仍住危房的为“是”（“是”表示有问题）"),
-    field!("B4", "是否解决安全饮用水问题", B, YesNo, true, Always, "从水质、水量、用水方便程度和供水保证率四方面看；“是”表示已解决"),
-    field!("C1", "该户是否为“新四类人员”家庭", C, YesNo, true, Always, "家中有购买小轿车、商品房，经商办企业，机关企事业公职人员的为“是”"),
-    field!(
-        "C2",
-        "估计该户2021年人均收入",
-        C,
-        Single(&options::INCOME_BRACKET),
-        true,
-        Always,
-        "通过面访和实地查看，估算2021年家庭年人均收入所处范围"
-    ),
-    field!("C3", "该户的最主要收入来源", C, Single(&options::INCOME_SOURCE), true, Always, "家庭收入中占比最大的一类"),
-    field!("C4", "是否为收入骤减、支出骤增的严重困难户", C, YesNo, true, Always, "已影响基本生活、有严重返贫致贫风险的为“是”"),
-    field!("D1", "监测责任人姓名", D, Names { max: 3 }, true, Always, "每户至少确定一名监测责任人，最多3名"),
-    field!("D2", "监测责任人联系电话", D, Phones { names: "D1" }, true, Always, "每名责任人一个电话：11位手机号或带区号的固定电话"),
-    field!(
-        "D3",
-        "风险消除的最主要帮扶措施",
-        D,
-        Single(&options::MEASURE),
-        true,
-        Eliminated,
-        "风险已消除户：使风险消除的最主要措施（单选）"
-    ),
-    field!(
-        "D4",
-        "其他帮扶措施",
-        D,
-        Multi { options: &options::MEASURE, main: "D3" },
-        false,
-        Eliminated,
-        "风险已消除户：其他帮扶措施（可多选，不含D3已选的）"
-    ),
-    field!(
-        "D5",
-        "当前该户最主要的风险点",
-        D,
-        Single(&options::CURRENT_RISK),
-        true,
-        NotEliminated,
-        "未消除风险户：当前最主要的风险点（单选）"
-    ),
-    field!(
-        "D6",
-        "其他风险",
-        D,
-        Multi { options: &options::CURRENT_RISK, main: "D5" },
-        false,
-        NotEliminated,
-        "未消除风险户：其他风险（可多选，不含D5已选的）"
-    ),
-    field!(
-        "D7",
-        "家庭困难现状描述",
-        D,
-        LongText { min: 20, max: 2000 },
-        true,
-        NotEliminated,
-        "结合风险点简要描述家庭目前的主要困难，20-2000字"
-    ),
-    field!("D8", "已规划的主要帮扶措施", D, Single(&options::MEASURE), true, NotEliminated, "未消除风险户：已规划的主要帮扶措施（单选）"),
-    field!(
-        "D9",
-        "其他已规划帮扶措施",
-        D,
-        Multi { options: &options::MEASURE, main: "D8" },
-        false,
-        NotEliminated,
-        "未消除风险户：其他已规划措施（可多选，不含D8已选的）"
-    ),
-    field!(
-        "D10",
-        "该户计划消除时限",
-        D,
-        Month,
-        true,
-        NotEliminated,
-        "预计该户消除风险的年月，不早于统计时点所在月",
-        [NotBeforeReference, WarnFarAfterReference]
-    ),
-];
+/// Every field of the 监测对象“回头看”信息采集表, in the form's order: the
+/// shipped form's fields (`for f in FIELDS`, `FIELDS.iter()`, `FIELDS[i]`).
+pub static FIELDS: Fields = Fields;
+
+/// See [`FIELDS`].
+#[derive(Clone, Copy)]
+pub struct Fields;
+
+impl std::ops::Deref for Fields {
+    type Target = [Field];
+    fn deref(&self) -> &'static [Field] {
+        shipped().fields
+    }
+}
+
+impl IntoIterator for Fields {
+    type Item = &'static Field;
+    type IntoIter = std::slice::Iter<'static, Field>;
+    fn into_iter(self) -> Self::IntoIter {
+        shipped().fields.iter()
+    }
+}
 
 /// The field with this code.
 pub fn field(code: &str) -> Option<&'static Field> {
-    FIELDS.iter().find(|f| f.code == code)
+    shipped().field(code)
 }
 
 /// Position of a field in the form's order.
 pub fn position(code: &str) -> Option<usize> {
-    FIELDS.iter().position(|f| f.code == code)
+    shipped().position(code)
 }
 
 /// Fields of one section, in order.
 pub fn section_fields(section: Section) -> impl Iterator<Item = &'static Field> {
-    FIELDS.iter().filter(move |f| f.section == section)
+    shipped().section_fields(section)
 }
 
-/// The field that decides the branch of section D.
-pub const BRANCH_FIELD: &str = "A8";
+/// Codes as screens list them: `D3、D4` for two, `D5至D10` for a run of more.
+pub fn codes_label(codes: &[&str]) -> String {
+    match codes {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [a, b] => format!("{a}、{b}"),
+        [first, .., last] => format!("{first}至{last}"),
+    }
+}
+
+/// The codes of the fields of one branch of section D, as [`codes_label`] writes them.
+pub fn branch_codes(branch: Branch) -> String {
+    let codes: Vec<&str> = FIELDS.iter().filter(|f| f.branch == branch).map(|f| f.code).collect();
+    codes_label(&codes)
+}
+
+/// The codes of one section's fields, e.g. `A1至A8`.
+pub fn section_codes(section: Section) -> String {
+    let codes: Vec<&str> = section_fields(section).map(|f| f.code).collect();
+    codes_label(&codes)
+}
+
+/// The field a helper works on (the water helper: B4).
+pub fn helper_field(helper: Helper) -> Option<&'static Field> {
+    shipped().helper_field(helper)
+}
+
+/// The field that decides the branch of section D (A8).
+pub fn branch_field() -> &'static str {
+    shipped().branch_field
+}
 
 #[cfg(test)]
 mod tests {
@@ -438,7 +385,7 @@ mod tests {
         assert!(section_fields(Section::A).all(|f| f.is_prefilled()));
         assert!(FIELDS.iter().filter(|f| f.section != Section::A).all(|f| !f.is_prefilled()));
         assert_eq!(field("A1").unwrap().heading(), "A1 家庭地址");
-        assert_eq!(field(BRANCH_FIELD).unwrap().label, "标注风险消除年月");
+        assert_eq!(field(branch_field()).unwrap().label, "标注风险消除年月");
         assert_eq!(Section::D.title(), "D. 帮扶措施情况");
         assert_eq!(Branch::Eliminated.label(), "风险已消除户");
         assert_eq!(Branch::NotEliminated.label(), "未消除风险户");

@@ -3,7 +3,7 @@
 use super::scroll::Scroll;
 use super::text;
 use super::theme::Theme;
-use crate::form::schema::Kind;
+use crate::form::schema::Mask;
 use crate::form::{idnum, phone, schema};
 use crate::model::AuditEntry;
 use ratatui::layout::Rect;
@@ -42,13 +42,13 @@ impl History {
     }
 
     fn line(&self, e: &AuditEntry) -> String {
-        let phones = schema::field(&e.field).is_some_and(|f| matches!(f.kind, Kind::Phones { .. }));
+        let mask = schema::field(&e.field).and_then(|f| f.mask);
         let show = |v: &str| {
             if self.revealed || v.is_empty() {
                 v.replace('\n', " ")
-            } else if e.field == "A3" {
+            } else if mask == Some(Mask::Id) {
                 idnum::mask(v)
-            } else if phones {
+            } else if mask == Some(Mask::Phone) {
                 v.split('、').map(|p| phone::mask(p.trim())).collect::<Vec<_>>().join("、")
             } else {
                 v.replace('\n', " ")

@@ -1,4 +1,6 @@
 use super::*;
+use crate::form::options;
+use crate::form::schema::FIELDS;
 use crate::form::value::YearMonth;
 use std::collections::BTreeMap;
 

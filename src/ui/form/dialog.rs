@@ -91,7 +91,7 @@ impl FormEditor {
                         tone: Tone::Ok, text: "已更正A8，另一类的答案已清除（均记入修改记录）".into()
                     });
                     vec![
-                        FormEffect::CorrectSectionA { key: self.key, code: schema::BRANCH_FIELD, value },
+                        FormEffect::CorrectSectionA { key: self.key, code: schema::branch_field(), value },
                         FormEffect::SaveDraft { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers) },
                     ]
                 }
@@ -223,7 +223,7 @@ impl FormEditor {
             self.notice = Some(Notice { tone: Tone::Info, text: format!("{}没有改变", f.code) });
             return Vec::new();
         }
-        if f.code == schema::BRANCH_FIELD {
+        if f.code == schema::branch_field() {
             let hidden = self.hidden_by(value.is_some());
             if !hidden.is_empty() {
                 return self.keep(Dialog::BranchSwitch { value, hidden });
@@ -268,7 +268,10 @@ impl FormEditor {
             Action::Confirm if !self.record.household.verified => {
                 self.notice = Some(Notice {
                     tone: Tone::Error,
-                    text: "基础信息（A部分）还没有核实：对照实际核对A1至A8后按 {verify} 标为已核实，再确认提交".into(),
+                    text: format!(
+                        "基础信息（A部分）还没有核实：对照实际核对{}后按 {{verify}} 标为已核实，再确认提交",
+                        schema::section_codes(schema::Section::A)
+                    ),
                 });
                 self.keep(Dialog::Review)
             }
@@ -325,7 +328,7 @@ impl FormEditor {
         if self.read_only() {
             return self.refuse_read_only();
         }
-        let b4 = schema::position("B4").unwrap_or(self.cursor);
+        let b4 = schema::helper_field(schema::Helper::Water).and_then(|f| schema::position(f.code)).unwrap_or(self.cursor);
         let fx = self.goto(b4);
         self.dialog = Some(Dialog::Water(WaterPanel::default()));
         fx

@@ -215,7 +215,10 @@ impl FormEditor {
         use crate::form::schema::Section;
         use crate::form::Value;
         self.sync();
-        for (code, v) in [("B1", false), ("B2", false), ("B3", false), ("B4", true)] {
+        // Each 是/否 field of section B gets the answer the form calls "no problem".
+        let fills: Vec<(&'static str, bool)> =
+            crate::form::schema::section_fields(Section::B).filter_map(|f| f.ok.map(|ok| (f.code, ok))).collect();
+        for &(code, v) in &fills {
             self.answers.insert(code.into(), Value::Bool(v));
             self.touched.insert(code);
         }
@@ -225,8 +228,12 @@ impl FormEditor {
             self.enter(self.cursor);
         }
         self.refresh();
-        self.notice =
-            Some(Notice { tone: Tone::Ok, text: "已填B1至B4：否、否、否、是（三保障和饮水安全均已解决）".into() });
+        let codes: Vec<&str> = fills.iter().map(|(c, _)| *c).collect();
+        let answers: Vec<&str> = fills.iter().map(|(_, v)| if *v { "是" } else { "否" }).collect();
+        self.notice = Some(Notice {
+            tone: Tone::Ok,
+            text: format!("已填{}：{}（三保障和饮水安全均已解决）", crate::form::schema::codes_label(&codes), answers.join("、")),
+        });
         match self.first_of(Section::C) {
             Some(c1) if here <= Section::B => self.goto(c1),
             _ => self.commit(),

@@ -8,7 +8,7 @@ use super::input::{FieldInput, Input};
 use super::water::{self, WaterPanel};
 use super::wrap;
 use crate::form::rules::{self, Severity};
-use crate::form::schema::{self, Field, Kind, Section, FIELDS};
+use crate::form::schema::{self, Branch, Field, Helper, Kind, Mask, Section, FIELDS};
 use crate::form::{idnum, phone, Value};
 use crate::model::FormState;
 use crate::ui::action::Action;
@@ -72,11 +72,18 @@ fn keep_visible(offset: &Cell<usize>, row: usize, height: usize, total: usize) -
     o
 }
 
-/// The value as shown in the list: phones and ID numbers masked.
+/// The value as shown in the list: the fields the form marks as personal
+/// data (ID numbers, phones) masked.
 fn shown_value(f: &Field, v: &Value) -> String {
+    match (f.mask, v) {
+        (Some(Mask::Id), Value::Text(s)) => idnum::mask(s),
+        (Some(Mask::Phone), Value::List(items)) => items.iter().map(|p| phone::mask(p)).collect::<Vec<_>>().join("、"),
+        _ => shown_plain(f, v),
+    }
+}
+
+fn shown_plain(f: &Field, v: &Value) -> String {
     match (f.kind, v) {
-        (Kind::IdNumber, Value::Text(s)) => idnum::mask(s),
-        (Kind::Phones { .. }, Value::List(items)) => items.iter().map(|p| phone::mask(p)).collect::<Vec<_>>().join("、"),
         (Kind::LongText { .. }, Value::Text(s)) => s.replace('\n', " "),
         _ => rules::display_value(f, v),
     }
@@ -208,10 +215,13 @@ impl FormEditor {
             Section::A => format!("{}（只需核实）{}", s.title(), if self.record.household.verified { "已核实" } else { "未核实" }),
             Section::D => {
                 let elim = rules::risk_eliminated(&self.view());
+                let branch = if elim { Branch::Eliminated } else { Branch::NotEliminated };
                 format!(
-                    "{}：{}（A8{}）",
+                    "{}：{}，填{}（{}{}）",
                     s.title(),
-                    if elim { "风险已消除户，填D3、D4" } else { "未消除风险户，填D5至D10" },
+                    branch.label(),
+                    schema::branch_codes(branch),
+                    schema::branch_field(),
                     if elim { "有值" } else { "为空" }
                 )
             }
@@ -461,7 +471,7 @@ impl FormEditor {
                 if self.field().section == Section::B {
                     v.push((Action::BAllOk, "B全部已解决"));
                 }
-                if self.field().code == "B4" {
+                if self.field().helper == Some(Helper::Water) {
                     v.push((Action::WaterHelper, "饮水计算"));
                 }
                 v.extend([
@@ -591,7 +601,7 @@ impl FormEditor {
         let cursor = body.cursor.map(|(x, y)| (x, y + top));
         lines.extend(body.lines);
         let k = |a| keys_label(keymap, Mode::Form, a);
-        if fd.code == schema::BRANCH_FIELD {
+        if fd.code == schema::branch_field() {
             lines.push(Line::from(Span::styled(format!("清空（{}）表示风险未消除。", k(Action::ClearField)), theme.dim())));
         }
         if let Some(m) = message {
@@ -713,7 +723,11 @@ impl FormEditor {
         }
         let warnings = self.findings.iter().filter(|f| f.severity == Severity::Warning).count();
         if !self.record.household.verified {
-            lines.push(key_line(&dk(Action::Verify), "核对A1至A8与实际相符后，标为已核实（单独一步）", theme));
+            lines.push(key_line(
+                &dk(Action::Verify),
+                &format!("核对{}与实际相符后，标为已核实（单独一步）", schema::section_codes(Section::A)),
+                theme,
+            ));
         }
         let confirm = match (warnings, fresh) {
             (0, _) => "核查无误，正式提交".to_string(),

@@ -5,7 +5,7 @@ use huitoukan::model::{AuditEntry, FormRecord, Household, Summary};
 use huitoukan::store::codec::{decode, encode};
 use libfuzzer_sys::fuzz_target;
 
-fn check<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(data: &[u8]) {
+fn check<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + 'static>(data: &[u8]) {
     if let Ok(v) = decode::<T>(data) {
         let again: T = decode(&encode(&v)).expect("re-encoded record decodes");
         assert_eq!(again, v);

@@ -124,18 +124,28 @@ fn the_server_tells_every_clerk(db: &std::path::Path, case: usize) {
     use huitoukan::server::{Client, Connect};
     use std::time::{Duration, Instant};
     let socket = db.with_extension("sock");
-    let mut server = bin()
-        .arg("serve")
-        .arg("--db")
-        .arg(db)
-        .arg("--socket")
-        .arg(&socket)
-        .env("HUITOUKAN_CONFIG", db.with_file_name("config"))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    /// Killed however the test ends: a failed assertion must not leave a server running.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Killed(
+        bin()
+            .arg("serve")
+            .arg("--db")
+            .arg(db)
+            .arg("--socket")
+            .arg(&socket)
+            .env("HUITOUKAN_CONFIG", db.with_file_name("config"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let connect = || {
         let started = Instant::now();
         loop {
@@ -170,8 +180,6 @@ fn the_server_tells_every_clerk(db: &std::path::Path, case: usize) {
     assert!(text.contains("损坏") && text.contains("看到的户可能不全") && text.contains("snapshot restore"), "case {case}: {text}");
     let later = connect();
     assert_eq!(warned(&later), text, "case {case}: a clerk who connects later is told too");
-    let _ = server.kill();
-    let _ = server.wait();
 }
 
 /// sled's `snap.*` file damaged (item 5): the advice was the last automatic

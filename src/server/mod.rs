@@ -238,14 +238,16 @@ fn check_in_background(ctx: &Arc<Ctx>, store_path: &Path) {
 /// page later): every clerk is told once, on the status line, with the way
 /// back; clerks who connect later are told when they connect.
 fn damage_found(ctx: &Ctx, store_path: &Path, problem: &str) -> String {
-    let note = crate::backup::damage_note(store_path, problem);
     let mut damage = ctx.damage.lock().unwrap_or_else(|p| p.into_inner());
-    if damage.is_none() {
-        eprintln!("{note}");
-        *damage = Some(note.clone());
-        drop(damage);
-        ctx.shared.publish(0, None, Event::Damaged(note.clone()));
+    if let Some(note) = damage.as_ref() {
+        // Told already: the snapshots folder is not read again per call.
+        return note.clone();
     }
+    let note = crate::backup::damage_note(store_path, problem);
+    eprintln!("{note}");
+    *damage = Some(note.clone());
+    drop(damage);
+    ctx.shared.publish(0, None, Event::Damaged(note.clone()));
     note
 }
 

@@ -270,7 +270,13 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(key: u64, lb: &LookBack, round: &Round) -> Self {
-        let (errors, warnings) = if lb.form.state == FormState::Empty { (0, 0) } else { rules::counts(&lb.findings(round)) };
+        let findings = (lb.form.state != FormState::Empty).then(|| lb.findings(round));
+        Summary::with_findings(key, lb, findings.as_deref())
+    }
+
+    /// [`Summary::of`] with the form's findings already at hand (`None` for a 未填 form).
+    pub fn with_findings(key: u64, lb: &LookBack, findings: Option<&[rules::Finding]>) -> Self {
+        let (errors, warnings) = findings.map_or((0, 0), rules::counts);
         let h = &lb.household;
         Summary {
             key,

@@ -23,7 +23,7 @@ use crate::form::options::OptionList;
 use crate::form::rules::{self, Finding, Severity, CROSS_RULES};
 use crate::form::schema::{self, Branch, Field, Kind, MonthRule, FIELDS};
 use crate::form::{Round, Value};
-use crate::model::{Counts, FormState, LookBack, Place};
+use crate::model::{Counts, FormState, LookBack, Place, Summary};
 use crate::store::{Result, Row, Store};
 use crate::ui::text::{fit, pad, pad_left, width};
 use serde::{Deserialize, Serialize};
@@ -86,15 +86,37 @@ impl Tally {
         schema::field(self.field)
     }
 
-    fn add(&mut self, lb: &LookBack) {
-        let Some(field) = self.field() else { return };
+    /// What one household gives this tally (see [`Share::choices`]).
+    fn answer_of(&self, lb: &LookBack) -> Option<Option<u16>> {
+        let field = self.field()?;
         if !rules::is_active(field, &lb.view()) {
-            return;
+            return None;
         }
-        match lb.active_value(self.field) {
-            Some(Value::Choice(i)) if (i as usize) < self.counts.len() => self.counts[i as usize] += 1,
-            _ => self.unanswered += 1,
+        Some(match lb.active_value(self.field) {
+            Some(Value::Choice(i)) if (i as usize) < self.counts.len() => Some(i),
+            _ => None,
+        })
+    }
+
+    /// Counts one household's answer in (`add`) or out; false when taking
+    /// out finds nothing to take (the totals do not hold what was added).
+    fn count(&mut self, answer: Option<Option<u16>>, add: bool) -> bool {
+        let slot = match answer {
+            None => return true,
+            Some(Some(i)) => match self.counts.get_mut(i as usize) {
+                Some(n) => n,
+                None => return false,
+            },
+            Some(None) => &mut self.unanswered,
+        };
+        step(slot, add)
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        for (n, m) in self.counts.iter_mut().zip(&other.counts) {
+            *n += m;
         }
+        self.unanswered += other.unanswered;
     }
 
     /// Households that answered.
@@ -230,32 +252,115 @@ impl Figures {
         self.warnings.iter().find(|(k, _)| k.field == field && k.rule == rule).map_or(0, |(_, n)| *n)
     }
 
-    /// Adds one household; `findings` are its form's (`None` for a 未填 form).
-    fn add(&mut self, lb: &LookBack, findings: Option<&[WarningKind]>) {
-        if rules::risk_eliminated(&lb.view()) {
-            self.eliminated += 1;
-        } else {
-            self.not_eliminated += 1;
+    /// Counts one household's share in (`add`) or out; false when taking
+    /// out finds a count already at zero.
+    fn count(&mut self, share: &Share, add: bool) -> bool {
+        let mut whole = step(if share.eliminated { &mut self.eliminated } else { &mut self.not_eliminated }, add);
+        if share.choices.len() != self.choices.len() {
+            return false;
         }
-        for t in &mut self.choices {
-            t.add(lb);
+        for (t, answer) in self.choices.iter_mut().zip(&share.choices) {
+            whole &= t.count(*answer, add);
         }
-        if let Some(kinds) = findings {
-            self.filled += 1;
+        if let Some(kinds) = &share.warnings {
+            whole &= step(&mut self.filled, add);
             for kind in kinds {
                 match self.warnings.iter_mut().find(|(k, _)| k == kind) {
-                    Some((_, n)) => *n += 1,
-                    None => self.warnings.push((*kind, 1)),
+                    Some((_, n)) => whole &= step(n, add),
+                    None if add => self.warnings.push((*kind, 1)),
+                    None => whole = false,
                 }
             }
         }
-        if let Some(field) = schema::field(PLAN_FIELD) {
-            if rules::is_active(field, &lb.view()) {
-                match lb.active_value(PLAN_FIELD) {
-                    Some(Value::Month(m)) => *self.planned.entry((m.year, (m.month - 1) / 3 + 1)).or_default() += 1,
-                    _ => self.planned_unanswered += 1,
+        match share.planned {
+            None => {}
+            Some(None) => whole &= step(&mut self.planned_unanswered, add),
+            Some(Some(q)) => {
+                let n = self.planned.entry(q).or_default();
+                whole &= step(n, add);
+                if *n == 0 {
+                    self.planned.remove(&q);
                 }
             }
+        }
+        whole
+    }
+
+    /// Adds another set's figures (a village's to its township's).
+    fn merge(&mut self, other: &Figures) {
+        self.eliminated += other.eliminated;
+        self.not_eliminated += other.not_eliminated;
+        for t in &mut self.choices {
+            if let Some(o) = other.choices.iter().find(|o| o.field == t.field) {
+                t.merge(o);
+            }
+        }
+        self.filled += other.filled;
+        for (kind, n) in &other.warnings {
+            match self.warnings.iter_mut().find(|(k, _)| k == kind) {
+                Some((_, m)) => *m += n,
+                None => self.warnings.push((*kind, *n)),
+            }
+        }
+        for (q, n) in &other.planned {
+            *self.planned.entry(*q).or_default() += n;
+        }
+        self.planned_unanswered += other.planned_unanswered;
+    }
+}
+
+/// One more (`add`) or one fewer; false when there is none to take.
+fn step(n: &mut usize, add: bool) -> bool {
+    if add {
+        *n += 1;
+        true
+    } else if *n > 0 {
+        *n -= 1;
+        true
+    } else {
+        false
+    }
+}
+
+/// What one household adds to the totals of its village: everything a
+/// report counts of it, small enough to keep beside each household, so
+/// that the store can keep every village's [`Totals`] in the same commit
+/// as its records (a save takes the household's old share out and puts
+/// the new one in) and a report reads one entry per village instead of
+/// every household. [`Report::add`] counts through it too, so a report
+/// from the kept totals and one from a scan agree by construction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    pub state: FormState,
+    pub verified: bool,
+    pub with_errors: bool,
+    pub eliminated: bool,
+    /// Per tally of [`Figures::choices`], in order: `None` where the field
+    /// is not asked, `Some(None)` asked and not (validly) answered.
+    pub choices: Vec<Option<Option<u16>>>,
+    /// The form's distinct warnings; `None` for a 未填 form.
+    pub warnings: Option<Vec<WarningKind>>,
+    /// The planned elimination quarter: `None` where it is not asked.
+    pub planned: Option<Option<(u16, u8)>>,
+}
+
+impl Share {
+    /// The share of a household whose list summary is `summary`;
+    /// `findings` are its form's (`None` for a 未填 form).
+    pub fn of(lb: &LookBack, summary: &Summary, findings: Option<&[Finding]>) -> Share {
+        let view = lb.view();
+        let planned = schema::field(PLAN_FIELD).filter(|f| rules::is_active(f, &view)).map(|_| match lb.active_value(PLAN_FIELD) {
+            Some(Value::Month(m)) => Some((m.year, (m.month - 1) / 3 + 1)),
+            _ => None,
+        });
+        Share {
+            state: summary.state,
+            verified: summary.verified,
+            with_errors: summary.errors > 0,
+            eliminated: rules::risk_eliminated(&view),
+            choices: Figures::default().choices.iter().map(|t| t.answer_of(lb)).collect(),
+            warnings: findings.map(warning_kinds),
+            planned,
         }
     }
 }
@@ -268,9 +373,33 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, row: &Row, warnings: Option<&[WarningKind]>) {
-        self.progress.add(&row.summary);
-        self.figures.add(&row.record, warnings);
+    /// Counts one household's share in (`add`) or out. False when taking
+    /// it out finds a count already at zero: these totals did not hold
+    /// that share, and are not to be trusted any more.
+    pub fn count(&mut self, share: &Share, add: bool) -> bool {
+        let c = &mut self.progress;
+        let mut whole = step(&mut c.households, add);
+        whole &= step(
+            match share.state {
+                FormState::Empty => &mut c.empty,
+                FormState::Draft => &mut c.draft,
+                FormState::Submitted => &mut c.submitted,
+            },
+            add,
+        );
+        if share.verified {
+            whole &= step(&mut c.verified, add);
+        }
+        if share.with_errors {
+            whole &= step(&mut c.with_errors, add);
+        }
+        whole & self.figures.count(share, add)
+    }
+
+    /// Adds another set's totals.
+    pub fn merge(&mut self, other: &Totals) {
+        self.progress.merge(&other.progress);
+        self.figures.merge(&other.figures);
     }
 }
 
@@ -295,36 +424,55 @@ pub struct Report {
     pub townships: BTreeMap<String, Township>,
 }
 
-/// Computes the report for `scope` from the store, reading each household once.
+/// Computes the report for `scope`: from the totals the store keeps per
+/// village when it has them (one read per village), else by reading each
+/// household once ([`compute_by_scan`]).
 pub fn compute(store: &Store, scope: &Scope) -> Result<Report> {
-    let round = store.round();
-    let mut report = Report::new(scope.clone(), round);
-    match &scope.township {
-        Some(t) => {
-            for row in store.rows_in(t, scope.village.as_deref()) {
-                report.add(&row?, round);
-            }
-        }
-        None => {
-            for row in store.rows() {
-                let row = row?;
-                if scope.contains(&row.record.household.place) {
-                    report.add(&row, round);
-                }
-            }
-        }
-    }
-    Ok(report)
+    compute_for(store, scope, &Access::full(""))
 }
 
 /// The report for `scope` as a clerk with `access` sees it: only the
 /// households of their places (each once, however their places overlap).
 pub fn compute_for(store: &Store, scope: &Scope, access: &Access) -> Result<Report> {
-    if access.is_everywhere() {
-        return compute(store, scope);
+    let Some(villages) = store.village_totals(scope.township.as_deref())? else {
+        return compute_by_scan_for(store, scope, access);
+    };
+    let mut report = Report::new(scope.clone(), store.round());
+    for (place, totals) in &villages {
+        if scope.contains(place) && access.sees(place) {
+            report.add_village(&place.township, &place.village, totals);
+        }
     }
+    Ok(report)
+}
+
+/// The report for `scope` from every household's record, read once each.
+pub fn compute_by_scan(store: &Store, scope: &Scope) -> Result<Report> {
+    compute_by_scan_for(store, scope, &Access::full(""))
+}
+
+/// [`compute_by_scan`] as a clerk with `access` sees it.
+pub fn compute_by_scan_for(store: &Store, scope: &Scope, access: &Access) -> Result<Report> {
     let round = store.round();
     let mut report = Report::new(scope.clone(), round);
+    if access.is_everywhere() {
+        match &scope.township {
+            Some(t) => {
+                for row in store.rows_in(t, scope.village.as_deref()) {
+                    report.add(&row?, round);
+                }
+            }
+            None => {
+                for row in store.rows() {
+                    let row = row?;
+                    if scope.contains(&row.record.household.place) {
+                        report.add(&row, round);
+                    }
+                }
+            }
+        }
+        return Ok(report);
+    }
     let mut seen = std::collections::HashSet::new();
     for s in &access.scopes {
         if scope.township.as_ref().is_some_and(|t| t != &s.township) {
@@ -364,22 +512,30 @@ impl Report {
     /// Adds one household.
     pub fn add(&mut self, row: &Row, round: &Round) {
         let lb = &row.record;
-        let warnings = (lb.form.state != FormState::Empty).then(|| warning_kinds(&lb.findings(round)));
-        let warnings = warnings.as_deref();
+        let findings = (lb.form.state != FormState::Empty).then(|| lb.findings(round));
+        let share = Share::of(lb, &row.summary, findings.as_deref());
         let place = &lb.household.place;
-        self.households += 1;
-        self.total.add(row, warnings);
-        if !self.townships.contains_key(&place.township) {
-            self.townships.insert(place.township.clone(), Township::default());
+        let mut one = Totals::default();
+        one.count(&share, true);
+        self.add_village(&place.township, &place.village, &one);
+    }
+
+    /// Adds the totals of (some of) a village's households.
+    pub fn add_village(&mut self, township: &str, village: &str, totals: &Totals) {
+        if totals.progress.households == 0 {
+            return;
         }
-        if let Some(t) = self.townships.get_mut(&place.township) {
-            t.totals.add(row, warnings);
-            match t.villages.get_mut(&place.village) {
-                Some(c) => c.add(&row.summary),
+        self.households += totals.progress.households;
+        self.total.merge(totals);
+        if !self.townships.contains_key(township) {
+            self.townships.insert(township.to_string(), Township::default());
+        }
+        if let Some(t) = self.townships.get_mut(township) {
+            t.totals.merge(totals);
+            match t.villages.get_mut(village) {
+                Some(c) => c.merge(&totals.progress),
                 None => {
-                    let mut c = Counts::default();
-                    c.add(&row.summary);
-                    t.villages.insert(place.village.clone(), c);
+                    t.villages.insert(village.to_string(), totals.progress.clone());
                 }
             }
         }

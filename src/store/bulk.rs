@@ -261,6 +261,10 @@ impl RawBuilder {
 
     /// Flushes and closes the new store.
     pub fn finish(self) -> Result<RawCounts> {
+        // A snapshot's report totals are not taken on trust (nothing checks
+        // them against its records): the restored store's first open counts
+        // them again.
+        self.db.remove(super::totals::K_TOTALS).map_err(|e| StoreError::from_sled(&self.path, e))?;
         self.db.flush().map_err(|e| StoreError::from_sled(&self.path, e))?;
         Ok(self.counts)
     }

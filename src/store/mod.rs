@@ -38,6 +38,7 @@ mod error;
 mod index;
 pub mod lock;
 mod report;
+mod totals;
 
 pub use error::{Result, StoreError};
 pub use lock::Holder;
@@ -229,6 +230,8 @@ struct Tx<'a> {
     at: Timestamp,
     /// A large commit that has begun writing (see [`Tx::spill`]).
     spilled: Option<Spilled>,
+    /// The report totals this commit changes (see `totals.rs`).
+    kept: totals::Kept,
 }
 
 /// What a commit that writes as it goes has done so far: its journal flag
@@ -304,6 +307,7 @@ impl Tx<'_> {
         if self.writes.len() < SPILL_WRITES {
             return Ok(());
         }
+        self.forget_shares();
         let s = self.store;
         let db = s.db().map_err(|e| s.sled_err(e))?;
         if self.spilled.is_none() {
@@ -437,6 +441,11 @@ impl Tx<'_> {
     /// an ID number not in the store): every key written is fresh.
     fn put_record(&mut self, key: u64, lb: &LookBack, previous: Option<&Household>) {
         let round = &self.store.round;
+        let findings = (lb.form.state != FormState::Empty).then(|| lb.findings(round));
+        let summary = Summary::with_findings(key, lb, findings.as_deref());
+        let share = crate::report::Share::of(lb, &summary, findings.as_deref());
+        self.keep_totals(key, share, previous.map(|p| &p.place), &lb.household.place);
+        let summary = codec::encode(&summary);
         let h = &lb.household;
         let Some(prev) = previous else {
             self.put_fresh(household_key(key), codec::encode(h));
@@ -445,7 +454,7 @@ impl Tx<'_> {
             if lb.form != FormRecord::default() {
                 self.put_fresh(form_key(key), codec::encode_form(&lb.form));
             }
-            self.put_fresh(summary_key(key), codec::encode(&Summary::of(key, lb, round)));
+            self.put_fresh(summary_key(key), summary);
             self.put_fresh(id_key(&h.a.id_number), key.to_be_bytes().to_vec());
             self.put_fresh(village_key(&h.place, key), Vec::new());
             for ik in index::id_keys(h, key).into_iter().chain(index::name_keys(h, key)) {
@@ -476,11 +485,12 @@ impl Tx<'_> {
         }
         self.put(household_key(key), codec::encode(h));
         self.put(form_key(key), codec::encode_form(&lb.form));
-        self.put(summary_key(key), codec::encode(&Summary::of(key, lb, round)));
+        self.put(summary_key(key), summary);
         self.put(id_key(&h.a.id_number), key.to_be_bytes().to_vec());
         self.put(village_key(&h.place, key), Vec::new());
     }
     fn commit(mut self) -> Result<()> {
+        let totals_dropped = self.finish_totals();
         self.put(K_AUDIT_HEAD.to_vec(), codec::encode(&self.head));
         let s = self.store;
         let digest = self.records_digest()?;
@@ -521,6 +531,9 @@ impl Tx<'_> {
             });
         }
         *s.head.lock().unwrap_or_else(|p| p.into_inner()) = self.head;
+        if totals_dropped {
+            s.totals_dropped();
+        }
         Ok(())
     }
 }
@@ -535,6 +548,9 @@ pub struct Store {
     broken: AtomicBool,
     /// The marker check passed: only then may the marker be rewritten.
     checked: AtomicBool,
+    /// Commits keep the report totals (see `totals.rs`): they were counted
+    /// under this release's form and round.
+    totals_kept: AtomicBool,
     /// This open put back the old values of a large commit (an import) that
     /// a kill or a crash had cut short.
     rolled_back: bool,
@@ -675,6 +691,7 @@ impl Store {
             db: RwLock::new(Some(db)),
             broken: AtomicBool::new(false),
             checked: AtomicBool::new(false),
+            totals_kept: AtomicBool::new(false),
             rolled_back,
             created: !existing,
             path: path.to_path_buf(),
@@ -688,6 +705,8 @@ impl Store {
         store.check_against_marker()?;
         store.checked.store(true, Ordering::SeqCst);
         store.ensure_indexes()?;
+        // Not fatal either: without kept totals a report reads every household.
+        let _ = store.ensure_totals();
         // Not fatal: the lock itself is sled's; this only names the holder.
         let _ = lock::write(path, &Holder::current(program));
         store.write_marker();
@@ -876,7 +895,15 @@ impl Store {
         let guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         self.revive_if_broken()?;
         let head = *self.head.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = Tx { store: self, writes: Vec::new(), head, who: who.to_string(), at: Timestamp::now(), spilled: None };
+        let tx = Tx {
+            store: self,
+            writes: Vec::new(),
+            head,
+            who: who.to_string(),
+            at: Timestamp::now(),
+            spilled: None,
+            kept: totals::Kept::default(),
+        };
         Ok((guard, tx))
     }
 

@@ -1,0 +1,373 @@
+//! The report totals of every village, kept in the same commit as the
+//! records they count, so that a report reads one entry per village
+//! instead of every household (a million households: milliseconds, not
+//! the tens of seconds a scan with every form's rules takes).
+//!
+//! - `g/h/` key → the household's [`Share`] (what it adds to its village);
+//! - `g/v/` township 0 village → that village's [`Totals`];
+//! - `m/totals` → the layout version and a digest of what a share depends
+//!   on besides the record (the shipped form and the round). Only while it
+//!   matches are the totals read; an open that finds it missing or
+//!   different (a store written before the totals, a new release's form,
+//!   a restored snapshot) counts them again from every household.
+//!
+//! A save takes the household's old share out of its old village and puts
+//! the new one in ([`Tx::keep_totals`]). Should taking out ever find a
+//! count already at zero, the commit removes the marker: reports go back to
+//! reading every household until the next open counts again. No total is
+//! ever shown that the records do not give.
+
+use super::{codec, Result, Store, Tx};
+use crate::model::{FormState, Place};
+use crate::report::{Share, Totals};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+/// The layout of the kept totals; a release that counts differently raises it.
+const TOTALS_VERSION: u32 = 1;
+pub(super) const K_TOTALS: &[u8] = b"m/totals";
+const PREFIX: &[u8] = b"g/";
+const SHARE_PREFIX: &[u8] = b"g/h/";
+const VILLAGE_PREFIX: &[u8] = b"g/v/";
+
+fn share_key(key: u64) -> Vec<u8> {
+    let mut v = SHARE_PREFIX.to_vec();
+    v.extend_from_slice(&key.to_be_bytes());
+    v
+}
+
+fn village_key(place: &Place) -> Vec<u8> {
+    let mut v = VILLAGE_PREFIX.to_vec();
+    v.extend_from_slice(place.township.as_bytes());
+    v.push(0);
+    v.extend_from_slice(place.village.as_bytes());
+    v
+}
+
+fn place_of(key: &[u8]) -> Option<Place> {
+    let rest = std::str::from_utf8(key.strip_prefix(VILLAGE_PREFIX)?).ok()?;
+    let (township, village) = rest.split_once('\0')?;
+    Some(Place { township: township.to_string(), village: village.to_string() })
+}
+
+/// What the kept totals of a store with `round` were counted under.
+fn marker(round: &crate::form::Round) -> Vec<u8> {
+    let mut sha = Sha256::new();
+    sha.update(TOTALS_VERSION.to_be_bytes());
+    sha.update(crate::form::schema::SHIPPED_TOML.as_bytes());
+    sha.update(codec::encode(round));
+    sha.finalize().to_vec()
+}
+
+/// What a commit has changed of the kept totals so far.
+#[derive(Default)]
+pub(super) struct Kept {
+    /// Shares written by this commit (a later write of the same household
+    /// takes out this one, not the stored one).
+    shares: HashMap<u64, Share>,
+    /// Every village totals this commit touched, as they now are.
+    villages: HashMap<Vec<u8>, Totals>,
+    /// A share taken out was not in its village's totals.
+    broken: bool,
+}
+
+impl Tx<'_> {
+    /// Keeps the totals in step with a household's new record: its old
+    /// share (none for a new household) out of `previous`'s village, its new
+    /// one into `place`'s. Does nothing while the store keeps no totals.
+    pub(super) fn keep_totals(&mut self, key: u64, share: Share, previous: Option<&Place>, place: &Place) {
+        if !self.store.totals_kept.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Some(prev_place) = previous {
+            let old = match self.kept.shares.remove(&key) {
+                Some(s) => Some(s),
+                None => self.stored::<Share>(&share_key(key)),
+            };
+            match old {
+                Some(old) => {
+                    let whole = self.village(prev_place).count(&old, false);
+                    self.kept.broken |= !whole;
+                }
+                None => self.kept.broken = true,
+            }
+        }
+        self.kept.broken |= !self.village(place).count(&share, true);
+        let bytes = codec::encode(&share);
+        if previous.is_some() {
+            self.put(share_key(key), bytes);
+            self.kept.shares.insert(key, share);
+        } else {
+            self.put_fresh(share_key(key), bytes);
+        }
+    }
+
+    /// Queues the touched villages' totals, or, if they went wrong, the
+    /// marker's removal (then true). Called once, at the commit.
+    pub(super) fn finish_totals(&mut self) -> bool {
+        let kept = std::mem::take(&mut self.kept);
+        if kept.broken {
+            self.del(K_TOTALS.to_vec());
+            return true;
+        }
+        for (k, totals) in kept.villages {
+            self.put(k, codec::encode(&totals));
+        }
+        false
+    }
+
+    /// A commit that writes as it goes writes each household once: the
+    /// shares it has written need not be remembered.
+    pub(super) fn forget_shares(&mut self) {
+        self.kept.shares.clear();
+    }
+
+    fn village(&mut self, place: &Place) -> &mut Totals {
+        let k = village_key(place);
+        if !self.kept.villages.contains_key(&k) {
+            let stored = self.stored::<Totals>(&k);
+            self.kept.broken |= stored.is_none() && self.store_has(&k);
+            self.kept.villages.insert(k.clone(), stored.unwrap_or_default());
+        }
+        self.kept.villages.entry(k).or_default()
+    }
+
+    /// The value before this commit; `None` when absent or unreadable.
+    fn stored<T: serde::de::DeserializeOwned + 'static>(&self, k: &[u8]) -> Option<T> {
+        let db = self.store.db().ok()?;
+        let bytes = db.get(k).ok()??;
+        codec::decode(&bytes).ok()
+    }
+
+    fn store_has(&self, k: &[u8]) -> bool {
+        self.store.db().ok().and_then(|db| db.get(k).ok()).is_none_or(|v| v.is_some())
+    }
+}
+
+impl Store {
+    /// Whether the kept totals may be read: the marker matches this release and round.
+    fn totals_current(&self) -> Result<bool> {
+        let db = self.db().map_err(|e| self.sled_err(e))?;
+        Ok(db.get(K_TOTALS).map_err(|e| self.sled_err(e))?.is_some_and(|v| v.as_ref() == marker(&self.round).as_slice()))
+    }
+
+    /// Every village's kept totals (of `township` only, when given), in key
+    /// order; `None` when the store keeps none it can vouch for (the caller
+    /// then reads every household).
+    pub fn village_totals(&self, township: Option<&str>) -> Result<Option<Vec<(Place, Totals)>>> {
+        if !self.totals_current()? {
+            return Ok(None);
+        }
+        let mut prefix = VILLAGE_PREFIX.to_vec();
+        if let Some(t) = township {
+            prefix.extend_from_slice(t.as_bytes());
+            prefix.push(0);
+        }
+        let mut out = Vec::new();
+        for item in self.scan_prefix(&prefix) {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            let (Some(place), Ok(totals)) = (place_of(&k), codec::decode::<Totals>(&v)) else { return Ok(None) };
+            out.push((place, totals));
+        }
+        Ok(Some(out))
+    }
+
+    /// Counts the totals again from every household when the marker does
+    /// not match (see the module doc): the old ones go, every share and
+    /// village total is written with plain inserts, flushed, then the
+    /// marker. A kill meanwhile leaves no marker, so the next open counts
+    /// again. True when it counted.
+    pub(super) fn ensure_totals(&self) -> Result<bool> {
+        if self.totals_current()? {
+            self.totals_kept.store(true, Ordering::SeqCst);
+            return Ok(false);
+        }
+        self.totals_kept.store(false, Ordering::SeqCst);
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let db = self.db().map_err(|e| self.sled_err(e))?;
+        db.remove(K_TOTALS).map_err(|e| self.sled_err(e))?;
+        for item in self.scan_prefix(PREFIX) {
+            let (k, _) = item.map_err(|e| self.sled_err(e))?;
+            db.remove(k).map_err(|e| self.sled_err(e))?;
+        }
+        let mut villages: HashMap<Vec<u8>, Totals> = HashMap::new();
+        for row in self.rows() {
+            let row = row?;
+            let lb = &row.record;
+            let findings = (lb.form.state != FormState::Empty).then(|| lb.findings(&self.round));
+            let share = Share::of(lb, &row.summary, findings.as_deref());
+            villages.entry(village_key(&lb.household.place)).or_default().count(&share, true);
+            db.insert(share_key(row.key), codec::encode(&share)).map_err(|e| self.sled_err(e))?;
+        }
+        for (k, totals) in villages {
+            db.insert(k, codec::encode(&totals)).map_err(|e| self.sled_err(e))?;
+        }
+        db.flush().map_err(|e| self.sled_err(e))?;
+        db.insert(K_TOTALS, marker(&self.round)).map_err(|e| self.sled_err(e))?;
+        db.flush().map_err(|e| self.sled_err(e))?;
+        self.totals_kept.store(true, Ordering::SeqCst);
+        Ok(true)
+    }
+
+    /// After a commit that removed the marker: stop keeping totals in this handle.
+    pub(super) fn totals_dropped(&self) {
+        self.totals_kept.store(false, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{Access, PlaceScope, Role};
+    use crate::demo::{self, Rng};
+    use crate::form::Value;
+    use crate::model::{Answers, SectionA};
+    use crate::report::{self, Report, Scope};
+
+    fn scan(s: &Store, scope: &Scope, access: &Access) -> Report {
+        report::compute_by_scan_for(s, scope, access).unwrap()
+    }
+
+    /// Every report the kept totals give equals the one a scan gives: the
+    /// whole store, each township, one village of each, and a clerk of two villages.
+    fn assert_agree(s: &Store) {
+        assert!(s.village_totals(None).unwrap().is_some(), "the store keeps its totals");
+        let everywhere = Access::full("t");
+        let mut scopes = vec![Scope::default()];
+        for t in s.places().unwrap() {
+            scopes.push(Scope { township: Some(t.name.clone()), village: None });
+            scopes.push(Scope { township: Some(t.name.clone()), village: Some(t.villages[0].name.clone()) });
+        }
+        for scope in &scopes {
+            assert_eq!(report::compute(s, scope).unwrap(), scan(s, scope, &everywhere), "{scope:?}");
+        }
+        let places = s.places().unwrap();
+        let clerk = Access {
+            who: "李".into(),
+            role: Role::Entry,
+            scopes: vec![
+                PlaceScope { township: places[0].name.clone(), village: Some(places[0].villages[0].name.clone()) },
+                PlaceScope { township: places[0].name.clone(), village: None },
+                PlaceScope { township: places[1].name.clone(), village: Some(places[1].villages[0].name.clone()) },
+            ],
+        };
+        for scope in &scopes[..3] {
+            assert_eq!(report::compute_for(s, scope, &clerk).unwrap(), scan(s, scope, &clerk), "{scope:?}, a clerk");
+        }
+    }
+
+    fn demo_store(n: usize) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("db")).unwrap();
+        demo::fill(&s, n, 7, |_| {}).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn the_kept_totals_give_what_a_scan_gives_after_every_kind_of_write() {
+        let (_dir, s) = demo_store(300);
+        assert_agree(&s);
+        let mut rng = Rng::new(11);
+        let places: Vec<Place> = s.summaries().unwrap().into_iter().map(|x| x.place).collect();
+        let mut done = [0usize; 7];
+        for round in 0..6 {
+            for _ in 0..25 {
+                let key = 1 + rng.below(300);
+                let lb = s.get(key).unwrap().unwrap();
+                let kind = rng.below(7) as usize;
+                let ok = match kind {
+                    0 => {
+                        let mut a: Answers = lb.form.answers.clone();
+                        a.insert("C2".into(), Value::Choice(rng.below(4) as u16));
+                        a.remove("D5");
+                        s.save_draft(key, &a, "t").is_ok()
+                    }
+                    1 => s.submit(key, &demo::submittable_answers(&"家".repeat(30)), &[], "t").is_ok(),
+                    2 => s.reopen(key, "t").is_ok(),
+                    3 => s.set_verified(key, !lb.household.verified, "t").is_ok(),
+                    4 => {
+                        let m = crate::form::value::YearMonth::new(2021, 1 + rng.below(5) as u8).unwrap();
+                        let v = lb.household.a.eliminated.is_none().then_some(Value::Month(m));
+                        s.correct_section_a(key, "A8", v, "t").is_ok()
+                    }
+                    5 => {
+                        // The roster moves the household to another village.
+                        let to = rng.pick(&places).clone();
+                        s.upsert_households(&[(to, lb.household.a.clone())], "t").is_ok()
+                    }
+                    _ => {
+                        let a = SectionA { id_number: demo::id_number(10_000 + round * 100 + rng.below(100)), ..lb.household.a.clone() };
+                        s.upsert_households(&[(rng.pick(&places).clone(), a)], "t").is_ok()
+                    }
+                };
+                done[kind] += ok as usize;
+            }
+            assert_agree(&s);
+        }
+        assert!(done.iter().all(|n| *n > 0), "every kind of write went in at least once: {done:?}");
+    }
+
+    #[test]
+    fn an_import_written_in_chunks_keeps_them_and_a_cut_one_leaves_them_as_before() {
+        let (dir, s) = demo_store(60);
+        let places: Vec<Place> = s.summaries().unwrap().into_iter().map(|x| x.place).collect();
+        // 600 new households and every old one moved: several chunks (SPILL_WRITES is small in tests).
+        let mut rows: Vec<(Place, SectionA)> = s
+            .summaries()
+            .unwrap()
+            .iter()
+            .map(|x| (places[(x.key as usize * 7) % places.len()].clone(), s.get(x.key).unwrap().unwrap().household.a))
+            .collect();
+        let template = rows[0].1.clone();
+        rows.extend(
+            (0..600).map(|i| {
+                (places[i % places.len()].clone(), SectionA { id_number: demo::id_number(50_000 + i as u64), ..template.clone() })
+            }),
+        );
+        let before = report::compute(&s, &Scope::default()).unwrap();
+        super::super::tests::KILL_BEFORE_COMMIT.with(|k| k.set(true));
+        assert!(s.upsert_households(&rows, "t").is_err());
+        super::super::tests::KILL_BEFORE_COMMIT.with(|k| k.set(false));
+        drop(s);
+        let s = Store::open(&dir.path().join("db")).unwrap();
+        assert!(s.recovery_note().is_some());
+        assert_eq!(report::compute(&s, &Scope::default()).unwrap(), before, "rolled back with the records");
+        assert_agree(&s);
+        s.upsert_households(&rows, "t").unwrap();
+        assert_eq!(report::compute(&s, &Scope::default()).unwrap().households, 660);
+        assert_agree(&s);
+    }
+
+    #[test]
+    fn a_store_without_them_counts_them_at_open_and_a_wrong_share_stops_their_use() {
+        let (dir, s) = demo_store(120);
+        let path = dir.path().join("db");
+        let want = report::compute_by_scan(&s, &Scope::default()).unwrap();
+        {
+            // A store written before the totals (or by another release's form): no marker, no g/ keys.
+            let db = s.db().unwrap();
+            db.remove(K_TOTALS).unwrap();
+            for k in db.scan_prefix(PREFIX).keys() {
+                db.remove(k.unwrap()).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert_eq!(report::compute(&s, &Scope::default()).unwrap(), want);
+        assert_agree(&s);
+        // A share that went missing behind the program's back: the next save
+        // of that household cannot take it out, so the totals are no longer read.
+        let key = 5;
+        s.db().unwrap().remove(share_key(key)).unwrap();
+        s.set_verified(key, !s.get(key).unwrap().unwrap().household.verified, "t").unwrap();
+        assert!(s.village_totals(None).unwrap().is_none(), "the marker went with that commit");
+        assert_eq!(report::compute(&s, &Scope::default()).unwrap(), report::compute_by_scan(&s, &Scope::default()).unwrap());
+        // Later saves in this handle do not keep them; the next open counts again.
+        s.set_verified(key + 1, true, "t").unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert_agree(&s);
+    }
+}

@@ -535,7 +535,7 @@ impl Report {
             match t.villages.get_mut(village) {
                 Some(c) => c.merge(&totals.progress),
                 None => {
-                    t.villages.insert(village.to_string(), totals.progress.clone());
+                    t.villages.insert(village.to_string(), totals.progress);
                 }
             }
         }

@@ -78,10 +78,16 @@ pub fn is_active(field: &Field, rec: &impl Record) -> bool {
 
 /// [`is_active`] for a field of `form`.
 pub fn is_active_in(form: &Form, field: &Field, rec: &impl Record) -> bool {
+    field.branch == Branch::Always || is_active_when(field, eliminated_in(form, rec))
+}
+
+/// [`is_active`] for a record whose risk is `eliminated` or not (the
+/// question [`risk_eliminated`] answers, asked once for every field).
+pub fn is_active_when(field: &Field, eliminated: bool) -> bool {
     match field.branch {
         Branch::Always => true,
-        Branch::Eliminated => eliminated_in(form, rec),
-        Branch::NotEliminated => !eliminated_in(form, rec),
+        Branch::Eliminated => eliminated,
+        Branch::NotEliminated => !eliminated,
     }
 }
 

@@ -5,7 +5,7 @@
 //! temporary name, owner-only, and renamed only when complete.
 
 use super::file::{describe, parent_dir, AtomicFile};
-use crate::form::rules::display_value;
+use crate::form::rules::{self, display_value, Record};
 use crate::form::schema::{Kind, FIELDS};
 use crate::model::{Counts, FormState, LookBack};
 use crate::store::{Row, Store, StoreError};
@@ -114,10 +114,16 @@ pub fn header() -> Vec<String> {
 /// not taken are empty, multi-choice answers are joined with `、`.
 pub fn cells(lb: &LookBack) -> Vec<String> {
     let h = &lb.household;
+    let view = lb.view();
+    // Which branch is taken is asked once, not once per field.
+    let eliminated = rules::risk_eliminated(&view);
     let mut out = Vec::with_capacity(FIELDS.len() + 6);
     out.push(h.place.township.clone());
     out.push(h.place.village.clone());
-    out.extend(FIELDS.iter().map(|f| lb.active_value(f.code).map(|v| display_value(f, &v)).unwrap_or_default()));
+    out.extend(FIELDS.iter().map(|f| {
+        let value = rules::is_active_when(f, eliminated).then(|| view.value(f.code)).flatten();
+        value.filter(|v| !v.is_blank()).map(|v| display_value(f, &v)).unwrap_or_default()
+    }));
     out.push(lb.form.state.label().to_string());
     out.push(if h.verified { "已核实" } else { "未核实" }.to_string());
     out.push(lb.form.saved_by.clone().unwrap_or_default());

@@ -49,7 +49,10 @@ fn excel_would_convert(text: &str) -> bool {
 
 /// Writes one CSV record with every cell guarded by [`csv_cell`].
 pub(crate) fn write_csv_record<W: std::io::Write, S: AsRef<str>>(w: &mut csv::Writer<W>, cells: &[S]) -> csv::Result<()> {
-    w.write_record(cells.iter().map(|c| csv_cell(c.as_ref()).into_owned()))
+    for c in cells {
+        w.write_field(csv_cell(c.as_ref()).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
 //! Report speed and memory on 22,000 and 1,000,000 demo households: the
 //! shared stores of `benches/common` (`demo::fill`, seed 2021), read only.
+//! `all` reads the per-village totals the store keeps; `all_by_scan` reads
+//! every household as a store without them must (and as every report did
+//! before them).
 //!
 //! ```sh
 //! cargo bench --bench report                        # both sizes
@@ -69,6 +72,11 @@ fn run(c: &mut Criterion, b: &Bench, label: &str) {
     }
     g.bench_function(BenchmarkId::new("all", label), |bench| {
         bench.iter(|| black_box(report::compute(&b.store, &Scope::default()).expect("report")))
+    });
+    // What every report did before the store kept per-village totals, and
+    // still does on a store without them: every household read, its rules run.
+    g.bench_function(BenchmarkId::new("all_by_scan", label), |bench| {
+        bench.iter(|| black_box(report::compute_by_scan(&b.store, &Scope::default()).expect("report")))
     });
     let one = Scope { township: Some(b.township.clone()), village: None };
     g.bench_function(BenchmarkId::new("one_township", label), |bench| {

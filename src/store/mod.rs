@@ -340,7 +340,11 @@ impl Tx<'_> {
         let Some(sp) = self.spilled.as_mut() else { return Ok(()) };
         #[cfg(test)]
         tests::CHUNKS_WRITTEN.with(|n| n.set(n.get() + 1));
-        let writes = std::mem::take(&mut self.writes);
+        let mut writes = std::mem::take(&mut self.writes);
+        // In key order, sled's inserts walk its tree from one leaf to the
+        // next instead of jumping between a dozen prefixes per household.
+        // Stable: a later write of a key still wins.
+        writes.sort_by(|a, b| a.key.cmp(&b.key));
         let done = (|| {
             for w in &writes {
                 let old = if w.fresh { None } else { db.get(&w.key)? };

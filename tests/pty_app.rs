@@ -168,3 +168,26 @@ fn a_store_in_use_gives_its_message_and_status_1() {
     assert!(matches!(status, expectrl::WaitStatus::Exited(_, 1)), "{status:?}");
     assert!(!t.raw.contains("\x1b[?1049h"), "the screen was never switched");
 }
+
+#[test]
+fn the_first_demo_start_says_it_made_demo_data_not_an_empty_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    // No --db: the demo store under a fresh data directory, made on this start.
+    let mut t = Term::start(&["--demo"], &config);
+    t.wait_for("已生成演示数据库", 0);
+    t.wait_for("3000户虚构的演示数据", 0);
+    assert!(!t.text.contains("已新建空数据库"), "the demo store is not empty: {}", t.text);
+    t.send("q");
+    let status = t.exit_status();
+    assert!(matches!(status, expectrl::WaitStatus::Exited(_, 0)), "{status:?}");
+    // A second start opens it as it is and says nothing of making it.
+    let mut t = Term::start(&["--demo"], &config);
+    t.wait_for("已交", 0);
+    std::thread::sleep(Duration::from_millis(300));
+    t.read();
+    assert!(!t.text.contains("已生成演示数据库"), "{}", t.text);
+    t.send("q");
+    let status = t.exit_status();
+    assert!(matches!(status, expectrl::WaitStatus::Exited(_, 0)), "{status:?}");
+}

@@ -5,11 +5,14 @@
 //!
 //! - `g/h/` key → the household's [`Share`] (what it adds to its village);
 //! - `g/v/` township 0 village → that village's [`Totals`];
-//! - `m/totals` → the layout version and a digest of what a share depends
-//!   on besides the record (the shipped form and the round). Only while it
-//!   matches are the totals read; an open that finds it missing or
-//!   different (a store written before the totals, a new release's form,
-//!   a restored snapshot) counts them again from every household.
+//! - `m/totals` → a digest of the layout version and of what a share
+//!   depends on besides the record (the shipped form and the round), then
+//!   the audit sequence number of the last commit that kept them. Only
+//!   while the digest matches are the totals read. An open that finds it
+//!   missing or different (a store written before the totals, a new
+//!   release's form, a restored snapshot), or the audit log gone on past
+//!   that number (an older release saved without keeping them), counts
+//!   them again from every household.
 //!
 //! A save takes the household's old share out of its old village and puts
 //! the new one in ([`Tx::keep_totals`]). Should taking out ever find a
@@ -52,12 +55,19 @@ fn place_of(key: &[u8]) -> Option<Place> {
 }
 
 /// What the kept totals of a store with `round` were counted under.
-fn marker(round: &crate::form::Round) -> Vec<u8> {
+fn counted_under(round: &crate::form::Round) -> [u8; 32] {
     let mut sha = Sha256::new();
     sha.update(TOTALS_VERSION.to_be_bytes());
     sha.update(crate::form::schema::SHIPPED_TOML.as_bytes());
     sha.update(codec::encode(round));
-    sha.finalize().to_vec()
+    sha.finalize().into()
+}
+
+/// The marker: [`counted_under`], then the audit sequence number they are kept up to.
+fn marker(round: &crate::form::Round, next_seq: u64) -> Vec<u8> {
+    let mut v = counted_under(round).to_vec();
+    v.extend_from_slice(&next_seq.to_be_bytes());
+    v
 }
 
 /// What a commit has changed of the kept totals so far.
@@ -107,6 +117,9 @@ impl Tx<'_> {
     /// marker's removal (then true). Called once, at the commit.
     pub(super) fn finish_totals(&mut self) -> bool {
         let kept = std::mem::take(&mut self.kept);
+        if !self.store.totals_kept.load(Ordering::SeqCst) {
+            return false;
+        }
         if kept.broken {
             self.del(K_TOTALS.to_vec());
             return true;
@@ -114,6 +127,8 @@ impl Tx<'_> {
         for (k, totals) in kept.villages {
             self.put(k, codec::encode(&totals));
         }
+        // Every commit moves the audit log on: the marker goes with it.
+        self.put(K_TOTALS.to_vec(), marker(&self.store.round, self.head.next_seq));
         false
     }
 
@@ -146,10 +161,20 @@ impl Tx<'_> {
 }
 
 impl Store {
-    /// Whether the kept totals may be read: the marker matches this release and round.
-    fn totals_current(&self) -> Result<bool> {
+    /// The marker as stored: what they were counted under, and the audit
+    /// sequence number they are kept up to.
+    fn totals_marker(&self) -> Result<Option<([u8; 32], u64)>> {
         let db = self.db().map_err(|e| self.sled_err(e))?;
-        Ok(db.get(K_TOTALS).map_err(|e| self.sled_err(e))?.is_some_and(|v| v.as_ref() == marker(&self.round).as_slice()))
+        let Some(v) = db.get(K_TOTALS).map_err(|e| self.sled_err(e))? else { return Ok(None) };
+        let (Some(under), Some(seq)) = (v.get(..32).and_then(|b| b.try_into().ok()), v.get(32..).and_then(super::be_u64)) else {
+            return Ok(None);
+        };
+        Ok(Some((under, seq)))
+    }
+
+    /// Whether the kept totals may be read: counted under this release's form and round.
+    fn totals_current(&self) -> Result<bool> {
+        Ok(self.totals_marker()?.is_some_and(|(under, _)| under == counted_under(&self.round)))
     }
 
     /// Every village's kept totals (of `township` only, when given), in key
@@ -179,7 +204,8 @@ impl Store {
     /// marker. A kill meanwhile leaves no marker, so the next open counts
     /// again. True when it counted.
     pub(super) fn ensure_totals(&self) -> Result<bool> {
-        if self.totals_current()? {
+        let head = self.head.lock().unwrap_or_else(|p| p.into_inner()).next_seq;
+        if self.totals_marker()? == Some((counted_under(&self.round), head)) {
             self.totals_kept.store(true, Ordering::SeqCst);
             return Ok(false);
         }
@@ -204,7 +230,7 @@ impl Store {
             db.insert(k, codec::encode(&totals)).map_err(|e| self.sled_err(e))?;
         }
         db.flush().map_err(|e| self.sled_err(e))?;
-        db.insert(K_TOTALS, marker(&self.round)).map_err(|e| self.sled_err(e))?;
+        db.insert(K_TOTALS, marker(&self.round, head)).map_err(|e| self.sled_err(e))?;
         db.flush().map_err(|e| self.sled_err(e))?;
         self.totals_kept.store(true, Ordering::SeqCst);
         Ok(true)
@@ -282,6 +308,8 @@ mod tests {
     /// whole store, each township, one village of each, and a clerk of two villages.
     fn assert_agree(s: &Store) {
         assert!(s.village_totals(None).unwrap().is_some(), "the store keeps its totals");
+        let head = s.head.lock().unwrap().next_seq;
+        assert_eq!(s.totals_marker().unwrap().map(|(_, seq)| seq), Some(head), "kept up to the last commit: the next open need not count");
         let everywhere = Access::full("t");
         let mut scopes = vec![Scope::default()];
         for t in s.places().unwrap() {
@@ -355,6 +383,19 @@ mod tests {
             assert_agree(&s);
         }
         assert!(done.iter().all(|n| *n > 0), "every kind of write went in at least once: {done:?}");
+    }
+
+    #[test]
+    fn a_save_by_a_release_that_does_not_keep_them_is_counted_at_the_next_open() {
+        let (dir, s) = demo_store(60);
+        // As an older release saves: records and audit log, no totals.
+        s.totals_kept.store(false, Ordering::SeqCst);
+        s.set_verified(3, !s.get(3).unwrap().unwrap().household.verified, "old release").unwrap();
+        let open = s.summaries().unwrap().into_iter().find(|x| x.state != FormState::Submitted).unwrap().key;
+        s.submit(open, &demo::submittable_answers(&"家".repeat(30)), &[], "old release").unwrap();
+        drop(s);
+        let s = Store::open(&dir.path().join("db")).unwrap();
+        assert_agree(&s);
     }
 
     #[test]

@@ -14,6 +14,8 @@
 //! - `a/` seq → [`AuditEntry`]; `x/` key seq → ()
 //! - `c/` login → [`Clerk`] (registered clerks)
 //! - `t/`, `n/`, `p/`, `q/`, `m/index`: lookup indexes ([`index`])
+//! - `g/h/`, `g/v/`, `m/totals`: each household's share of the report and
+//!   each village's totals ([`totals`])
 //!
 //! A commit of more than [`JOURNAL_ABOVE`] writes (an import) does not go
 //! through one sled `Batch`: sled 0.34 keeps in memory what a batch wrote

@@ -112,6 +112,12 @@ pub fn validate_in(form: &'static Form, rec: &impl Record, round: &Round) -> Vec
     out
 }
 
+/// The one finding of a record whose definition this process does not know
+/// (see [`super::registry::unknown_message`]).
+pub fn unknown_form(form: &super::FormRef) -> Finding {
+    Finding::error("", "unknown_form", super::registry::unknown_message(form))
+}
+
 /// Findings shown beside one field (its own checks and cross rules anchored on it).
 pub fn validate_field(code: &str, rec: &impl Record, round: &Round) -> Vec<Finding> {
     validate(rec, round).into_iter().filter(|f| f.code == code).collect()

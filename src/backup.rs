@@ -35,6 +35,21 @@ pub fn list(store_path: &Path) -> Vec<PathBuf> {
 
 /// Takes an automatic snapshot now and keeps only the newest `policy.keep`.
 pub fn take(store: &Store, policy: &BackupPolicy) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
+    take_keeping(store, Some(policy.keep))
+}
+
+/// The automatic snapshot an open takes of a store of an older format
+/// before it migrates it (`auto-…-format1.htksnap`); none is removed to
+/// make room, as the store's own settings are not known here.
+pub fn take_before_migration(store: &Store) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
+    take_named(store, None, &format!("-format{}", store.format()))
+}
+
+fn take_keeping(store: &Store, keep: Option<usize>) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
+    take_named(store, keep, "")
+}
+
+fn take_named(store: &Store, keep: Option<usize>, tag: &str) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
     let dir = dir_for(store.path());
     let dir_err = |e: std::io::Error| SnapshotError::File { path: dir.display().to_string(), reason: crate::io::file::describe(&e) };
     // An empty store never displaces a snapshot that holds households: the
@@ -49,17 +64,19 @@ pub fn take(store: &Store, policy: &BackupPolicy) -> Result<(PathBuf, SnapshotIn
     }
     crate::store::create_private_dirs(&dir).map_err(dir_err)?;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(dir_err)?;
-    let mut name = format!("{PREFIX}{}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    let mut name = format!("{PREFIX}{}{tag}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
     let mut n = 1;
     while dir.join(&name).exists() {
         n += 1;
-        name = format!("{PREFIX}{}-{n}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+        name = format!("{PREFIX}{}-{n}{tag}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
     }
     let path = dir.join(name);
     clear_leftovers(&dir);
     let info = snapshot::save(store, &path)?;
-    for old in list(store.path()).into_iter().skip(policy.keep.max(1)) {
-        let _ = std::fs::remove_file(old);
+    if let Some(keep) = keep {
+        for old in list(store.path()).into_iter().skip(keep.max(1)) {
+            let _ = std::fs::remove_file(old);
+        }
     }
     Ok((path, info))
 }

@@ -117,7 +117,13 @@ pub fn cells(lb: &LookBack) -> Vec<String> {
     let mut out = Vec::with_capacity(FIELDS.len() + 6);
     out.push(h.place.township.clone());
     out.push(h.place.village.clone());
-    out.extend(FIELDS.iter().map(|f| lb.active_value(f.code).map(|v| display_value(f, &v)).unwrap_or_default()));
+    // Each answer as the record's own definition labels it (an older round's
+    // option lists may differ from the shipped form's).
+    let own = lb.definition();
+    out.extend(FIELDS.iter().map(|f| {
+        let f = own.and_then(|d| d.field(f.code)).unwrap_or(f);
+        lb.active_value(f.code).map(|v| display_value(f, &v)).unwrap_or_default()
+    }));
     out.push(lb.form.state.label().to_string());
     out.push(if h.verified { "已核实" } else { "未核实" }.to_string());
     out.push(lb.form.saved_by.clone().unwrap_or_default());

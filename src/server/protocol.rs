@@ -80,6 +80,7 @@ pub enum Request {
     VerifyAudit,
     VerifyRecords,
     AuditEntries,
+    FormDefinitions,
     Raw,
     OpenForm(u64),
     TakeOver(u64),
@@ -145,6 +146,7 @@ pub enum Response {
     Upsert(UpsertOutcome),
     Keys(Vec<u64>),
     Clerks(Vec<Clerk>),
+    Definitions(Vec<(crate::form::FormRef, String)>),
 }
 
 /// A [`StoreError`] as it crosses the socket: its kind and its Chinese message.

@@ -227,17 +227,50 @@ fn another_process_exports_an_old_round_record_with_the_definition_the_store_kep
         s.save_draft(key, &answers, "t").unwrap();
         assert_eq!(s.definition_text(&FormRef { id: "huitoukan".into(), version: 3003 }).unwrap().as_deref(), Some(text.as_str()));
     }
-    let out = tmp.path().join("out.csv");
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_huitoukan"))
-        .args(["export"])
-        .arg(&out)
-        .args(["--format", "csv", "--db"])
+    let export = |socket: &Path, name: &str| {
+        let out = tmp.path().join(name);
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_huitoukan"))
+            .args(["export"])
+            .arg(&out)
+            .args(["--format", "csv", "--db"])
+            .arg(&path)
+            .arg("--socket")
+            .arg(socket)
+            .env("HUITOUKAN_OPERATOR", "t")
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned()
+    };
+    // The command opens the store itself (no server answers)…
+    let csv = export(&tmp.path().join("none.sock"), "local.csv");
+    assert!(csv.contains("外出务工（第3003版）"), "{csv}");
+    // …or asks the store server, which sends the definitions it keeps.
+    let socket = tmp.path().join("serve.sock");
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_huitoukan"))
+        .arg("serve")
+        .arg("--db")
         .arg(&path)
-        .env("HUITOUKAN_OPERATOR", "t")
-        .env("HUITOUKAN_SOCKET", tmp.path().join("none.sock"))
-        .output()
+        .arg("--socket")
+        .arg(&socket)
+        .env("HUITOUKAN_CONFIG", tmp.path().join("config"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .unwrap();
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let csv = String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned();
+    let started = std::time::Instant::now();
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = server.kill();
+            let _ = server.wait();
+            panic!("the server did not come up");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let served = std::panic::catch_unwind(|| export(&socket, "served.csv"));
+    let _ = server.kill();
+    let _ = server.wait();
+    let csv = served.unwrap();
     assert!(csv.contains("外出务工（第3003版）"), "{csv}");
 }

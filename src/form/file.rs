@@ -89,6 +89,18 @@ impl Form {
     pub fn helper_field(&self, h: Helper) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.helper == Some(h))
     }
+
+    /// The codes of one branch's fields, as screens list them (`D5至D10`).
+    pub fn branch_codes(&self, branch: Branch) -> String {
+        let codes: Vec<&str> = self.fields.iter().filter(|f| f.branch == branch).map(|f| f.code).collect();
+        super::schema::codes_label(&codes)
+    }
+
+    /// The codes of one section's fields (`A1至A8`).
+    pub fn section_codes(&self, section: Section) -> String {
+        let codes: Vec<&str> = self.section_fields(section).map(|f| f.code).collect();
+        super::schema::codes_label(&codes)
+    }
 }
 
 /// Which form definition a record was made with: the form's id and version.

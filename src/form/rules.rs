@@ -67,7 +67,8 @@ pub fn risk_eliminated(rec: &impl Record) -> bool {
     eliminated_in(schema::shipped(), rec)
 }
 
-fn eliminated_in(form: &Form, rec: &impl Record) -> bool {
+/// [`risk_eliminated`] by `form`'s branch field.
+pub fn eliminated_in(form: &Form, rec: &impl Record) -> bool {
     matches!(rec.value(form.branch_field), Some(v) if !v.is_blank())
 }
 

@@ -274,3 +274,113 @@ fn another_process_exports_an_old_round_record_with_the_definition_the_store_kep
     let csv = served.unwrap();
     assert!(csv.contains("外出务工（第3003版）"), "{csv}");
 }
+
+/// A format-1 store of `n` demo households, as the release before format 2
+/// wrote it: made by this release, then its form records put back in the
+/// version-2 layout (naming no form), the definitions and the records
+/// digest dropped, `m/format` 1.
+fn demo_format1_store(dir: &Path, n: usize) -> PathBuf {
+    let made = dir.join("made");
+    {
+        let s = Store::open(&made).unwrap();
+        huitoukan::demo::fill(&s, n, 5, |_| {}).unwrap();
+        snapshot::save(&s, &dir.join("made.htksnap")).unwrap();
+    }
+    let path = dir.join("format1");
+    let mut b = RawBuilder::create(&path).unwrap();
+    for (t, k, v) in raw_entries(&dir.join("made.htksnap")) {
+        let v = match &k[..2] {
+            b"d/" => continue,
+            b"f/" => {
+                let f: FormRecord = codec::decode(&v).unwrap();
+                let v2 = huitoukan::model::FormRecordV2 {
+                    answers: f.answers,
+                    state: f.state,
+                    saved_by: f.saved_by,
+                    saved_at: f.saved_at,
+                    confirmed: f.confirmed,
+                    confirmations: f.confirmations,
+                };
+                let mut bytes = b"HK\x02".to_vec();
+                bytes.extend(postcard::to_allocvec(&v2).unwrap());
+                bytes
+            }
+            _ if k == b"m/format" => 1u32.to_be_bytes().to_vec(),
+            _ if k == b"m/records_digest" => continue,
+            _ => v,
+        };
+        b.insert(&t, &k, &v).unwrap();
+    }
+    b.finish().unwrap();
+    std::fs::remove_dir_all(&made).unwrap();
+    path
+}
+
+/// The real binary opening a format-1 store (and so migrating it) is killed
+/// with SIGKILL at moments spread over the snapshot and the migration; the
+/// next open always ends with the whole store, migrated, reading back as it was.
+#[test]
+fn sigkill_during_the_migration_never_leaves_half_a_migrated_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = demo_format1_store(tmp.path(), 4000);
+    // The format-1 store's entries, read with sled itself: opening it as a store would migrate it.
+    let raw: Raw = {
+        let db = sled::open(&original).unwrap();
+        db.iter().map(|i| i.unwrap()).map(|(k, v)| (Vec::new(), k.to_vec(), v.to_vec())).collect()
+    };
+    let before = held(&raw);
+    assert!(before.forms.len() > 2_000, "{} forms: a journaled migration", before.forms.len());
+    let rounds: u64 = std::env::var("MIGRATION_KILL_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let spawn = |path: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_huitoukan"))
+            .args(["report", "--db"])
+            .arg(path)
+            .arg("--socket")
+            .arg(tmp.path().join("none.sock"))
+            .env("HUITOUKAN_OPERATOR", "t")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // One run to the end gives the time the kills are spread over.
+    let whole = {
+        let path = tmp.path().join("calibrate");
+        copy_dir(&original, &path);
+        let started = std::time::Instant::now();
+        assert!(spawn(&path).wait().unwrap().success());
+        started.elapsed()
+    };
+    let mut outcomes = Vec::new();
+    let mut rolled_back = 0;
+    for round in 0..rounds {
+        let path = tmp.path().join(format!("round{round}"));
+        copy_dir(&original, &path);
+        let mut child = spawn(&path);
+        let delay = whole.mul_f64((round as f64 + 0.5) / rounds as f64);
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        outcomes.push(status.success());
+        let s = Store::open(&path).unwrap_or_else(|e| panic!("round {round} (killed after {delay:?}): {e}"));
+        rolled_back += usize::from(s.recovery_note().is_some());
+        reads_back_identically(&s, &before);
+    }
+    eprintln!(
+        "{rounds} rounds over {whole:?}: {} finished before the kill, {rolled_back} cut inside the migration's commit (put back at the next open)",
+        outcomes.iter().filter(|x| **x).count()
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}

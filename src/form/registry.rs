@@ -9,7 +9,9 @@
 
 use super::file::{self, Form, FormRef, Problem};
 use super::schema;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, RwLock};
 
 /// The 2021 look-back form's file, compiled in for good: every record
@@ -40,9 +42,32 @@ static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(|| {
     RwLock::new(r)
 });
 
+/// Bumped whenever a reference may come to mean another definition.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The last definition this thread looked up, with the generation it
+    /// was valid in: validation and exports look up the same form for
+    /// every field of every row (a report over a county did 200,000
+    /// lookups under the lock).
+    static LAST: RefCell<Option<(u64, &'static Form)>> = const { RefCell::new(None) };
+}
+
 /// The definition `form` names, when this process knows it.
 pub fn get(form: &FormRef) -> Option<&'static Form> {
-    REGISTRY.read().unwrap_or_else(|p| p.into_inner()).by_ref.get(form).copied()
+    let generation = GENERATION.load(Ordering::Acquire);
+    let hit = LAST.with(|last| match *last.borrow() {
+        Some((g, f)) if g == generation && f.version == form.version && f.id == form.id => Some(f),
+        _ => None,
+    });
+    if hit.is_some() {
+        return hit;
+    }
+    let found = REGISTRY.read().unwrap_or_else(|p| p.into_inner()).by_ref.get(form).copied();
+    if let Some(f) = found {
+        LAST.with(|last| *last.borrow_mut() = Some((generation, f)));
+    }
+    found
 }
 
 /// Compiles a definition (once per distinct text) and makes it the one its
@@ -54,10 +79,12 @@ pub fn register(text: &str) -> Result<&'static Form, Vec<Problem>> {
     let compiled = REGISTRY.read().unwrap_or_else(|p| p.into_inner()).by_text.get(text).copied();
     if let Some(form) = compiled {
         REGISTRY.write().unwrap_or_else(|p| p.into_inner()).by_ref.insert(form.reference(), form);
+        GENERATION.fetch_add(1, Ordering::AcqRel);
         return Ok(form);
     }
     let form = file::load(text)?;
     REGISTRY.write().unwrap_or_else(|p| p.into_inner()).insert(form);
+    GENERATION.fetch_add(1, Ordering::AcqRel);
     Ok(form)
 }
 
@@ -91,5 +118,10 @@ mod tests {
         assert!(std::ptr::eq(a, b));
         assert!(std::ptr::eq(get(&FormRef { id: "huitoukan".into(), version: 1998 }).unwrap(), a));
         assert!(register("id = 1").is_err());
+        // The same reference registered with another text means that text from then on.
+        let other = format!("{text}\n# 另一份\n");
+        let b = register(&other).unwrap();
+        assert!(!std::ptr::eq(a, b));
+        assert!(std::ptr::eq(get(&FormRef { id: "huitoukan".into(), version: 1998 }).unwrap(), b));
     }
 }

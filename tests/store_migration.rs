@@ -116,12 +116,14 @@ fn the_frozen_format_1_store_opens_migrates_after_a_snapshot_and_reads_back_iden
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("store");
     format1_store(&path);
-    {
+    let note = {
         let s = Store::open(&path).unwrap();
         reads_back_identically(&s, &before);
-    }
+        s.recovery_note().expect("the open says it migrated")
+    };
     // The snapshot taken first holds the format-1 store exactly, and says so.
     let snaps = snapshots_beside(&path);
+    assert!(note.contains("从旧版本的格式1升级为格式2") && note.contains(&snaps[0].display().to_string()), "{note}");
     assert_eq!(snaps.len(), 1, "{snaps:?}");
     assert!(snaps[0].file_name().unwrap().to_string_lossy().ends_with("-format1.htksnap"), "{snaps:?}");
     let info = snapshot::verify(&snaps[0]).unwrap();
@@ -145,6 +147,7 @@ fn the_frozen_format_1_store_opens_migrates_after_a_snapshot_and_reads_back_iden
     let s = Store::open(&path).unwrap();
     assert_eq!(s.audit_entries(), audit);
     assert_eq!(snapshots_beside(&path).len(), 1);
+    assert_eq!(s.recovery_note(), None);
     // A snapshot of the migrated store says format 2.
     let file = tmp.path().join("after.htksnap");
     assert_eq!(snapshot::save(&s, &file).unwrap().store_format, STORE_FORMAT);

@@ -601,6 +601,9 @@ pub struct Store {
     /// Form definitions kept in the store that did not load (what is wrong,
     /// by the id and version they are kept under).
     broken_definitions: Vec<(FormRef, String)>,
+    /// This open migrated the store from this format, after the snapshot
+    /// at this path (none for a store just restored from a snapshot).
+    migrated: Option<(u32, Option<PathBuf>)>,
     /// The committed audit head; also serialises writers within the process.
     head: Mutex<AuditHead>,
     writer: Mutex<()>,
@@ -763,6 +766,7 @@ impl Store {
             format: STORE_FORMAT,
             current: schema::shipped(),
             broken_definitions: Vec::new(),
+            migrated: None,
             head: Mutex::new(AuditHead { next_seq: 0, last_hash: [0; 32] }),
             writer: Mutex::new(()),
         };
@@ -869,9 +873,11 @@ impl Store {
                 self.path.display()
             ))
         };
+        let mut snapshot = None;
         if how == Migration::SnapshotFirst && self.household_count()? > 0 {
-            if let Err(e) = crate::backup::take_before_migration(self) {
-                return Err(refused(format!("升级之前要先做一份快照，但快照没有做成：{e}")));
+            match crate::backup::take_before_migration(self) {
+                Ok((path, _)) => snapshot = Some(path),
+                Err(e) => return Err(refused(format!("升级之前要先做一份快照，但快照没有做成：{e}"))),
             }
         }
         let legacy = registry::register(registry::LOOK_BACK_2021_TOML).map_err(|p| {
@@ -899,6 +905,7 @@ impl Store {
         tx.commit()?;
         drop(_g);
         self.format = STORE_FORMAT;
+        self.migrated = Some((from, snapshot));
         Ok(())
     }
 
@@ -995,14 +1002,26 @@ impl Store {
         &self.path
     }
 
-    /// What the user should know when this open undid a large write (an
-    /// import) that was cut short, else `None`.
+    /// What the user should know after this open: it undid a large write
+    /// (an import) that was cut short, or it migrated the store from an
+    /// older format (and where the snapshot taken first is); else `None`.
     pub fn recovery_note(&self) -> Option<String> {
-        self.rolled_back.then(|| {
+        let rolled_back = self.rolled_back.then(|| {
             "注意：上次的大批写入（导入名单或生成演示数据）没有完成就被中断了，数据库已恢复到那次写入之前的状态，\
              其中的数据都没有写入。如需要，请重新导入那份名单。"
                 .to_string()
-        })
+        });
+        let migrated = self.migrated.as_ref().map(|(from, snapshot)| {
+            let kept = match snapshot {
+                Some(p) => format!("升级前的快照在 {}，核对数据无误后可以删除", p.display()),
+                None => "升级前的数据就是刚恢复的那份快照".to_string(),
+            };
+            format!("数据库已从旧版本的格式{from}升级为格式{STORE_FORMAT}（每份采集表记下了它所用的表单版本）；{kept}。")
+        });
+        match (rolled_back, migrated) {
+            (Some(a), Some(b)) => Some(format!("{a}{b}")),
+            (a, b) => a.or(b),
+        }
     }
 
     /// sled recovers a damaged log by dropping what follows the damage, so a

@@ -189,13 +189,14 @@ fn a_format_1_store_whose_snapshot_cannot_be_taken_is_left_as_it_was() {
     assert!(raw.iter().any(|k| k.starts_with(b"d/")));
 }
 
-/// The shipped form's text as a later round's, `version` and one option's label changed.
+/// The shipped form's text as a later round's: `version`, one option's
+/// label changed, and one more warning (on D7, for every household).
 fn later_round(version: u32) -> String {
     let text = registry::LOOK_BACK_2021_TOML
         .replace("version = 2021", &format!("version = {version}"))
         .replace("labels = [\"外出务工\", ", &format!("labels = [\"外出务工（第{version}版）\", "));
     assert_ne!(text, registry::LOOK_BACK_2021_TOML);
-    text
+    format!("{text}\n[[warnings]]\nid = \"only_in_{version}\"\nfield = \"D7\"\nwhen = \"A4 > 0\"\nmessage = \"第{version}版才有的提示\"\nshort = \"第{version}版\"\n")
 }
 
 fn household(id: &str) -> (huitoukan::model::Place, huitoukan::model::SectionA) {
@@ -214,9 +215,10 @@ fn household(id: &str) -> (huitoukan::model::Place, huitoukan::model::SectionA) 
 }
 
 /// A record made with a definition this build does not have compiled in
-/// is exported, in another process, with that definition as the store kept it.
+/// is validated and exported, in another process (on the store itself or
+/// through the store server), with that definition as the store kept it.
 #[test]
-fn another_process_exports_an_old_round_record_with_the_definition_the_store_kept() {
+fn another_process_validates_and_exports_an_old_round_record_with_the_definition_the_store_kept() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("store");
     let text = later_round(3003);
@@ -230,6 +232,20 @@ fn another_process_exports_an_old_round_record_with_the_definition_the_store_kep
         s.save_draft(key, &answers, "t").unwrap();
         assert_eq!(s.definition_text(&FormRef { id: "huitoukan".into(), version: 3003 }).unwrap().as_deref(), Some(text.as_str()));
     }
+    // Validated again in another process (the report counts warnings by
+    // rule): the kept definition's own warning is found.
+    let report = |socket: &Path| {
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_huitoukan"))
+            .args(["report", "--db"])
+            .arg(&path)
+            .arg("--socket")
+            .arg(socket)
+            .env("HUITOUKAN_OPERATOR", "t")
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        String::from_utf8_lossy(&run.stdout).into_owned()
+    };
     let export = |socket: &Path, name: &str| {
         let out = tmp.path().join(name);
         let run = std::process::Command::new(env!("CARGO_BIN_EXE_huitoukan"))
@@ -248,6 +264,8 @@ fn another_process_exports_an_old_round_record_with_the_definition_the_store_kep
     // The command opens the store itself (no server answers)…
     let csv = export(&tmp.path().join("none.sock"), "local.csv");
     assert!(csv.contains("外出务工（第3003版）"), "{csv}");
+    let text = report(&tmp.path().join("none.sock"));
+    assert!(text.contains("only_in_3003"), "{text}");
     // …or asks the store server, which sends the definitions it keeps.
     let socket = tmp.path().join("serve.sock");
     let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_huitoukan"))
@@ -271,11 +289,12 @@ fn another_process_exports_an_old_round_record_with_the_definition_the_store_kep
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let served = std::panic::catch_unwind(|| export(&socket, "served.csv"));
+    let served = std::panic::catch_unwind(|| (export(&socket, "served.csv"), report(&socket)));
     let _ = server.kill();
     let _ = server.wait();
-    let csv = served.unwrap();
+    let (csv, text) = served.unwrap();
     assert!(csv.contains("外出务工（第3003版）"), "{csv}");
+    assert!(text.contains("only_in_3003"), "{text}");
 }
 
 /// A format-1 store of `n` demo households, as the release before format 2

@@ -88,6 +88,13 @@ pub fn register(text: &str) -> Result<&'static Form, Vec<Problem>> {
     Ok(form)
 }
 
+/// This process's own copy of a field code or warning id of any form it
+/// knows (a report crossing the server's socket names them as strings).
+pub fn known_code(s: &str) -> Option<&'static str> {
+    let r = REGISTRY.read().unwrap_or_else(|p| p.into_inner());
+    r.by_text.values().find_map(|form| form.fields.iter().map(|f| f.code).chain(form.warnings.iter().map(|w| w.id)).find(|c| *c == s))
+}
+
 /// What a record whose definition is unknown gets, wherever it is shown or
 /// saved: what is wrong and what to do; its answers stay as they are.
 pub fn unknown_message(form: &FormRef) -> String {

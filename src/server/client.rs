@@ -462,6 +462,8 @@ impl Backend for Client {
     }
 
     fn report(&self, scope: &Scope) -> Result<Report> {
+        // The report names the warnings of every form its records use.
+        self.learn_forms()?;
         match self.call(Request::Report(scope.clone()))? {
             Response::Report(r) => Ok(*r),
             _ => Err(unexpected()),

@@ -1268,6 +1268,9 @@ impl Store {
             if let Some(seq) = audit.first_broken {
                 return Ok(Some(format!("审计日志第{seq}条的链接对不上（之前{}条完好）", audit.entries)));
             }
+            if let Some((form, why)) = self.broken_definitions.first() {
+                return Ok(Some(format!("数据库里保存的{form}无法读取（{why}），用它填的采集表只能查看")));
+            }
             return Ok(match records {
                 RecordsCheck::RecordsDiffer => Some("户信息或采集表与最后一次保存时记下的摘要对不上，可能在程序之外被改动过".into()),
                 RecordsCheck::HeadDiffers => Some("审计日志的末尾被截掉或日志头被改写过".into()),

@@ -724,3 +724,32 @@ fn a_migration_cut_off_by_a_kill_leaves_format_1_and_the_next_open_migrates_whol
     // Two automatic snapshots of the format-1 store: one per open that began the migration.
     assert_eq!(crate::backup::list(&path).len(), 2);
 }
+
+#[test]
+fn a_damaged_kept_definition_opens_with_its_records_kept_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let form = round_form(3201);
+    let key = {
+        let mut s = Store::open(&path).unwrap();
+        s.use_form(form);
+        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+        let key = s.key_of(ID1).unwrap().unwrap();
+        let mut answers = Answers::new();
+        answers.insert("B1".into(), Value::Bool(false));
+        s.save_draft(key, &answers, "t").unwrap();
+        // The kept text damaged behind the program's back.
+        s.db().unwrap().insert(definition_key(&form.reference()), codec::encode(&"id = \"huitoukan\"".to_string())).unwrap();
+        s.flush().unwrap();
+        key
+    };
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.broken_definitions().len(), 1);
+    assert_eq!(s.broken_definitions()[0].0, form.reference());
+    // The record is read whole (this process still knows the form from before).
+    assert_eq!(s.get(key).unwrap().unwrap().form.answers.get("B1"), Some(&Value::Bool(false)));
+    let problems = s.check_consistency().unwrap();
+    assert!(problems.iter().any(|p| p.contains("第3201版") && p.contains("无法读取")), "{problems:?}");
+    let whole = s.check_whole().unwrap().unwrap_or_default();
+    assert!(whole.contains("第3201版"), "{whole}");
+}

@@ -601,9 +601,9 @@ pub struct Store {
     /// Form definitions kept in the store that did not load (what is wrong,
     /// by the id and version they are kept under).
     broken_definitions: Vec<(FormRef, String)>,
-    /// This open migrated the store from this format, after the snapshot
-    /// at this path (none for a store just restored from a snapshot).
-    migrated: Option<(u32, Option<PathBuf>)>,
+    /// This open migrated the store from this format; what was kept of it
+    /// before (the snapshot's path), as the note says it.
+    migrated: Option<(u32, String)>,
     /// The committed audit head; also serialises writers within the process.
     head: Mutex<AuditHead>,
     writer: Mutex<()>,
@@ -873,13 +873,14 @@ impl Store {
                 self.path.display()
             ))
         };
-        let mut snapshot = None;
-        if how == Migration::SnapshotFirst && self.household_count()? > 0 {
-            match crate::backup::take_before_migration(self) {
-                Ok((path, _)) => snapshot = Some(path),
+        let kept = match how {
+            Migration::FromSnapshot => "升级前的数据就是刚恢复的那份快照".to_string(),
+            Migration::SnapshotFirst if self.household_count()? == 0 => "数据库里还没有户，升级前不需要快照".to_string(),
+            Migration::SnapshotFirst => match crate::backup::take_before_migration(self) {
+                Ok((path, _)) => format!("升级前的快照在 {}，核对数据无误后可以删除", path.display()),
                 Err(e) => return Err(refused(format!("升级之前要先做一份快照，但快照没有做成：{e}"))),
-            }
-        }
+            },
+        };
         let legacy = registry::register(registry::LOOK_BACK_2021_TOML).map_err(|p| {
             refused(format!("2021年采集表的定义无法读取：{}", p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；")))
         })?;
@@ -905,7 +906,7 @@ impl Store {
         tx.commit()?;
         drop(_g);
         self.format = STORE_FORMAT;
-        self.migrated = Some((from, snapshot));
+        self.migrated = Some((from, kept));
         Ok(())
     }
 
@@ -1011,11 +1012,7 @@ impl Store {
              其中的数据都没有写入。如需要，请重新导入那份名单。"
                 .to_string()
         });
-        let migrated = self.migrated.as_ref().map(|(from, snapshot)| {
-            let kept = match snapshot {
-                Some(p) => format!("升级前的快照在 {}，核对数据无误后可以删除", p.display()),
-                None => "升级前的数据就是刚恢复的那份快照".to_string(),
-            };
+        let migrated = self.migrated.as_ref().map(|(from, kept)| {
             format!("数据库已从旧版本的格式{from}升级为格式{STORE_FORMAT}（每份采集表记下了它所用的表单版本）；{kept}。")
         });
         match (rolled_back, migrated) {

@@ -753,3 +753,18 @@ fn a_damaged_kept_definition_opens_with_its_records_kept_and_is_reported() {
     let whole = s.check_whole().unwrap().unwrap_or_default();
     assert!(whole.contains("第3201版"), "{whole}");
 }
+
+#[test]
+fn an_empty_format_1_store_migrates_without_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    drop(Store::open(&path).unwrap());
+    downgrade_to_format_1(&path);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.format(), STORE_FORMAT);
+    assert!(crate::backup::list(&path).is_empty(), "nothing to keep: no snapshot");
+    assert_eq!(s.definitions().unwrap(), vec![FormRef::look_back_2021()]);
+    let note = s.recovery_note().unwrap_or_default();
+    assert!(note.contains("格式1升级为格式2") && note.contains("不需要快照"), "{note}");
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+}

@@ -406,3 +406,48 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The frozen record bytes of `tests/fixtures/v1` (see tests/format_fixture.rs),
+/// put into a format-1 store as the release before format 2 kept them:
+/// opened, the store migrates and reads every one of them back as it was.
+#[test]
+fn the_frozen_v1_record_bytes_in_a_format_1_store_migrate_and_read_back_identically() {
+    let v1 = |name: &str| std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/v1/{name}.bin"))).unwrap();
+    let key = |prefix: &[u8], k: u64| [prefix, &k.to_be_bytes()[..]].concat();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    {
+        let mut b = RawBuilder::create(&path).unwrap();
+        let mut put = |k: &[u8], v: &[u8]| b.insert(b"__sled__default", k, v).unwrap();
+        put(b"m/format", &1u32.to_be_bytes());
+        put(b"m/round", &v1("round"));
+        put(b"m/next_key", &2u64.to_be_bytes());
+        // The audit head of an empty log: next sequence 0, no hash yet.
+        put(b"m/audit_head", &codec::encode(&(0u64, [0u8; 32])));
+        put(&key(b"h/", 1), &v1("household"));
+        put(&key(b"f/", 1), &v1("form_record"));
+        put(&key(b"s/", 1), &v1("summary"));
+        b.finish().unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.format(), STORE_FORMAT);
+    let lb = s.get(1).unwrap().unwrap();
+    assert_eq!(lb.household, codec::decode::<Household>(&v1("household")).unwrap());
+    assert_eq!(lb.form, codec::decode::<FormRecord>(&v1("form_record")).unwrap());
+    assert_eq!(lb.form.form, FormRef::look_back_2021());
+    assert_eq!(s.summary(1).unwrap(), Some(codec::decode::<Summary>(&v1("summary")).unwrap()));
+    assert_eq!(s.round(), &codec::decode::<huitoukan::form::Round>(&v1("round")).unwrap());
+    // The form record is now written as version 3, the same record.
+    let raw = std::cell::RefCell::new(None);
+    s.for_each_raw::<huitoukan::store::StoreError>(|_, k, v| {
+        if k == key(b"f/", 1).as_slice() {
+            *raw.borrow_mut() = Some(v.to_vec());
+        }
+        Ok(())
+    })
+    .unwrap();
+    let raw = raw.into_inner().unwrap();
+    assert_eq!(&raw[..3], b"HK\x03");
+    assert_eq!(codec::decode::<FormRecord>(&raw).unwrap(), lb.form);
+    assert_eq!(s.definitions().unwrap(), vec![FormRef::look_back_2021()]);
+}

@@ -42,8 +42,11 @@ pub fn take(store: &Store, policy: &BackupPolicy) -> Result<(PathBuf, SnapshotIn
 /// before it migrates it (`auto-…-format1.htksnap`); none is removed to
 /// make room, as the store's own settings are not known here.
 pub fn take_before_migration(store: &Store) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
-    take_named(store, None, &format!("-format{}", store.format()))
+    take_named(store, None, &format!("{MIGRATION_TAG}{}", store.format()))
 }
+
+/// In the name of a snapshot taken before a format migration.
+const MIGRATION_TAG: &str = "-format";
 
 fn take_keeping(store: &Store, keep: Option<usize>) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
     take_named(store, keep, "")
@@ -74,7 +77,10 @@ fn take_named(store: &Store, keep: Option<usize>, tag: &str) -> Result<(PathBuf,
     clear_leftovers(&dir);
     let info = snapshot::save(store, &path)?;
     if let Some(keep) = keep {
-        for old in list(store.path()).into_iter().skip(keep.max(1)) {
+        // The snapshots taken before a format migration are the way back to
+        // the older release's store: only the clerk removes them.
+        let routine = |p: &PathBuf| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(MIGRATION_TAG));
+        for old in list(store.path()).into_iter().filter(routine).skip(keep.max(1)) {
             let _ = std::fs::remove_file(old);
         }
     }
@@ -395,5 +401,21 @@ mod tests {
         let advice = advice_for_damaged(&path);
         assert!(advice.contains("30户"), "{advice}");
         assert!(advice.contains(&format!("huitoukan --db {} snapshot restore {}", path.display(), files[0].display())), "{advice}");
+    }
+
+    #[test]
+    fn the_snapshot_taken_before_a_migration_is_never_pruned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("store");
+        let store = Store::open(&path).unwrap();
+        crate::demo::fill(&store, 5, 1, |_| {}).unwrap();
+        let (before, _) = take_before_migration(&store).unwrap();
+        let policy = BackupPolicy { every_minutes: 30, keep: 2, on_exit: true };
+        for _ in 0..4 {
+            take(&store, &policy).unwrap();
+        }
+        assert!(before.exists(), "{}", before.display());
+        let files = list(&path);
+        assert_eq!(files.len(), 3, "two routine ones and the one before the migration: {files:?}");
     }
 }

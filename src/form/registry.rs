@@ -34,11 +34,16 @@ impl Registry {
 
 static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(|| {
     let mut r = Registry::default();
-    if let Ok(old) = file::load(LOOK_BACK_2021_TOML) {
-        r.insert(old);
+    let shipped = schema::shipped();
+    // While the shipped file is the 2021 one, its compiled form is the one
+    // (compiling the text again would leak a copy nothing refers to).
+    if LOOK_BACK_2021_TOML != shipped.source {
+        if let Ok(old) = file::load(LOOK_BACK_2021_TOML) {
+            r.insert(old);
+        }
     }
     // The shipped form last: it is the one its id and version mean here.
-    r.insert(schema::shipped());
+    r.insert(shipped);
     RwLock::new(r)
 });
 

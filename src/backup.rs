@@ -35,6 +35,24 @@ pub fn list(store_path: &Path) -> Vec<PathBuf> {
 
 /// Takes an automatic snapshot now and keeps only the newest `policy.keep`.
 pub fn take(store: &Store, policy: &BackupPolicy) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
+    take_keeping(store, Some(policy.keep))
+}
+
+/// The automatic snapshot an open takes of a store of an older format
+/// before it migrates it (`auto-…-format1.htksnap`); none is removed to
+/// make room, as the store's own settings are not known here.
+pub fn take_before_migration(store: &Store) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
+    take_named(store, None, &format!("{MIGRATION_TAG}{}", store.format()))
+}
+
+/// In the name of a snapshot taken before a format migration.
+const MIGRATION_TAG: &str = "-format";
+
+fn take_keeping(store: &Store, keep: Option<usize>) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
+    take_named(store, keep, "")
+}
+
+fn take_named(store: &Store, keep: Option<usize>, tag: &str) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
     let dir = dir_for(store.path());
     let dir_err = |e: std::io::Error| SnapshotError::File { path: dir.display().to_string(), reason: crate::io::file::describe(&e) };
     // An empty store never displaces a snapshot that holds households: the
@@ -49,17 +67,22 @@ pub fn take(store: &Store, policy: &BackupPolicy) -> Result<(PathBuf, SnapshotIn
     }
     crate::store::create_private_dirs(&dir).map_err(dir_err)?;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(dir_err)?;
-    let mut name = format!("{PREFIX}{}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+    let mut name = format!("{PREFIX}{}{tag}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
     let mut n = 1;
     while dir.join(&name).exists() {
         n += 1;
-        name = format!("{PREFIX}{}-{n}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+        name = format!("{PREFIX}{}-{n}{tag}{SUFFIX}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
     }
     let path = dir.join(name);
     clear_leftovers(&dir);
     let info = snapshot::save(store, &path)?;
-    for old in list(store.path()).into_iter().skip(policy.keep.max(1)) {
-        let _ = std::fs::remove_file(old);
+    if let Some(keep) = keep {
+        // The snapshots taken before a format migration are the way back to
+        // the older release's store: only the clerk removes them.
+        let routine = |p: &PathBuf| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(MIGRATION_TAG));
+        for old in list(store.path()).into_iter().filter(routine).skip(keep.max(1)) {
+            let _ = std::fs::remove_file(old);
+        }
     }
     Ok((path, info))
 }
@@ -378,5 +401,21 @@ mod tests {
         let advice = advice_for_damaged(&path);
         assert!(advice.contains("30户"), "{advice}");
         assert!(advice.contains(&format!("huitoukan --db {} snapshot restore {}", path.display(), files[0].display())), "{advice}");
+    }
+
+    #[test]
+    fn the_snapshot_taken_before_a_migration_is_never_pruned() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("store");
+        let store = Store::open(&path).unwrap();
+        crate::demo::fill(&store, 5, 1, |_| {}).unwrap();
+        let (before, _) = take_before_migration(&store).unwrap();
+        let policy = BackupPolicy { every_minutes: 30, keep: 2, on_exit: true };
+        for _ in 0..4 {
+            take(&store, &policy).unwrap();
+        }
+        assert!(before.exists(), "{}", before.display());
+        let files = list(&path);
+        assert_eq!(files.len(), 3, "two routine ones and the one before the migration: {files:?}");
     }
 }

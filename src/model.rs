@@ -1,9 +1,10 @@
 //! The domain records: a household (place + section A) and its look-back
 //! form record, plus the audit entry and the summary the lists show.
 
+use crate::form::file::Form;
 use crate::form::rules::{self, Finding, Record};
 use crate::form::value::{Value, YearMonth};
-use crate::form::{options, schema, Round};
+use crate::form::{options, registry, schema, FormRef, Round};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -140,9 +141,10 @@ impl FormState {
 /// Answers to sections B–D, by field code.
 pub type Answers = BTreeMap<String, Value>;
 
-/// One household's look-back form record (stored as format version 2;
-/// version 1 had no `confirmations`, see [`FormRecordV1`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// One household's look-back form record (stored as format version 3;
+/// version 1 had no `confirmations`, see [`FormRecordV1`], version 2 did not
+/// name its form, see [`FormRecordV2`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormRecord {
     pub answers: Answers,
     pub state: FormState,
@@ -154,6 +156,36 @@ pub struct FormRecord {
     /// was confirmed for: kept through a reopen and drafts, so the review
     /// can tell a warning already confirmed for these very answers from a new one.
     pub confirmations: Vec<Confirmation>,
+    /// The form definition the record was made with (its id and version):
+    /// it is validated, shown and exported with that one.
+    pub form: FormRef,
+}
+
+impl Default for FormRecord {
+    /// A form not begun, of the shipped look-back form.
+    fn default() -> Self {
+        FormRecord::new(schema::shipped().reference())
+    }
+}
+
+impl FormRecord {
+    /// A form not begun, of the form `form`.
+    pub fn new(form: FormRef) -> Self {
+        FormRecord {
+            answers: Answers::new(),
+            state: FormState::Empty,
+            saved_by: None,
+            saved_at: None,
+            confirmed: Vec::new(),
+            confirmations: Vec::new(),
+            form,
+        }
+    }
+
+    /// Not begun: nothing answered, never saved.
+    pub fn is_blank(&self) -> bool {
+        *self == FormRecord::new(self.form.clone())
+    }
 }
 
 /// A warning the clerk confirmed, and the values of every field it depends on then.
@@ -189,13 +221,40 @@ pub struct FormRecordV1 {
 
 impl From<FormRecordV1> for FormRecord {
     fn from(v: FormRecordV1) -> FormRecord {
-        FormRecord {
+        FormRecordV2 {
             answers: v.answers,
             state: v.state,
             saved_by: v.saved_by,
             saved_at: v.saved_at,
             confirmed: v.confirmed,
             confirmations: Vec::new(),
+        }
+        .into()
+    }
+}
+
+/// [`FormRecord`] as format version 2 wrote it: it did not name its form,
+/// which was always the 2021 look-back form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct FormRecordV2 {
+    pub answers: Answers,
+    pub state: FormState,
+    pub saved_by: Option<String>,
+    pub saved_at: Option<Timestamp>,
+    pub confirmed: Vec<String>,
+    pub confirmations: Vec<Confirmation>,
+}
+
+impl From<FormRecordV2> for FormRecord {
+    fn from(v: FormRecordV2) -> FormRecord {
+        FormRecord {
+            answers: v.answers,
+            state: v.state,
+            saved_by: v.saved_by,
+            saved_at: v.saved_at,
+            confirmed: v.confirmed,
+            confirmations: v.confirmations,
+            form: FormRef::look_back_2021(),
         }
     }
 }
@@ -234,14 +293,27 @@ impl LookBack {
         View { a: &self.household.a, answers: &self.form.answers }
     }
 
-    pub fn findings(&self, round: &Round) -> Vec<Finding> {
-        rules::validate(&self.view(), round)
+    /// The definition the form record was made with, when this process knows it.
+    pub fn definition(&self) -> Option<&'static Form> {
+        registry::get(&self.form.form)
     }
 
-    /// The answer to `code` if its branch is taken (what exports and reports read).
+    /// What validation finds, by the record's own definition; a record
+    /// whose definition is unknown gets one error that says so.
+    pub fn findings(&self, round: &Round) -> Vec<Finding> {
+        match self.definition() {
+            Some(form) => rules::validate_in(form, &self.view(), round),
+            None => vec![rules::unknown_form(&self.form.form)],
+        }
+    }
+
+    /// The answer to `code` if its branch is taken (what exports and reports
+    /// read), by the record's own definition (the shipped one when that is
+    /// unknown, so nothing answered is hidden).
     pub fn active_value(&self, code: &str) -> Option<Value> {
-        let f = schema::field(code)?;
-        if rules::is_active(f, &self.view()) {
+        let form = self.definition().unwrap_or_else(schema::shipped);
+        let f = form.field(code)?;
+        if rules::is_active_in(form, f, &self.view()) {
             self.value(code).filter(|v| !v.is_blank())
         } else {
             None

@@ -154,12 +154,14 @@ mod static_str {
     }
 }
 
-/// The program's own copy of a field code or rule id.
+/// The program's own copy of a field code or rule id: of the shipped form,
+/// else of another form this process knows (an older round's, kept by the
+/// store; the client learns them before it asks for a report).
 fn known_str(s: &str) -> Option<&'static str> {
     if let Some(f) = schema::field(s) {
         return Some(f.code);
     }
-    WarningKind::all().into_iter().find_map(|k| (k.rule == s).then_some(k.rule))
+    WarningKind::all().into_iter().find_map(|k| (k.rule == s).then_some(k.rule)).or_else(|| crate::form::registry::known_code(s))
 }
 
 /// What a per-field warning says after the field's label, by rule id.

@@ -74,6 +74,7 @@ fn crafted(good: &[RawEntry]) -> Vec<(&'static str, Vec<RawEntry>)> {
                 e.iter_mut().find(|x| starts(x, b"f/")).unwrap().2 = b"garbage".to_vec();
             }),
         ),
+        ("the form definition the records name removed", edit(&|e| e.retain(|x| !starts(x, b"d/")))),
         (
             "a place index entry moved to another village",
             edit(&|e| {

@@ -2,6 +2,8 @@
 //! look-back form (every problem with its line, in Chinese, exit 1), and an
 //! optional field added to a copy with no Rust change, filled and validated.
 
+mod form_support;
+
 use huitoukan::form::file;
 use huitoukan::form::rules::{self, Severity};
 use huitoukan::form::schema::{self, Kind, Section, SHIPPED_TOML};
@@ -216,4 +218,66 @@ short = "严重困难户有补充说明"
     rec.insert("C4".into(), Value::Bool(true));
     let found = rules::validate_in(form, &rec, &Round::default());
     assert!(found.iter().any(|f| f.code == "D11" && f.rule == "d11_with_hardship" && f.severity == Severity::Warning), "{found:?}");
+}
+
+/// A record as the 2021 round's form would hold it.
+fn as_2021(mut lb: huitoukan::model::LookBack) -> huitoukan::model::LookBack {
+    lb.form.form = huitoukan::form::FormRef::look_back_2021();
+    lb.form.answers.remove("D11");
+    lb
+}
+
+/// The file with D11, as a later round's form (its own version): the store
+/// begins households with it, the editor shows and saves D11 with no Rust
+/// change, and the store keeps that definition beside the 2021 one.
+#[test]
+fn a_later_round_with_a_new_field_is_entered_in_the_editor_and_kept_by_the_store() {
+    let at = SHIPPED_TOML.find("# Cross-field warnings").unwrap();
+    let text = format!("{}{D11}\n{}", &SHIPPED_TOML[..at], &SHIPPED_TOML[at..]).replace("version = 2021", "version = 2031");
+    let later = huitoukan::form::registry::register(&text).unwrap();
+    let mut h = form_support::Harness::with_form(vec![form_support::section_a(1, "张三", None)], later);
+    assert_eq!(h.ed.record().form.form, later.reference());
+    // Sections B and C as a clerk types them: saved as the later round's record.
+    h.press(&form_support::bc_keys(1));
+    let d11 = later.field("D11").unwrap();
+    let stored = h.stored();
+    assert_eq!(stored.form.form, later.reference(), "the record names the later round's form");
+    let mut answers = stored.form.answers.clone();
+    answers.insert("D11".into(), rules::parse_input(d11, "家中老人需长期照护").unwrap().unwrap());
+    h.store.save_draft(h.key(), &answers, "t").unwrap();
+    let stored = h.stored();
+    assert_eq!(
+        stored.form.answers.get("D11"),
+        Some(&Value::Text("家中老人需长期照护".into())),
+        "D11 is kept: it is a field of the record's own form"
+    );
+    let mut kept = h.store.definitions().unwrap();
+    kept.sort();
+    assert_eq!(kept, vec![later.reference()]);
+    // Reopened, the editor is driven by the record's form: D11 is on screen.
+    h.ed = huitoukan::ui::form::FormEditor::new(h.key(), stored, h.store.round().clone());
+    let tall = h.screen_at(80, 50, huitoukan::ui::theme::Theme { ascii: false, color: false });
+    assert!(tall.contains("D11 其他需要说明的情况") && tall.contains("家中老人需长期照护"), "{tall}");
+    // An editor on a 2021 record of the same store shows no D11.
+    let old = huitoukan::ui::form::FormEditor::new(h.key(), as_2021(h.stored()), h.store.round().clone());
+    h.ed = old;
+    let tall = h.screen_at(80, 50, huitoukan::ui::theme::Theme { ascii: false, color: false });
+    assert!(!tall.contains("D11"), "{tall}");
+}
+
+/// A record whose form version no definition is known for opens read-only,
+/// says so in Chinese, and keeps every answer.
+#[test]
+fn a_record_of_an_unknown_form_version_opens_read_only_with_a_message() {
+    let mut h = form_support::Harness::new(vec![form_support::section_a(1, "张三", None)]);
+    let mut lb = h.stored();
+    lb.form.form = huitoukan::form::FormRef { id: "huitoukan".into(), version: 9999 };
+    lb.form.state = huitoukan::model::FormState::Draft;
+    lb.form.answers.insert("B1".into(), Value::Bool(false));
+    h.ed = huitoukan::ui::form::FormEditor::new(h.key(), lb.clone(), Round::default());
+    let screen = h.screen();
+    assert!(screen.contains("第9999版"), "{screen}");
+    h.press("2 1 tab");
+    assert_eq!(h.ed.answers(), &lb.form.answers, "nothing typed over it");
+    assert!(h.effects.iter().all(|e| !matches!(e, huitoukan::ui::form::FormEffect::SaveDraft { .. })), "{:?}", h.effects);
 }

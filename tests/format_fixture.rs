@@ -18,8 +18,10 @@
 //! frozen bytes. Timestamps are fixed so the bytes are stable.
 
 use huitoukan::form::value::{Value, YearMonth};
-use huitoukan::form::Round;
-use huitoukan::model::{AuditEntry, Confirmation, FormRecord, FormRecordV1, FormState, Household, Place, SectionA, Summary, Timestamp};
+use huitoukan::form::{FormRef, Round};
+use huitoukan::model::{
+    AuditEntry, Confirmation, FormRecord, FormRecordV1, FormRecordV2, FormState, Household, Place, SectionA, Summary, Timestamp,
+};
 use huitoukan::store::codec::{self, DecodeError};
 use std::path::PathBuf;
 
@@ -74,6 +76,7 @@ fn form_record() -> FormRecord {
         saved_at: Some(Timestamp(1_619_000_123_456)),
         confirmed: vec!["new_four_kinds".into(), "far_plan".into()],
         confirmations: Vec::new(),
+        form: FormRef::look_back_2021(),
     }
 }
 
@@ -83,7 +86,8 @@ fn form_record_v1() -> FormRecordV1 {
     FormRecordV1 { answers: f.answers, state: f.state, saved_by: f.saved_by, saved_at: f.saved_at, confirmed: f.confirmed }
 }
 
-/// Version 2 of the form record: with the confirmations remembered at submit.
+/// Version 2 of the form record: with the confirmations remembered at
+/// submit; read back as a record of the 2021 look-back form.
 fn form_record_v2() -> FormRecord {
     let mut f = form_record();
     f.confirmations = vec![
@@ -95,6 +99,24 @@ fn form_record_v2() -> FormRecord {
         },
     ];
     f
+}
+
+/// The same record as version 2 wrote it (it did not name its form).
+fn form_record_v2_layout() -> FormRecordV2 {
+    let f = form_record_v2();
+    FormRecordV2 {
+        answers: f.answers,
+        state: f.state,
+        saved_by: f.saved_by,
+        saved_at: f.saved_at,
+        confirmed: f.confirmed,
+        confirmations: f.confirmations,
+    }
+}
+
+/// Version 3: the record names its form (here a later round's).
+fn form_record_v3() -> FormRecord {
+    FormRecord { form: FormRef { id: "huitoukan".into(), version: 2022 }, ..form_record_v2() }
 }
 
 fn summary() -> Summary {
@@ -183,16 +205,30 @@ fn v1_values() -> Vec<Fixture> {
 }
 
 #[test]
-fn form_records_are_written_as_v2_and_its_frozen_bytes_decode() {
-    let fresh = codec::encode_form(&form_record_v2());
+fn frozen_v2_form_records_decode_as_records_of_the_2021_form() {
+    let mut fresh = b"HK\x02".to_vec();
+    fresh.extend(postcard::to_allocvec(&form_record_v2_layout()).unwrap());
     let bytes = frozen(2, "form_record", &fresh);
     assert_eq!(&bytes[..3], b"HK\x02");
-    assert!(fresh == bytes, "this build encodes\n{fresh:02x?}\nbut v2 stores hold\n{bytes:02x?}");
+    assert!(fresh == bytes, "version 2 encodes\n{fresh:02x?}\nbut v2 stores hold\n{bytes:02x?}");
     assert_eq!(codec::decode::<FormRecord>(&bytes), Ok(form_record_v2()));
-    // A v2 form record is not readable as another type by accident, and v3 is refused.
+    assert_eq!(codec::decode::<FormRecord>(&bytes).unwrap().form, FormRef::look_back_2021());
+}
+
+#[test]
+fn form_records_are_written_as_v3_naming_their_form_and_its_frozen_bytes_decode() {
+    let fresh = codec::encode_form(&form_record_v3());
+    let bytes = frozen(3, "form_record", &fresh);
+    assert_eq!(&bytes[..3], b"HK\x03");
+    assert!(fresh == bytes, "this build encodes\n{fresh:02x?}\nbut v3 stores hold\n{bytes:02x?}");
+    assert_eq!(codec::decode::<FormRecord>(&bytes), Ok(form_record_v3()));
+    // A later form record version is refused with a message, never misread.
     let mut newer = bytes.clone();
-    newer[2] = 3;
-    assert_eq!(codec::decode::<FormRecord>(&newer), Err(DecodeError::Newer(3)));
+    newer[2] = 4;
+    assert_eq!(codec::decode::<FormRecord>(&newer), Err(DecodeError::Newer(4)));
+    for len in 3..bytes.len() {
+        assert!(matches!(codec::decode::<FormRecord>(&bytes[..len]), Err(DecodeError::Corrupt(_))), "cut at {len}");
+    }
 }
 
 fn fixture_path(version: u8, name: &str) -> PathBuf {

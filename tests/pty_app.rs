@@ -191,3 +191,29 @@ fn the_first_demo_start_says_it_made_demo_data_not_an_empty_store() {
     let status = t.exit_status();
     assert!(matches!(status, expectrl::WaitStatus::Exited(_, 0)), "{status:?}");
 }
+
+/// The first start of the app on a store of the release before format 2
+/// (the frozen format-1 fixture) migrates it and says so on the screen,
+/// with where the snapshot taken first is.
+#[test]
+fn the_first_start_on_a_format_1_store_says_it_was_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1/store.htksnap");
+    let mut b = huitoukan::store::bulk::RawBuilder::create(&db).unwrap();
+    huitoukan::io::snapshot::visit(&fixture, |t, k, v| b.insert(t, k, v).unwrap()).unwrap();
+    b.finish().unwrap();
+    let mut t = Term::start(&["--db", db.to_str().unwrap()], &dir.path().join("config"));
+    t.wait_for("升级为格式2", 0);
+    t.wait_for("快照在", 0);
+    assert_eq!(huitoukan::backup::list(&db).len(), 1, "the snapshot taken first");
+    t.send("x");
+    std::thread::sleep(Duration::from_millis(200));
+    t.send("q");
+    let status = t.exit_status();
+    assert!(matches!(status, expectrl::WaitStatus::Exited(_, 0)), "{status:?}");
+    // Opened again, nothing more to migrate.
+    let s = huitoukan::store::Store::open(&db).unwrap();
+    assert_eq!(s.format(), huitoukan::store::STORE_FORMAT);
+    assert_eq!(s.recovery_note(), None);
+}

@@ -389,6 +389,16 @@ impl Backend for Local {
         Ok(self.store.audit_entries())
     }
 
+    fn form_definitions(&self) -> Result<Vec<(crate::form::FormRef, String)>> {
+        let mut out = Vec::new();
+        for form in self.store.definitions()? {
+            if let Some(text) = self.store.definition_text(&form)? {
+                out.push((form, text));
+            }
+        }
+        Ok(out)
+    }
+
     fn for_each_raw(&self, visit: &mut crate::backend::RawVisitor<'_>) -> Result<RawCounts> {
         self.access.check_admin("做整库快照")?;
         self.store.for_each_raw(|t, k, v| visit(t, k, v))

@@ -106,6 +106,9 @@ pub trait Backend {
     fn verify_records(&self) -> Result<crate::store::RecordsCheck>;
     /// How many audit entries the store holds.
     fn audit_entries(&self) -> Result<u64>;
+    /// Every form definition the store keeps (id and version, TOML text):
+    /// what its records were made with. Not personal data: any clerk may read them.
+    fn form_definitions(&self) -> Result<Vec<(crate::form::FormRef, String)>>;
     /// Every raw entry of the store (snapshots; 管理 only): tree, key, value.
     fn for_each_raw(&self, visit: &mut RawVisitor<'_>) -> Result<crate::store::bulk::RawCounts>;
 

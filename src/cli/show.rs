@@ -121,9 +121,11 @@ fn card_fields(lb: &LookBack, full_id: bool) -> (Headed, Headed) {
             (f.heading(), v)
         })
         .collect();
+    // Labelled by the record's own definition (an older round's lists may differ).
+    let form = lb.definition().unwrap_or_else(schema::shipped);
     let answers = CARD_ANSWERS
         .iter()
-        .filter_map(|c| Some((schema::field(c)?, lb.active_value(c)?)))
+        .filter_map(|c| Some((form.field(c)?, lb.active_value(c)?)))
         .map(|(f, v)| (f.heading(), Some(display_value(f, &v))))
         .collect();
     (a, answers)

@@ -49,9 +49,17 @@ pub struct Form {
     pub lists: Vec<&'static OptionList>,
     pub fields: &'static [Field],
     pub warnings: &'static [CrossRule],
+    /// The file's text as loaded: what a store keeps of the definition its
+    /// records were made with.
+    pub source: &'static str,
 }
 
 impl Form {
+    /// The form's id and version, as a record names it.
+    pub fn reference(&self) -> FormRef {
+        FormRef { id: self.id.to_string(), version: self.version }
+    }
+
     pub fn field(&self, code: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.code == code)
     }
@@ -80,6 +88,39 @@ impl Form {
     /// The field a helper works on (the water helper: B4).
     pub fn helper_field(&self, h: Helper) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.helper == Some(h))
+    }
+
+    /// The codes of one branch's fields, as screens list them (`D5至D10`).
+    pub fn branch_codes(&self, branch: Branch) -> String {
+        let codes: Vec<&str> = self.fields.iter().filter(|f| f.branch == branch).map(|f| f.code).collect();
+        super::schema::codes_label(&codes)
+    }
+
+    /// The codes of one section's fields (`A1至A8`).
+    pub fn section_codes(&self, section: Section) -> String {
+        let codes: Vec<&str> = self.section_fields(section).map(|f| f.code).collect();
+        super::schema::codes_label(&codes)
+    }
+}
+
+/// Which form definition a record was made with: the form's id and version.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct FormRef {
+    pub id: String,
+    pub version: u32,
+}
+
+impl FormRef {
+    /// The 2021 look-back form (`forms/huitoukan-2021.toml`): what every
+    /// record written before records named their form was made with.
+    pub fn look_back_2021() -> FormRef {
+        FormRef { id: "huitoukan".into(), version: 2021 }
+    }
+}
+
+impl fmt::Display for FormRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "表单{}第{}版", self.id, self.version)
     }
 }
 
@@ -433,7 +474,7 @@ fn compile(text: &str, build: bool) -> Result<Option<&'static Form>, Vec<Problem
     if !build {
         return Ok(None);
     }
-    Ok(Some(assemble(raw, sections, branches, exprs)))
+    Ok(Some(assemble(text, raw, sections, branches, exprs)))
 }
 
 fn section_code(s: Section) -> &'static str {
@@ -643,7 +684,13 @@ fn check_field(
 }
 
 /// Builds the typed form from a file that passed every check.
-fn assemble(raw: RawForm, sections: Vec<(Section, String)>, branches: Vec<(Branch, String)>, exprs: Vec<Expr>) -> &'static Form {
+fn assemble(
+    text: &str,
+    raw: RawForm,
+    sections: Vec<(Section, String)>,
+    branches: Vec<(Branch, String)>,
+    exprs: Vec<Expr>,
+) -> &'static Form {
     let lists: Vec<&'static OptionList> = raw.lists.iter().map(|(n, l)| &*Box::leak(Box::new(owned_list(n, l.get_ref())))).collect();
     let list = |name: &Option<Spanned<String>>| name.as_ref().and_then(|n| lists.iter().copied().find(|l| l.name == n.get_ref()));
     let yes_no = lists.iter().copied().find(|l| l.name == "yes_no");
@@ -722,6 +769,7 @@ fn assemble(raw: RawForm, sections: Vec<(Section, String)>, branches: Vec<(Branc
         lists,
         fields: Box::leak(fields.into_boxed_slice()),
         warnings: Box::leak(warnings.into_boxed_slice()),
+        source: leak(text),
     }))
 }
 

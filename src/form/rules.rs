@@ -67,7 +67,8 @@ pub fn risk_eliminated(rec: &impl Record) -> bool {
     eliminated_in(schema::shipped(), rec)
 }
 
-fn eliminated_in(form: &Form, rec: &impl Record) -> bool {
+/// [`risk_eliminated`] by `form`'s branch field.
+pub fn eliminated_in(form: &Form, rec: &impl Record) -> bool {
     matches!(rec.value(form.branch_field), Some(v) if !v.is_blank())
 }
 
@@ -116,6 +117,12 @@ pub fn validate_in(form: &'static Form, rec: &impl Record, round: &Round) -> Vec
         }
     }
     out
+}
+
+/// The one finding of a record whose definition this process does not know
+/// (see [`super::registry::unknown_message`]).
+pub fn unknown_form(form: &super::FormRef) -> Finding {
+    Finding::error("", "unknown_form", super::registry::unknown_message(form))
 }
 
 /// Findings shown beside one field (its own checks and cross rules anchored on it).

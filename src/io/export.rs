@@ -115,12 +115,16 @@ pub fn header() -> Vec<String> {
 pub fn cells(lb: &LookBack) -> Vec<String> {
     let h = &lb.household;
     let view = lb.view();
+    // Each answer as the record's own definition labels it (an older round's
+    // option lists may differ from the shipped form's).
+    let own = lb.definition();
     // Which branch is taken is asked once, not once per field.
-    let eliminated = rules::risk_eliminated(&view);
+    let eliminated = rules::eliminated_in(own.unwrap_or_else(crate::form::schema::shipped), &view);
     let mut out = Vec::with_capacity(FIELDS.len() + 6);
     out.push(h.place.township.clone());
     out.push(h.place.village.clone());
     out.extend(FIELDS.iter().map(|f| {
+        let f = own.and_then(|d| d.field(f.code)).unwrap_or(f);
         let value = rules::is_active_when(f, eliminated).then(|| view.value(f.code)).flatten();
         value.filter(|v| !v.is_blank()).map(|v| display_value(f, &v)).unwrap_or_default()
     }));

@@ -192,11 +192,19 @@ fn save_with(
 ) -> Result<SnapshotInfo, SnapshotError> {
     let io_err = |e: io::Error| SnapshotError::file(path, &e);
     let mut out = AtomicFile::create(path).map_err(io_err)?;
+    let mut store_format = crate::store::STORE_FORMAT;
     let (counts, content_len, content_sha) = {
         let mut w = Hashing { inner: io::BufWriter::with_capacity(1 << 20, out.file()), sha: Sha256::new(), len: 0 };
         w.inner.write_all(&[0; PREFIX_LEN]).map_err(io_err)?;
         let mut tree: Option<Vec<u8>> = None;
         let counts = for_each(&mut |t, k, v| -> Result<(), SnapshotError> {
+            // The header records the format of the store as copied (a
+            // store of an older format is snapshotted before it is migrated).
+            if k == b"m/format" {
+                if let Ok(b) = <[u8; 4]>::try_from(v) {
+                    store_format = u32::from_be_bytes(b);
+                }
+            }
             if tree.as_deref() != Some(t) {
                 w.write_all(b"T")
                     .and_then(|_| w.write_all(&(t.len() as u16).to_le_bytes()))
@@ -217,7 +225,7 @@ fn save_with(
     let created = Timestamp::now();
     let header = Header {
         created: created.0,
-        store_format: crate::store::STORE_FORMAT,
+        store_format,
         record_format: crate::store::codec::FORMAT_VERSION as u32,
         counts,
         content_len,
@@ -468,9 +476,14 @@ pub fn seal(entries: &[RawEntry]) -> Vec<u8> {
         content.extend_from_slice(v);
         counts.add(k, v);
     }
+    let store_format = entries
+        .iter()
+        .find(|(_, k, _)| k.as_slice() == b"m/format")
+        .and_then(|(_, _, v)| <[u8; 4]>::try_from(v.as_slice()).ok())
+        .map_or(crate::store::STORE_FORMAT, u32::from_be_bytes);
     let header = Header {
         created: Timestamp::now().0,
-        store_format: crate::store::STORE_FORMAT,
+        store_format,
         record_format: crate::store::codec::FORMAT_VERSION as u32,
         counts,
         content_len: content.len() as u64,
@@ -558,7 +571,8 @@ fn build<R: Read>(r: R, header: &Header, snapshot: &Path, staging: &Path) -> Res
             detail: format!("恢复出{}户、{}条审计记录，与文件头记的不一致，数据库没有改动", counts.households, counts.audit_entries),
         });
     }
-    let check = Store::open_existing(staging, "huitoukan snapshot restore")?;
+    // A snapshot of an older store format is migrated by this open.
+    let check = Store::open_restored(staging, "huitoukan snapshot restore")?;
     let households = check.household_count()? as u64;
     if households != header.counts.households {
         return Err(SnapshotError::Damaged {

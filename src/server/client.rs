@@ -64,6 +64,8 @@ pub struct Client {
     welcome: Mutex<Welcome>,
     next_id: AtomicU64,
     down: Arc<AtomicBool>,
+    /// The server's form definitions are known here (see [`Client::learn_forms`]).
+    learned: AtomicBool,
 }
 
 fn disconnected(why: &str) -> StoreError {
@@ -103,15 +105,47 @@ impl Client {
         let events = Arc::new(Mutex::new(VecDeque::new()));
         let down = Arc::new(AtomicBool::new(false));
         let (conn, welcome) = handshake(stream, &opts, &events, &down)?;
-        Ok(Some(Client { opts, conn: Mutex::new(Some(conn)), events, welcome: Mutex::new(welcome), next_id: AtomicU64::new(1), down }))
+        Ok(Some(Client {
+            opts,
+            conn: Mutex::new(Some(conn)),
+            events,
+            welcome: Mutex::new(welcome),
+            next_id: AtomicU64::new(1),
+            down,
+            learned: AtomicBool::new(false),
+        }))
     }
 
     fn conn(&self) -> MutexGuard<'_, Option<Conn>> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Makes the form definitions the server's store keeps known here, once
+    /// a connection, before records are read: a record of an older form is
+    /// shown and validated with its own (the server of a restored store
+    /// may keep definitions this release was not built with).
+    fn learn_forms(&self) -> Result<()> {
+        if self.learned.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        match self.call(Request::FormDefinitions)? {
+            Response::Definitions(defs) => {
+                for (form, text) in defs {
+                    if crate::form::registry::get(&form).is_none_or(|known| known.source != text) {
+                        // A definition that does not load leaves its records shown as of an unknown form.
+                        let _ = crate::form::registry::register(&text);
+                    }
+                }
+                self.learned.store(true, Ordering::SeqCst);
+                Ok(())
+            }
+            _ => Err(unexpected()),
+        }
+    }
+
     fn lost(&self, slot: &mut Option<Conn>) -> StoreError {
         *slot = None;
+        self.learned.store(false, Ordering::SeqCst);
         self.down.store(true, Ordering::SeqCst);
         disconnected("数据服务已停止或已崩溃")
     }
@@ -399,6 +433,7 @@ impl Backend for Client {
     }
 
     fn get(&self, key: u64) -> Result<Option<LookBack>> {
+        self.learn_forms()?;
         match self.call(Request::Get(key))? {
             Response::Record(r) => Ok(r),
             _ => Err(unexpected()),
@@ -427,6 +462,8 @@ impl Backend for Client {
     }
 
     fn report(&self, scope: &Scope) -> Result<Report> {
+        // The report names the warnings of every form its records use.
+        self.learn_forms()?;
         match self.call(Request::Report(scope.clone()))? {
             Response::Report(r) => Ok(*r),
             _ => Err(unexpected()),
@@ -441,6 +478,9 @@ impl Backend for Client {
     }
 
     fn rows<'a>(&'a self, filter: &RowFilter) -> Box<dyn Iterator<Item = Result<Row>> + 'a> {
+        if let Err(e) = self.learn_forms() {
+            return Box::new(std::iter::once(Err(e)));
+        }
         let mut slot = self.conn();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let sent = match slot.as_mut() {
@@ -491,7 +531,15 @@ impl Backend for Client {
         }
     }
 
+    fn form_definitions(&self) -> Result<Vec<(crate::form::FormRef, String)>> {
+        match self.call(Request::FormDefinitions)? {
+            Response::Definitions(d) => Ok(d),
+            _ => Err(unexpected()),
+        }
+    }
+
     fn open_form(&self, key: u64) -> Result<Opened> {
+        self.learn_forms()?;
         match self.call(Request::OpenForm(key))? {
             Response::Opened(o) => Ok(*o),
             _ => Err(unexpected()),
@@ -499,6 +547,7 @@ impl Backend for Client {
     }
 
     fn take_over(&self, key: u64) -> Result<Opened> {
+        self.learn_forms()?;
         match self.call(Request::TakeOver(key))? {
             Response::Opened(o) => Ok(*o),
             _ => Err(unexpected()),
@@ -601,6 +650,8 @@ impl Backend for Client {
         match handshake(stream, &self.opts, &self.events, &self.down) {
             Ok((conn, welcome)) => {
                 *slot = Some(conn);
+                // A store restored meanwhile may keep other definitions.
+                self.learned.store(false, Ordering::SeqCst);
                 *self.welcome.lock().unwrap_or_else(|p| p.into_inner()) = welcome;
                 // What changed while away is not known one by one.
                 self.events.lock().unwrap_or_else(|p| p.into_inner()).push_back(Event::Reload);

@@ -469,6 +469,7 @@ fn dispatch(
         }
         Request::HouseholdCount => Response::Count(b.household_count()?),
         Request::Get(k) => Response::Record(b.get(k)?),
+        Request::FormDefinitions => Response::Definitions(b.form_definitions()?),
         Request::Summary(k) => Response::Summary(b.summary(k)?),
         Request::History(k) => Response::History(b.history(k)?),
         Request::Find { query, limit } => Response::Found(b.find(&query, limit.min(10_000))?),

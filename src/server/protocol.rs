@@ -80,6 +80,7 @@ pub enum Request {
     VerifyAudit,
     VerifyRecords,
     AuditEntries,
+    FormDefinitions,
     Raw,
     OpenForm(u64),
     TakeOver(u64),
@@ -145,6 +146,7 @@ pub enum Response {
     Upsert(UpsertOutcome),
     Keys(Vec<u64>),
     Clerks(Vec<Clerk>),
+    Definitions(Vec<(crate::form::FormRef, String)>),
 }
 
 /// A [`StoreError`] as it crosses the socket: its kind and its Chinese message.
@@ -290,6 +292,7 @@ mod tests {
             Request::OpenForm(3),
             Request::SaveDraft { key: 3, base: Some(Answers::new()), answers },
             Request::Report(Scope { township: Some("鹿角镇".into()), village: None }),
+            Request::FormDefinitions,
         ]
         .into_iter()
         .enumerate()
@@ -313,6 +316,8 @@ mod tests {
         .unwrap();
         write_frame(&mut server, &ServerMsg::Reply { id: 1, part: Part::End(Ok(Response::Count(3))) }).unwrap();
         write_frame(&mut server, &ServerMsg::Reply { id: 2, part: Part::End(Err(WireError::Conflict("D7 冲突".into()))) }).unwrap();
+        let kept = vec![(crate::form::FormRef::look_back_2021(), "id = \"huitoukan\"\nversion = 2021\n".to_string())];
+        write_frame(&mut server, &ServerMsg::Reply { id: 6, part: Part::End(Ok(Response::Definitions(kept))) }).unwrap();
         write_frame(&mut server, &ServerMsg::Event(Event::Reload)).unwrap();
         std::fs::write(dir.join("server_replies.bin"), server).unwrap();
     }

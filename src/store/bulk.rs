@@ -171,6 +171,20 @@ impl Store {
         if let Some(key) = households.keys().find(|k| !summarised.contains(k)) {
             note(format!("第{key}户没有户摘要"));
         }
+        // Every form record's definition is kept (format 2): without it the
+        // record could not be shown or checked as it was made.
+        let kept: BTreeSet<crate::form::FormRef> = self.definitions()?.into_iter().collect();
+        for item in self.scan_prefix(b"f/") {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            if let Ok(form) = codec::decode::<FormRecord>(&v) {
+                if !form.is_blank() && !kept.contains(&form.form) {
+                    note(format!("第{}户的采集表用的是{}，数据库里却没有这份表单定义", key_at(&k, 2).unwrap_or(0), form.form));
+                }
+            }
+        }
+        for (form, why) in self.broken_definitions() {
+            note(format!("数据库里的{form}无法读取（{why}）"));
+        }
         let mut indexed = BTreeSet::new();
         for item in self.scan_prefix(b"i/") {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;

@@ -8,11 +8,12 @@ use serde::{de::DeserializeOwned, Serialize};
 const MAGIC: &[u8; 2] = b"HK";
 /// The record format this release writes.
 pub const FORMAT_VERSION: u8 = 1;
-/// Form records ([`FormRecord`]) are written as version 2 (they gained
-/// `confirmations`); version 1 form records still decode.
-pub const FORM_VERSION: u8 = 2;
+/// Form records ([`FormRecord`]) are written as version 3 (version 2 gained
+/// `confirmations`, version 3 names its form); versions 1 and 2 still
+/// decode, as records of the 2021 look-back form.
+pub const FORM_VERSION: u8 = 3;
 
-use crate::model::{FormRecord, FormRecordV1};
+use crate::model::{FormRecord, FormRecordV1, FormRecordV2};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -46,11 +47,13 @@ pub fn decode<T: DeserializeOwned + 'static>(bytes: &[u8]) -> Result<T, DecodeEr
         return Err(DecodeError::NotARecord);
     }
     let corrupt = |e: postcard::Error| DecodeError::Corrupt(e.to_string());
-    // Form records have their own version: 1 is the layout before `confirmations`.
+    // Form records have their own version: 1 is the layout before
+    // `confirmations`, 2 the one before the record named its form.
     if std::any::TypeId::of::<T>() == std::any::TypeId::of::<FormRecord>() {
         let form: FormRecord = match bytes[2] {
             1 => postcard::from_bytes::<FormRecordV1>(&bytes[3..]).map_err(corrupt)?.into(),
-            2 => postcard::from_bytes(&bytes[3..]).map_err(corrupt)?,
+            2 => postcard::from_bytes::<FormRecordV2>(&bytes[3..]).map_err(corrupt)?.into(),
+            3 => postcard::from_bytes(&bytes[3..]).map_err(corrupt)?,
             v if v > FORM_VERSION => return Err(DecodeError::Newer(v)),
             v => return Err(DecodeError::Corrupt(format!("未知的格式版本{v}"))),
         };

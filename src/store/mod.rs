@@ -13,6 +13,9 @@
 //! - `i/` id_number → key; `v/` township 0 village 0 key → ()
 //! - `a/` seq → [`AuditEntry`]; `x/` key seq → ()
 //! - `c/` login → [`Clerk`] (registered clerks)
+//! - `d/` form id 0 version → the form definition's TOML text: every
+//!   definition a form record names, written in the commit of the first
+//!   record that uses it (format 2)
 //! - `t/`, `n/`, `p/`, `q/`, `m/index`: lookup indexes ([`index`])
 //! - `g/h/`, `g/v/`, `m/totals`: each household's share of the report and
 //!   each village's totals ([`totals`])
@@ -32,6 +35,14 @@
 //! removes them. For an import of new households that is about one journal
 //! entry per 2,000 keys instead of a read and a journal entry per key, and
 //! nearly nothing to clear after the commit.
+//!
+//! Store format 1 → 2 ([`STORE_FORMAT`]): format 2 keeps the form
+//! definitions (`d/`) and every form record names its form. An open that
+//! finds format 1 takes an automatic snapshot first (beside the store, see
+//! [`crate::backup`]), then migrates in one commit: the 2021 look-back
+//! form's definition stored, every form record rewritten naming it, the
+//! format set to 2 and one audit entry. The commit is journaled like an
+//! import, so a kill in the middle leaves format 1 for the next open.
 
 pub mod browse;
 pub mod bulk;
@@ -47,8 +58,9 @@ pub use lock::Holder;
 pub use report::Row;
 
 use crate::access::Clerk;
+use crate::form::file::Form;
 use crate::form::rules::{self, Severity};
-use crate::form::{schema, Round, Value};
+use crate::form::{registry, schema, FormRef, Round, Value};
 use crate::model::{Answers, AuditEntry, FormRecord, FormState, Household, LookBack, Place, SectionA, Summary, Timestamp, TownshipCounts};
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::PermissionsExt;
@@ -56,8 +68,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 
-/// The store layout this release writes (key scheme, not record encoding).
-pub const STORE_FORMAT: u32 = 1;
+/// The store layout this release writes (key scheme, not record encoding);
+/// format 1 stores are migrated at open (see the module doc).
+pub const STORE_FORMAT: u32 = 2;
 
 const K_FORMAT: &[u8] = b"m/format";
 const K_ROUND: &[u8] = b"m/round";
@@ -127,6 +140,14 @@ fn village_key(place: &Place, key: u64) -> Vec<u8> {
     v.extend_from_slice(&key.to_be_bytes());
     v
 }
+const DEFINITION_PREFIX: &[u8] = b"d/";
+fn definition_key(form: &FormRef) -> Vec<u8> {
+    let mut v = DEFINITION_PREFIX.to_vec();
+    v.extend_from_slice(form.id.as_bytes());
+    v.push(0);
+    v.extend_from_slice(&form.version.to_be_bytes());
+    v
+}
 const CLERK_PREFIX: &[u8] = b"c/";
 fn clerk_key(login: &str) -> Vec<u8> {
     let mut v = CLERK_PREFIX.to_vec();
@@ -141,6 +162,13 @@ fn clerk_text(c: &Clerk) -> String {
         c.scopes.iter().map(ToString::to_string).collect::<Vec<_>>().join("、")
     };
     format!("{} {} {} {scope}", c.login, c.name, c.role.label())
+}
+/// The id and version a `d/` key names.
+fn parse_definition_key(key: &[u8]) -> Option<FormRef> {
+    let rest = key.strip_prefix(DEFINITION_PREFIX)?;
+    let (id, version) = rest.split_at(rest.len().checked_sub(5)?);
+    let version = version.strip_prefix(&[0u8][..])?;
+    Some(FormRef { id: String::from_utf8(id.to_vec()).ok()?, version: u32::from_be_bytes(version.try_into().ok()?) })
 }
 fn be_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?))
@@ -234,6 +262,8 @@ struct Tx<'a> {
     spilled: Option<Spilled>,
     /// The report totals this commit changes (see `totals.rs`).
     kept: totals::Kept,
+    /// Form definitions this commit has made sure the store keeps.
+    definitions: std::collections::HashSet<FormRef>,
 }
 
 /// What a commit that writes as it goes has done so far: its journal flag
@@ -422,6 +452,25 @@ impl Tx<'_> {
     fn put_fresh(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.push(Write { key, value: Some(value), fresh: true });
     }
+    /// Makes sure the store keeps the definition `form` names, in this
+    /// commit when it does not yet (the commit of the first record of that
+    /// form). A definition this process does not know either is left as it
+    /// is: the record keeps naming it (see [`registry::unknown_message`]).
+    fn keep_definition(&mut self, form: &FormRef) -> Result<()> {
+        if self.definitions.contains(form) {
+            return Ok(());
+        }
+        let s = self.store;
+        let key = definition_key(form);
+        let kept = s.db().and_then(|db| db.get(&key)).map_err(|e| s.sled_err(e))?.is_some();
+        if !kept {
+            if let Some(def) = registry::get(form) {
+                self.put_fresh(key, codec::encode(&def.source.to_string()));
+            }
+        }
+        self.definitions.insert(form.clone());
+        Ok(())
+    }
     fn del(&mut self, key: Vec<u8>) {
         self.writes.push(Write { key, value: None, fresh: false });
     }
@@ -445,7 +494,7 @@ impl Tx<'_> {
     /// Writes household, form and summary for `key`, and keeps the indexes
     /// in step. `previous: None` is a new household (a key just handed out,
     /// an ID number not in the store): every key written is fresh.
-    fn put_record(&mut self, key: u64, lb: &LookBack, previous: Option<&Household>) {
+    fn put_record(&mut self, key: u64, lb: &LookBack, previous: Option<&Household>) -> Result<()> {
         let round = &self.store.round;
         let findings = (lb.form.state != FormState::Empty).then(|| lb.findings(round));
         let summary = Summary::with_findings(key, lb, findings.as_deref());
@@ -457,7 +506,8 @@ impl Tx<'_> {
             self.put_fresh(household_key(key), codec::encode(h));
             // A form not begun is what a missing `f/` reads as (see `get`):
             // an imported household gets one at its first save.
-            if lb.form != FormRecord::default() {
+            if !lb.form.is_blank() {
+                self.keep_definition(&lb.form.form)?;
                 self.put_fresh(form_key(key), codec::encode_form(&lb.form));
             }
             self.put_fresh(summary_key(key), summary);
@@ -466,7 +516,7 @@ impl Tx<'_> {
             for ik in index::id_keys(h, key).into_iter().chain(index::name_keys(h, key)) {
                 self.put_fresh(ik, Vec::new());
             }
-            return;
+            return Ok(());
         };
         if prev.place != h.place {
             self.del(village_key(&prev.place, key));
@@ -490,10 +540,12 @@ impl Tx<'_> {
             }
         }
         self.put(household_key(key), codec::encode(h));
+        self.keep_definition(&lb.form.form)?;
         self.put(form_key(key), codec::encode_form(&lb.form));
         self.put(summary_key(key), summary);
         self.put(id_key(&h.a.id_number), key.to_be_bytes().to_vec());
         self.put(village_key(&h.place, key), Vec::new());
+        Ok(())
     }
     fn commit(mut self) -> Result<()> {
         let totals_dropped = self.finish_totals();
@@ -564,10 +616,32 @@ pub struct Store {
     created: bool,
     path: PathBuf,
     round: Round,
+    /// The store format on disk: [`STORE_FORMAT`] once an open has migrated it.
+    format: u32,
+    /// The form a household's record is made with when it is begun.
+    current: &'static Form,
+    /// Form definitions kept in the store that did not load (what is wrong,
+    /// by the id and version they are kept under).
+    broken_definitions: Vec<(FormRef, String)>,
+    /// This open migrated the store from this format; what was kept of it
+    /// before (the snapshot's path), as the note says it.
+    migrated: Option<(u32, String)>,
     /// The committed audit head; also serialises writers within the process.
     head: Mutex<AuditHead>,
     writer: Mutex<()>,
 }
+
+/// How an open treats a store of an older format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Migration {
+    /// An automatic snapshot beside the store first, then the migration.
+    SnapshotFirst,
+    /// A store just built from a snapshot: that snapshot is the backup.
+    FromSnapshot,
+}
+
+/// Who the audit log records the migration of the store format as.
+const MIGRATION_WHO: &str = "huitoukan（升级数据库格式）";
 
 /// How an open treats a path that holds no store yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -654,6 +728,16 @@ impl Store {
     /// empty directory may become a new store. A path holding anything but
     /// a store is refused either way, and left as it was.
     pub fn open_with(path: &Path, program: &str, mode: OpenMode) -> Result<Store> {
+        Self::open_migrating(path, program, mode, Migration::SnapshotFirst)
+    }
+
+    /// Opens a store a restore has just built from a snapshot: a format-1
+    /// store is migrated without a snapshot first (the snapshot restored is one).
+    pub fn open_restored(path: &Path, program: &str) -> Result<Store> {
+        Self::open_migrating(path, program, OpenMode::Existing, Migration::FromSnapshot)
+    }
+
+    fn open_migrating(path: &Path, program: &str, mode: OpenMode, migration: Migration) -> Result<Store> {
         bulk::finish_interrupted_restore(path)?;
         let found = inspect(path);
         match (&found, mode) {
@@ -702,6 +786,10 @@ impl Store {
             created: !existing,
             path: path.to_path_buf(),
             round: Round::default(),
+            format: STORE_FORMAT,
+            current: schema::shipped(),
+            broken_definitions: Vec::new(),
+            migrated: None,
             head: Mutex::new(AuditHead { next_seq: 0, last_hash: [0; 32] }),
             writer: Mutex::new(()),
         };
@@ -711,6 +799,10 @@ impl Store {
         store.check_against_marker()?;
         store.checked.store(true, Ordering::SeqCst);
         store.ensure_indexes()?;
+        if store.format < STORE_FORMAT {
+            store.migrate(migration)?;
+        }
+        store.load_definitions()?;
         // Not fatal either: without kept totals a report reads every household.
         let _ = store.ensure_totals();
         // Not fatal: the lock itself is sled's; this only names the holder.
@@ -724,6 +816,123 @@ impl Store {
     /// True when this open made a new, empty store.
     pub fn created(&self) -> bool {
         self.created
+    }
+
+    /// The store format on disk ([`STORE_FORMAT`] once open: an older store
+    /// is migrated by the open).
+    pub fn format(&self) -> u32 {
+        self.format
+    }
+
+    /// The form a household's record is made with when it is begun: the
+    /// shipped look-back form, unless a later round's form is given here.
+    /// Records already begun keep the form they name.
+    pub fn use_form(&mut self, form: &'static Form) {
+        self.current = form;
+    }
+
+    pub fn current_form(&self) -> &'static Form {
+        self.current
+    }
+
+    /// The form definitions the store keeps, by id and version.
+    pub fn definitions(&self) -> Result<Vec<FormRef>> {
+        let mut out = Vec::new();
+        for item in self.scan_prefix(DEFINITION_PREFIX) {
+            let (k, _) = item.map_err(|e| self.sled_err(e))?;
+            if let Some(r) = parse_definition_key(&k) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The text of the definition `form` names, as the store keeps it.
+    pub fn definition_text(&self, form: &FormRef) -> Result<Option<String>> {
+        self.get_decoded(&definition_key(form), "表单定义")
+    }
+
+    /// Kept definitions that did not load, each with what is wrong: the
+    /// records that name one are shown as of an unknown form (and kept).
+    pub fn broken_definitions(&self) -> &[(FormRef, String)] {
+        &self.broken_definitions
+    }
+
+    /// Makes every definition the store keeps known to this process (see
+    /// [`registry::register`]).
+    fn load_definitions(&mut self) -> Result<()> {
+        let mut broken = Vec::new();
+        for item in self.scan_prefix(DEFINITION_PREFIX) {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            let Some(kept_as) = parse_definition_key(&k) else {
+                broken.push((FormRef { id: String::from_utf8_lossy(&k[2..]).into_owned(), version: 0 }, "编号不合规".to_string()));
+                continue;
+            };
+            let text = match codec::decode::<String>(&v) {
+                Ok(t) => t,
+                Err(e) => {
+                    broken.push((kept_as, e.to_string()));
+                    continue;
+                }
+            };
+            match registry::register(&text) {
+                Ok(form) if form.reference() == kept_as => {}
+                Ok(form) => broken.push((kept_as, format!("内容是{}", form.reference()))),
+                Err(problems) => {
+                    broken.push((kept_as, problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("；")));
+                }
+            }
+        }
+        self.broken_definitions = broken;
+        Ok(())
+    }
+
+    /// Migrates a store of an older format to [`STORE_FORMAT`] (see the
+    /// module doc): all or nothing, after an automatic snapshot unless the
+    /// store was just restored from one.
+    fn migrate(&mut self, how: Migration) -> Result<()> {
+        let from = self.format;
+        let refused = |what: String| {
+            StoreError::Refused(format!(
+                "数据库 {} 是旧版huitoukan的格式{from}，打开时要升级为格式{STORE_FORMAT}；{what}。数据库没有改动，处理后重新打开即可",
+                self.path.display()
+            ))
+        };
+        let kept = match how {
+            Migration::FromSnapshot => "升级前的数据就是刚恢复的那份快照".to_string(),
+            Migration::SnapshotFirst if self.household_count()? == 0 => "数据库里还没有户，升级前不需要快照".to_string(),
+            Migration::SnapshotFirst => match crate::backup::take_before_migration(self) {
+                Ok((path, _)) => format!("升级前的快照在 {}，核对数据无误后可以删除", path.display()),
+                Err(e) => return Err(refused(format!("升级之前要先做一份快照，但快照没有做成：{e}"))),
+            },
+        };
+        let legacy = registry::register(registry::LOOK_BACK_2021_TOML).map_err(|p| {
+            refused(format!("2021年采集表的定义无法读取：{}", p.iter().map(ToString::to_string).collect::<Vec<_>>().join("；")))
+        })?;
+        let mut keys = Vec::new();
+        for item in self.scan_prefix(b"f/") {
+            let (k, _) = item.map_err(|e| self.sled_err(e))?;
+            if let Some(key) = be_u64(&k[2..]).filter(|_| k.len() == 10) {
+                keys.push(key);
+            }
+        }
+        let (_g, mut tx) = self.begin(MIGRATION_WHO)?;
+        tx.put_fresh(definition_key(&legacy.reference()), codec::encode(&legacy.source.to_string()));
+        tx.definitions.insert(legacy.reference());
+        for (done, key) in keys.iter().enumerate() {
+            tx.spill(done, keys.len())?;
+            // A record that does not decode stays as it is, to be reported where it is read.
+            let Ok(Some(form)) = self.get_decoded::<FormRecord>(&form_key(*key), "采集表") else { continue };
+            tx.keep_definition(&form.form)?;
+            tx.put(form_key(*key), codec::encode_form(&form));
+        }
+        tx.audit(0, "store_format", from.to_string(), STORE_FORMAT.to_string());
+        tx.put(K_FORMAT.to_vec(), STORE_FORMAT.to_be_bytes().to_vec());
+        tx.commit()?;
+        drop(_g);
+        self.format = STORE_FORMAT;
+        self.migrated = Some((from, kept));
+        Ok(())
     }
 
     /// The sled handle (a cheap clone), or the error that says why there is none.
@@ -796,6 +1005,10 @@ impl Store {
             }
             Some(v) => {
                 let format = u32::from_be_bytes(v.as_ref().try_into().unwrap_or([0xff; 4]));
+                if format == 0 {
+                    return Err(StoreError::Corrupt { path: self.path.clone(), detail: "数据库的格式版本记录损坏".into() });
+                }
+                self.format = format;
                 if format > STORE_FORMAT {
                     return Err(StoreError::Refused(format!(
                         "数据库 {} 由更新版本的huitoukan创建（格式{format}），请升级本程序后再打开",
@@ -815,14 +1028,22 @@ impl Store {
         &self.path
     }
 
-    /// What the user should know when this open undid a large write (an
-    /// import) that was cut short, else `None`.
+    /// What the user should know after this open: it undid a large write
+    /// (an import) that was cut short, or it migrated the store from an
+    /// older format (and where the snapshot taken first is); else `None`.
     pub fn recovery_note(&self) -> Option<String> {
-        self.rolled_back.then(|| {
+        let rolled_back = self.rolled_back.then(|| {
             "注意：上次的大批写入（导入名单或生成演示数据）没有完成就被中断了，数据库已恢复到那次写入之前的状态，\
              其中的数据都没有写入。如需要，请重新导入那份名单。"
                 .to_string()
-        })
+        });
+        let migrated = self.migrated.as_ref().map(|(from, kept)| {
+            format!("数据库已从旧版本的格式{from}升级为格式{STORE_FORMAT}（每份采集表记下了它所用的表单版本）；{kept}。")
+        });
+        match (rolled_back, migrated) {
+            (Some(a), Some(b)) => Some(format!("{a}{b}")),
+            (a, b) => a.or(b),
+        }
     }
 
     /// sled recovers a damaged log by dropping what follows the damage, so a
@@ -909,6 +1130,7 @@ impl Store {
             at: Timestamp::now(),
             spilled: None,
             kept: totals::Kept::default(),
+            definitions: std::collections::HashSet::new(),
         };
         Ok((guard, tx))
     }
@@ -959,7 +1181,11 @@ impl Store {
         let Some(household) = self.get_decoded::<Household>(&household_key(key), "户信息")? else {
             return Ok(None);
         };
-        let form = self.get_decoded::<FormRecord>(&form_key(key), "采集表")?.unwrap_or_default();
+        // A form not begun is begun with the store's current form.
+        let form = match self.get_decoded::<FormRecord>(&form_key(key), "采集表")? {
+            Some(form) if !form.is_blank() => form,
+            _ => FormRecord::new(self.current.reference()),
+        };
         Ok(Some(LookBack { household, form }))
     }
 
@@ -1065,6 +1291,9 @@ impl Store {
             if let Some(seq) = audit.first_broken {
                 return Ok(Some(format!("审计日志第{seq}条的链接对不上（之前{}条完好）", audit.entries)));
             }
+            if let Some((form, why)) = self.broken_definitions.first() {
+                return Ok(Some(format!("数据库里保存的{form}无法读取（{why}），用它填的采集表只能查看")));
+            }
             // Report totals that do not add up are not damage to the records:
             // reports read every household until the next open counts again.
             if !self.totals_agree()? && self.audit_entries() == before {
@@ -1130,7 +1359,7 @@ impl Store {
                         lb.household.verified = false;
                         tx.audit(key, "verified", "已核实".into(), "未核实（名单更新）".into());
                     }
-                    tx.put_record(key, &lb, Some(&old.household));
+                    tx.put_record(key, &lb, Some(&old.household))?;
                     out.updated += 1;
                 }
             }
@@ -1143,10 +1372,10 @@ impl Store {
                 let key = first + i as u64;
                 let lb = LookBack {
                     household: Household { place: place.clone(), a: a.clone(), verified: false, imported_at: tx.at },
-                    form: FormRecord::default(),
+                    form: FormRecord::new(self.current.reference()),
                 };
                 tx.audit(key, "import", String::new(), format!("{} {}", a.head, crate::form::idnum::mask(&a.id_number)));
-                tx.put_record(key, &lb, None);
+                tx.put_record(key, &lb, None)?;
                 out.added += 1;
             }
         }
@@ -1165,7 +1394,7 @@ impl Store {
             }
             let key = first + i as u64;
             tx.audit(key, "import", String::new(), note.to_string());
-            tx.put_record(key, lb, None);
+            tx.put_record(key, lb, None)?;
             keys.push(key);
         }
         tx.commit()?;
@@ -1180,20 +1409,21 @@ impl Store {
 
     /// [`Store::save_draft`] from a screen based on `base`: see [`merge_answers`].
     pub fn save_draft_on(&self, key: u64, base: Option<&Answers>, answers: &Answers, who: &str) -> Result<usize> {
-        check_text_sizes(answers)?;
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
+        let form = definition_of(&old)?;
+        check_text_sizes(form, answers)?;
         if old.form.state == FormState::Submitted {
             return Err(StoreError::Refused("该户的采集表已提交，修改前请先“重新打开”".into()));
         }
-        let merged = merge_answers(&old, base, answers)?;
+        let merged = merge_answers(form, &old, base, answers)?;
         let answers = &merged;
-        let changes = answer_changes(&old, answers);
+        let changes = answer_changes(form, &old, answers);
         if changes.is_empty() && old.form.state == FormState::Draft {
             return Ok(0);
         }
         let mut lb = old.clone();
-        lb.form.answers = clean_answers(answers);
+        lb.form.answers = clean_answers(form, answers);
         lb.form.state = FormState::Draft;
         lb.form.saved_by = Some(who.to_string());
         lb.form.saved_at = Some(tx.at);
@@ -1205,7 +1435,7 @@ impl Store {
         if old.form.state != FormState::Draft {
             tx.audit(key, "state", old.form.state.label().into(), FormState::Draft.label().into());
         }
-        tx.put_record(key, &lb, Some(&old.household));
+        tx.put_record(key, &lb, Some(&old.household))?;
         tx.commit()?;
         Ok(n)
     }
@@ -1218,16 +1448,17 @@ impl Store {
 
     /// [`Store::submit`] from a screen based on `base`: see [`merge_answers`].
     pub fn submit_on(&self, key: u64, base: Option<&Answers>, answers: &Answers, confirmed: &[String], who: &str) -> Result<()> {
-        check_text_sizes(answers)?;
         let (_g, mut tx) = self.begin(who)?;
         let old = self.must_get(key)?;
+        let form = definition_of(&old)?;
+        check_text_sizes(form, answers)?;
         if old.form.state == FormState::Submitted {
             return Err(StoreError::Refused("该户的采集表已经提交过了".into()));
         }
-        let merged = merge_answers(&old, base, answers)?;
+        let merged = merge_answers(form, &old, base, answers)?;
         let answers = &merged;
         let mut lb = old.clone();
-        lb.form.answers = clean_answers(answers);
+        lb.form.answers = clean_answers(form, answers);
         let findings = lb.findings(&self.round);
         if let Some(e) = findings.iter().find(|f| f.severity == Severity::Error) {
             let n = findings.iter().filter(|f| f.severity == Severity::Error).count();
@@ -1236,7 +1467,7 @@ impl Store {
         if let Some(w) = findings.iter().find(|f| !confirmed.iter().any(|c| c == f.rule)) {
             return Err(StoreError::Refused(format!("提示“{}”还没有确认，不能提交", w.message)));
         }
-        for (field, o, v) in answer_changes(&old, answers) {
+        for (field, o, v) in answer_changes(form, &old, answers) {
             tx.audit(key, field, o, v);
         }
         tx.audit(key, "state", old.form.state.label().into(), FormState::Submitted.label().into());
@@ -1245,7 +1476,7 @@ impl Store {
         lb.form.saved_at = Some(tx.at);
         lb.form.confirmed = findings.iter().map(|f| f.rule.to_string()).collect();
         lb.form.confirmations = findings.iter().map(|f| crate::model::Confirmation::of(f, &lb.view())).collect();
-        tx.put_record(key, &lb, Some(&old.household));
+        tx.put_record(key, &lb, Some(&old.household))?;
         tx.commit()
     }
 
@@ -1262,7 +1493,7 @@ impl Store {
         lb.form.saved_by = Some(who.to_string());
         lb.form.saved_at = Some(tx.at);
         tx.audit(key, "state", FormState::Submitted.label().into(), "草稿（重新打开）".into());
-        tx.put_record(key, &lb, Some(&old.household));
+        tx.put_record(key, &lb, Some(&old.household))?;
         tx.commit()
     }
 
@@ -1277,7 +1508,7 @@ impl Store {
         lb.household.verified = verified;
         let label = |v: bool| if v { "已核实" } else { "未核实" }.to_string();
         tx.audit(key, "verified", label(old.household.verified), label(verified));
-        tx.put_record(key, &lb, Some(&old.household));
+        tx.put_record(key, &lb, Some(&old.household))?;
         tx.commit()
     }
 
@@ -1291,8 +1522,7 @@ impl Store {
         let mut lb = old.clone();
         let value = value.map(|v| clean_value(field, &v));
         lb.household.a.set(code, value).map_err(StoreError::Refused)?;
-        let own: Vec<_> =
-            rules::validate(&lb.view(), &self.round).into_iter().filter(|f| f.code == code && f.severity == Severity::Error).collect();
+        let own: Vec<_> = lb.findings(&self.round).into_iter().filter(|f| f.code == code && f.severity == Severity::Error).collect();
         if let Some(f) = own.first() {
             return Err(StoreError::Refused(f.message.clone()));
         }
@@ -1313,7 +1543,7 @@ impl Store {
         for (f, o, n) in changes {
             tx.audit(key, f, o, n);
         }
-        tx.put_record(key, &lb, Some(&old.household));
+        tx.put_record(key, &lb, Some(&old.household))?;
         tx.commit()
     }
 
@@ -1406,12 +1636,12 @@ fn section_a_changes(old: &Household, new: &Household) -> Vec<(&'static str, Str
 /// `base`) takes the screen's value, unless another save changed it since
 /// to something else, which is refused with both values; a field not changed
 /// on screen keeps what is stored. Without a base the screen's answers win.
-fn merge_answers(old: &LookBack, base: Option<&Answers>, answers: &Answers) -> Result<Answers> {
-    let Some(base) = base else { return Ok(clean_answers(answers)) };
-    let (base, mine, now) = (clean_answers(base), clean_answers(answers), clean_answers(&old.form.answers));
+fn merge_answers(form: &'static Form, old: &LookBack, base: Option<&Answers>, answers: &Answers) -> Result<Answers> {
+    let Some(base) = base else { return Ok(clean_answers(form, answers)) };
+    let (base, mine, now) = (clean_answers(form, base), clean_answers(form, answers), clean_answers(form, &old.form.answers));
     let mut out = now.clone();
     let mut conflicts = Vec::new();
-    for f in schema::FIELDS.iter().filter(|f| !f.is_prefilled()) {
+    for f in form.fields.iter().filter(|f| !f.is_prefilled()) {
         let (was, m, n) = (base.get(f.code), mine.get(f.code), now.get(f.code));
         if m == was {
             continue;
@@ -1440,13 +1670,19 @@ fn merge_answers(old: &LookBack, base: Option<&Answers>, answers: &Answers) -> R
     )))
 }
 
-/// Drops blank answers and anything that is not a B–D field; removes
-/// control characters from text (line breaks stay in multi-line text).
-fn clean_answers(answers: &Answers) -> Answers {
+/// The definition the record was made with; a save of a record whose
+/// definition is unknown is refused (its answers stay as they are).
+fn definition_of(lb: &LookBack) -> Result<&'static Form> {
+    lb.definition().ok_or_else(|| StoreError::Refused(registry::unknown_message(&lb.form.form)))
+}
+
+/// Drops blank answers and anything that is not a B–D field of `form`;
+/// removes control characters from text (line breaks stay in multi-line text).
+fn clean_answers(form: &Form, answers: &Answers) -> Answers {
     answers
         .iter()
         .filter_map(|(k, v)| {
-            let f = schema::field(k).filter(|f| !f.is_prefilled())?;
+            let f = form.field(k).filter(|f| !f.is_prefilled())?;
             let v = clean_value(f, v);
             (!v.is_blank()).then(|| (k.clone(), v))
         })
@@ -1468,7 +1704,7 @@ fn clean_value(f: &schema::Field, v: &Value) -> Value {
 pub const MAX_TEXT_CHARS: usize = 4_000;
 
 /// Refuses a text answer longer than [`MAX_TEXT_CHARS`], naming the field.
-fn check_text_sizes(answers: &Answers) -> Result<()> {
+fn check_text_sizes(form: &Form, answers: &Answers) -> Result<()> {
     for (code, v) in answers {
         let longest = match v {
             Value::Text(s) => s.chars().count(),
@@ -1476,7 +1712,7 @@ fn check_text_sizes(answers: &Answers) -> Result<()> {
             _ => 0,
         };
         if longest > MAX_TEXT_CHARS {
-            let label = schema::field(code).map(|f| f.label).unwrap_or("");
+            let label = form.field(code).map(|f| f.label).unwrap_or("");
             return Err(StoreError::Refused(format!(
                 "{code} {label}的内容有{longest}个字，超过了{MAX_TEXT_CHARS}字的上限（可能是误粘贴），没有保存。请删去多余的内容后再保存"
             )));
@@ -1486,13 +1722,13 @@ fn check_text_sizes(answers: &Answers) -> Result<()> {
 }
 
 /// Changed B–D answers as (field, old, new) display strings.
-fn answer_changes(old: &LookBack, answers: &Answers) -> Vec<(&'static str, String, String)> {
-    let new = clean_answers(answers);
+fn answer_changes(form: &'static Form, old: &LookBack, answers: &Answers) -> Vec<(&'static str, String, String)> {
+    let new = clean_answers(form, answers);
     // A record written before answers were cleaned can hold blank values
     // (an empty checklist); blank to absent is no change worth auditing.
-    let old = clean_answers(&old.form.answers);
+    let old = clean_answers(form, &old.form.answers);
     let mut out = Vec::new();
-    for f in schema::FIELDS.iter().filter(|f| !f.is_prefilled()) {
+    for f in form.fields.iter().filter(|f| !f.is_prefilled()) {
         let o = old.get(f.code);
         let n = new.get(f.code);
         if o != n {

@@ -175,11 +175,11 @@ fn blank_old_answers_are_not_audited_as_changes() {
     let mut old = LookBack { household, form: FormRecord::default() };
     old.form.answers.insert("D4".into(), Value::Multi(vec![]));
     old.form.answers.insert("D7".into(), Value::Text(String::new()));
-    assert!(answer_changes(&old, &Answers::new()).is_empty());
+    assert!(answer_changes(schema::shipped(), &old, &Answers::new()).is_empty());
     let mut new = Answers::new();
     new.insert("B1".into(), Value::Bool(true));
     new.insert("D4".into(), Value::Multi(vec![]));
-    let changes = answer_changes(&old, &new);
+    let changes = answer_changes(schema::shipped(), &old, &new);
     assert_eq!(changes, vec![("B1", String::new(), "是".to_string())]);
 }
 
@@ -531,4 +531,240 @@ fn an_open_of_a_store_without_indexes_builds_them_once() {
     assert_eq!(s.keys_by_id_tail("1002X").unwrap(), vec![key]);
     assert!(s.db().unwrap().get(index::K_INDEX).unwrap().is_some());
     assert!(!s.ensure_indexes().unwrap(), "built once");
+}
+
+/// The shipped form's text under another version, with one more warning
+/// that every begun record of it gets.
+fn round_text(version: u32) -> String {
+    let text = crate::form::registry::LOOK_BACK_2021_TOML.replace("version = 2021", &format!("version = {version}"));
+    format!(
+        "{text}\n[[warnings]]\nid = \"only_in_{version}\"\nfield = \"D7\"\nwhen = \"A4 > 0\"\nmessage = \"第{version}版才有的提示\"\nshort = \"第{version}版\"\n"
+    )
+}
+
+fn round_form(version: u32) -> &'static crate::form::file::Form {
+    crate::form::registry::register(&round_text(version)).unwrap()
+}
+
+fn rules_of(lb: &LookBack, round: &Round) -> Vec<&'static str> {
+    lb.findings(round).into_iter().map(|f| f.rule).collect()
+}
+
+#[test]
+fn a_definition_is_kept_in_the_commit_of_its_first_record_and_old_records_keep_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (old_form, new_form) = (round_form(3101), round_form(3102));
+    let mut answers = Answers::new();
+    answers.insert("B1".into(), Value::Bool(false));
+    let key = {
+        let mut s = Store::open(&path).unwrap();
+        s.use_form(old_form);
+        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+        // An import writes no form record, so it keeps no definition.
+        assert_eq!(s.definitions().unwrap(), Vec::<FormRef>::new());
+        let key = s.key_of(ID1).unwrap().unwrap();
+        assert!(s.get(key).unwrap().unwrap().form.is_blank());
+        // The first save writes the record and the definition in one batch.
+        s.save_draft(key, &answers, "t").unwrap();
+        assert_eq!(s.definitions().unwrap(), vec![old_form.reference()]);
+        assert_eq!(s.definition_text(&old_form.reference()).unwrap().as_deref(), Some(old_form.source));
+        key
+    };
+    // The next round ships another form: the old record keeps its own.
+    let mut s = Store::open(&path).unwrap();
+    s.use_form(new_form);
+    let old = s.get(key).unwrap().unwrap();
+    assert_eq!(old.form.form, old_form.reference());
+    assert!(rules_of(&old, s.round()).contains(&"only_in_3101"));
+    assert!(!rules_of(&old, s.round()).contains(&"only_in_3102"));
+    // Saved again, it is still of its own form, validated by it.
+    answers.insert("B2".into(), Value::Bool(false));
+    s.save_draft(key, &answers, "t").unwrap();
+    let old = s.get(key).unwrap().unwrap();
+    assert_eq!(old.form.form, old_form.reference());
+    assert_eq!(s.summary(key).unwrap().unwrap().warnings as usize, lb_warnings(&old, s.round()));
+    // A household begun now gets the new form.
+    let id = id2();
+    s.upsert_households(&[(place("石盘村"), section_a(&id, "李四"))], "t").unwrap();
+    let new_key = s.key_of(&id).unwrap().unwrap();
+    assert_eq!(s.get(new_key).unwrap().unwrap().form.form, new_form.reference());
+    s.save_draft(new_key, &answers, "t").unwrap();
+    let new = s.get(new_key).unwrap().unwrap();
+    assert!(rules_of(&new, s.round()).contains(&"only_in_3102"));
+    assert!(!rules_of(&new, s.round()).contains(&"only_in_3101"));
+    let mut kept = s.definitions().unwrap();
+    kept.sort();
+    assert_eq!(kept, vec![old_form.reference(), new_form.reference()]);
+    assert_eq!(s.verify_records().unwrap(), RecordsCheck::Match);
+}
+
+fn lb_warnings(lb: &LookBack, round: &Round) -> usize {
+    crate::form::rules::counts(&lb.findings(round)).1
+}
+
+#[test]
+fn a_record_of_an_unknown_form_version_gets_a_message_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (s, key) = with_zhang_san(&path);
+    let mut answers = Answers::new();
+    answers.insert("B1".into(), Value::Bool(false));
+    answers.insert("D7".into(), Value::Text("户主患慢性病，家庭主要收入来源为务工。".into()));
+    s.save_draft(key, &answers, "t").unwrap();
+    // The record names a version no one has a definition of (written by
+    // hand: the program never writes one).
+    let unknown = FormRef { id: "huitoukan".into(), version: 9999 };
+    let mut rec = s.get(key).unwrap().unwrap().form;
+    rec.form = unknown.clone();
+    let bytes = codec::encode_form(&rec);
+    s.db().unwrap().insert(form_key(key), bytes.clone()).unwrap();
+    let lb = s.get(key).unwrap().unwrap();
+    assert_eq!(lb.form, rec, "read back whole");
+    let findings = lb.findings(s.round());
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].severity, Severity::Error);
+    assert!(findings[0].message.contains("表单huitoukan第9999版") && findings[0].message.contains("原样保留"), "{}", findings[0].message);
+    // A save is refused with that message; the record stays byte for byte.
+    let mut more = answers.clone();
+    more.insert("B2".into(), Value::Bool(false));
+    let err = s.save_draft(key, &more, "t").unwrap_err().to_string();
+    assert!(err.contains("第9999版"), "{err}");
+    assert!(s.submit(key, &more, &[], "t").is_err());
+    assert_eq!(s.db().unwrap().get(form_key(key)).unwrap().unwrap().as_ref(), bytes.as_slice());
+    // Other acts on the household keep the record as it is.
+    s.set_verified(key, true, "t").unwrap();
+    assert_eq!(s.get(key).unwrap().unwrap().form, rec);
+    assert_eq!(s.summary(key).unwrap().unwrap().errors, 1);
+}
+
+/// A format-1 store as the release before format 2 left it: form records
+/// of version 2 (naming no form), no definitions, `m/format` 1.
+fn downgrade_to_format_1(path: &Path) {
+    let db = sled::open(path).unwrap();
+    for item in db.scan_prefix(b"f/") {
+        let (k, v) = item.unwrap();
+        let f: FormRecord = codec::decode(&v).unwrap();
+        let v2 = crate::model::FormRecordV2 {
+            answers: f.answers,
+            state: f.state,
+            saved_by: f.saved_by,
+            saved_at: f.saved_at,
+            confirmed: f.confirmed,
+            confirmations: f.confirmations,
+        };
+        let mut bytes = b"HK\x02".to_vec();
+        bytes.extend(postcard::to_allocvec(&v2).unwrap());
+        db.insert(k, bytes).unwrap();
+    }
+    for item in db.scan_prefix(DEFINITION_PREFIX) {
+        db.remove(item.unwrap().0).unwrap();
+    }
+    db.insert(K_FORMAT, &1u32.to_be_bytes()[..]).unwrap();
+    let mut sum = [0u64; 4];
+    for prefix in [&b"f/"[..], b"h/"] {
+        for item in db.scan_prefix(prefix) {
+            let (k, v) = item.unwrap();
+            lanes(&mut sum, record_hash(&k, &v), true);
+        }
+    }
+    let mut digest: RecordsDigest = codec::decode(&db.get(K_RECORDS_DIGEST).unwrap().unwrap()).unwrap();
+    digest.sum = sum;
+    db.insert(K_RECORDS_DIGEST, codec::encode(&digest)).unwrap();
+    db.flush().unwrap();
+}
+
+#[test]
+fn a_migration_cut_off_by_a_kill_leaves_format_1_and_the_next_open_migrates_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let s = Store::open(&path).unwrap();
+        crate::demo::fill(&s, 3500, 3, |_| {}).unwrap();
+    }
+    downgrade_to_format_1(&path);
+    let raw_before = |path: &Path| -> Vec<(Vec<u8>, Vec<u8>)> {
+        let db = sled::open(path).unwrap();
+        db.iter().map(|i| i.unwrap()).map(|(k, v)| (k.to_vec(), v.to_vec())).filter(|(k, _)| !k.starts_with(b"m/index")).collect()
+    };
+    let before = raw_before(&path);
+    let forms = before.iter().filter(|(k, _)| k.starts_with(b"f/")).count();
+    assert!(forms > JOURNAL_ABOVE, "{forms} form records: the migration is a journaled commit");
+    KILL_BEFORE_COMMIT.with(|k| k.set(true));
+    let cut = Store::open(&path);
+    KILL_BEFORE_COMMIT.with(|k| k.set(false));
+    assert!(cut.is_err());
+    drop(cut);
+    {
+        // What the kill left: the flag and the new writes on disk.
+        let db = sled::open(&path).unwrap();
+        assert!(db.get(K_JOURNAL).unwrap().is_some());
+        assert_eq!(db.get(K_FORMAT).unwrap().unwrap().as_ref(), STORE_FORMAT.to_be_bytes());
+    }
+    // The next open puts format 1 back first, then migrates it whole.
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.format(), STORE_FORMAT);
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+    assert_eq!(s.verify_records().unwrap(), RecordsCheck::Match);
+    assert_eq!(s.definitions().unwrap(), vec![FormRef::look_back_2021()]);
+    let db = s.db().unwrap();
+    assert_eq!(db.scan_prefix(JOURNAL_PREFIX).count(), 0);
+    let mut migrated = 0;
+    for (k, v) in before.iter().filter(|(k, _)| k.starts_with(b"f/")) {
+        let now = db.get(k).unwrap().unwrap();
+        assert_eq!(&now[..3], b"HK\x03");
+        assert_eq!(codec::decode::<FormRecord>(&now).unwrap(), codec::decode::<FormRecord>(v).unwrap());
+        migrated += 1;
+    }
+    assert_eq!(migrated, forms);
+    // Everything but the form records, the metadata and the one audit entry is as it was.
+    for (k, v) in before.iter().filter(|(k, _)| !k.starts_with(b"f/") && !k.starts_with(b"m/")) {
+        assert_eq!(db.get(k).unwrap().as_deref(), Some(v.as_slice()), "{:?}", String::from_utf8_lossy(k));
+    }
+    // Two automatic snapshots of the format-1 store: one per open that began the migration.
+    assert_eq!(crate::backup::list(&path).len(), 2);
+}
+
+#[test]
+fn a_damaged_kept_definition_opens_with_its_records_kept_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let form = round_form(3201);
+    let key = {
+        let mut s = Store::open(&path).unwrap();
+        s.use_form(form);
+        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+        let key = s.key_of(ID1).unwrap().unwrap();
+        let mut answers = Answers::new();
+        answers.insert("B1".into(), Value::Bool(false));
+        s.save_draft(key, &answers, "t").unwrap();
+        // The kept text damaged behind the program's back.
+        s.db().unwrap().insert(definition_key(&form.reference()), codec::encode(&"id = \"huitoukan\"".to_string())).unwrap();
+        s.flush().unwrap();
+        key
+    };
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.broken_definitions().len(), 1);
+    assert_eq!(s.broken_definitions()[0].0, form.reference());
+    // The record is read whole (this process still knows the form from before).
+    assert_eq!(s.get(key).unwrap().unwrap().form.answers.get("B1"), Some(&Value::Bool(false)));
+    let problems = s.check_consistency().unwrap();
+    assert!(problems.iter().any(|p| p.contains("第3201版") && p.contains("无法读取")), "{problems:?}");
+    let whole = s.check_whole().unwrap().unwrap_or_default();
+    assert!(whole.contains("第3201版"), "{whole}");
+}
+
+#[test]
+fn an_empty_format_1_store_migrates_without_a_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    drop(Store::open(&path).unwrap());
+    downgrade_to_format_1(&path);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.format(), STORE_FORMAT);
+    assert!(crate::backup::list(&path).is_empty(), "nothing to keep: no snapshot");
+    assert_eq!(s.definitions().unwrap(), vec![FormRef::look_back_2021()]);
+    let note = s.recovery_note().unwrap_or_default();
+    assert!(note.contains("格式1升级为格式2") && note.contains("不需要快照"), "{note}");
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
 }

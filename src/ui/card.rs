@@ -55,7 +55,8 @@ impl Card {
             .iter()
             .filter(|f| record.form.state != FormState::Submitted || f.severity == Severity::Error)
             .take(SHOWN_PROBLEMS)
-            .map(|f| (f.severity == Severity::Error, format!("{} {}", f.code, f.message)))
+            // A record of an unknown form's one finding belongs to no field.
+            .map(|f| (f.severity == Severity::Error, format!("{} {}", f.code, f.message).trim_start().to_string()))
             .collect();
         let fields = schema::section_fields(Section::A).count();
         let len = fields + 6 + problems.len();

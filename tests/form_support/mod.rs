@@ -90,8 +90,15 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(households: Vec<SectionA>) -> Harness {
+        Harness::with_form(households, huitoukan::form::schema::shipped())
+    }
+
+    /// A store whose households are begun with `form` (a later round's).
+    pub fn with_form(households: Vec<SectionA>, form: &'static huitoukan::form::file::Form) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
+        let mut store = Store::open(&dir.path().join("db")).unwrap();
+        store.use_form(form);
+        let store = Arc::new(store);
         let rows: Vec<_> = households.into_iter().map(|a| (place(), a)).collect();
         store.upsert_households(&rows, WHO).unwrap();
         let mut keys: Vec<u64> = store.summaries().unwrap().iter().map(|s| s.key).collect();

@@ -7,7 +7,7 @@ use super::input::{FieldInput, Outcome};
 use super::water::WaterPanel;
 use super::FormEffect;
 use crate::form::rules::{self, Severity};
-use crate::form::schema::{self, FIELDS};
+use crate::form::schema;
 use crate::form::Value;
 use crate::ui::action::Action;
 use crate::ui::keymap::Mode;
@@ -91,8 +91,8 @@ impl FormEditor {
                         tone: Tone::Ok, text: "已更正A8，另一类的答案已清除（均记入修改记录）".into()
                     });
                     vec![
-                        FormEffect::CorrectSectionA { key: self.key, code: schema::branch_field(), value },
-                        FormEffect::SaveDraft { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers) },
+                        FormEffect::CorrectSectionA { key: self.key, code: self.form.branch_field, value },
+                        FormEffect::SaveDraft { key: self.key, base: self.saved.clone(), answers: stored_form(self.form, &self.answers) },
                     ]
                 }
                 Action::Cancel | Action::Back => {
@@ -215,7 +215,7 @@ impl FormEditor {
             return self.keep(Dialog::Correct { input, message: Some(format!("{m}，请填写新值，或按 Esc 取消")) });
         }
         let view = crate::model::View { a: &a, answers: &self.answers };
-        let own = rules::validate(&view, &self.round).into_iter().find(|x| x.code == f.code && x.severity == Severity::Error);
+        let own = rules::validate_in(self.form, &view, &self.round).into_iter().find(|x| x.code == f.code && x.severity == Severity::Error);
         if let Some(e) = own {
             return self.keep(Dialog::Correct { input, message: Some(e.message) });
         }
@@ -223,7 +223,7 @@ impl FormEditor {
             self.notice = Some(Notice { tone: Tone::Info, text: format!("{}没有改变", f.code) });
             return Vec::new();
         }
-        if f.code == schema::branch_field() {
+        if f.code == self.form.branch_field {
             let hidden = self.hidden_by(value.is_some());
             if !hidden.is_empty() {
                 return self.keep(Dialog::BranchSwitch { value, hidden });
@@ -250,7 +250,7 @@ impl FormEditor {
             .map(|f| Item { kind: ItemKind::Error, code: f.code, message: f.message.clone() })
             .collect();
         if let Some(first) = errors.first() {
-            let fx = self.goto(schema::position(first.code).unwrap_or(self.cursor));
+            let fx = self.goto(self.form.position(first.code).unwrap_or(self.cursor));
             self.dialog = Some(Dialog::Checklist(Checklist { items: errors, selected: 0 }));
             return fx;
         }
@@ -270,14 +270,19 @@ impl FormEditor {
                     tone: Tone::Error,
                     text: format!(
                         "基础信息（A部分）还没有核实：对照实际核对{}后按 {{verify}} 标为已核实，再确认提交",
-                        schema::section_codes(schema::Section::A)
+                        self.form.section_codes(schema::Section::A)
                     ),
                 });
                 self.keep(Dialog::Review)
             }
             Action::Confirm => {
                 let confirmed = self.warning_rules();
-                vec![FormEffect::Submit { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers), confirmed }]
+                vec![FormEffect::Submit {
+                    key: self.key,
+                    base: self.saved.clone(),
+                    answers: stored_form(self.form, &self.answers),
+                    confirmed,
+                }]
             }
             Action::Verify => {
                 let verified = !self.record.household.verified;
@@ -303,7 +308,7 @@ impl FormEditor {
             Action::MoveDown => list.selected = (list.selected + 1) % n,
             Action::Confirm => {
                 let code = list.items[list.selected].code;
-                return self.goto(schema::position(code).unwrap_or(self.cursor));
+                return self.goto(self.form.position(code).unwrap_or(self.cursor));
             }
             Action::Cancel | Action::Back => return Vec::new(),
             _ => {}
@@ -328,7 +333,7 @@ impl FormEditor {
         if self.read_only() {
             return self.refuse_read_only();
         }
-        let b4 = schema::helper_field(schema::Helper::Water).and_then(|f| schema::position(f.code)).unwrap_or(self.cursor);
+        let b4 = self.form.helper_field(schema::Helper::Water).and_then(|f| self.form.position(f.code)).unwrap_or(self.cursor);
         let fx = self.goto(b4);
         self.dialog = Some(Dialog::Water(WaterPanel::default()));
         fx
@@ -340,7 +345,7 @@ impl FormEditor {
             self.notice = Some(Notice { tone: Tone::Error, text: format!("{}，填完再按 Enter（Esc 关闭）", a.reason) });
             return self.keep(Dialog::Water(panel));
         };
-        let f = &FIELDS[self.cursor];
+        let f = &self.form.fields[self.cursor];
         self.input = FieldInput::new(f, Some(&Value::Bool(solved)), None, false);
         self.sync();
         self.notice = Some(Notice {

@@ -5,8 +5,9 @@
 use super::dialog::Dialog;
 use super::input::FieldInput;
 use super::FormEffect;
+use crate::form::file::Form;
 use crate::form::rules::{self, Finding, Severity};
-use crate::form::schema::{self, Field, Section, FIELDS};
+use crate::form::schema::{self, Field, Section};
 use crate::form::{Round, Value};
 use crate::model::{Answers, FormState, LookBack, View};
 use std::cell::Cell;
@@ -33,12 +34,15 @@ pub struct FormEditor {
     pub(super) key: u64,
     /// The record as last stored (section A, state, saved answers).
     pub(super) record: LookBack,
+    /// The definition the record was made with (the shipped form for a
+    /// record whose definition is unknown: then read-only).
+    pub(super) form: &'static Form,
     pub(super) round: Round,
     /// The answers as they stand on screen, the current field's input included.
     pub(super) answers: Answers,
     /// The answers as last stored (blank ones dropped).
     pub(super) saved: Answers,
-    /// Index into [`FIELDS`] of the current field (always a shown one).
+    /// Index into the form's fields of the current field (always a shown one).
     pub(super) cursor: usize,
     pub(super) input: FieldInput,
     /// Fields the clerk has left: their findings are shown.
@@ -69,25 +73,27 @@ pub struct FormEditor {
 pub const PAUSE_SAVE: std::time::Duration = std::time::Duration::from_millis(1500);
 
 /// Answers without blanks and without section A codes, as the store keeps them.
-pub(super) fn stored_form(answers: &Answers) -> Answers {
+pub(super) fn stored_form(form: &Form, answers: &Answers) -> Answers {
     answers
         .iter()
-        .filter(|(k, v)| schema::field(k).is_some_and(|f| !f.is_prefilled()) && !v.is_blank())
+        .filter(|(k, v)| form.field(k).is_some_and(|f| !f.is_prefilled()) && !v.is_blank())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
 
 impl FormEditor {
     pub(super) fn open(key: u64, record: LookBack, round: Round) -> Self {
-        let answers = stored_form(&record.form.answers);
+        let form = record.definition().unwrap_or_else(schema::shipped);
+        let answers = stored_form(form, &record.form.answers);
         let mut ed = FormEditor {
             key,
             saved: answers.clone(),
             answers,
             record,
+            form,
             round,
             cursor: 0,
-            input: FieldInput::new(&FIELDS[0], None, None, true),
+            input: FieldInput::new(&form.fields[0], None, None, true),
             touched: BTreeSet::new(),
             show_all: false,
             findings: Vec::new(),
@@ -105,8 +111,10 @@ impl FormEditor {
         ed.refresh();
         let start = ed.first_problem_after(None, false).unwrap_or_else(|| ed.first_of(Section::B).unwrap_or(0));
         ed.enter(start);
-        let hidden = ed.hidden_by(rules::risk_eliminated(&ed.view()));
-        if !hidden.is_empty() {
+        let hidden = ed.hidden_by(rules::eliminated_in(ed.form, &ed.view()));
+        if ed.record.definition().is_none() {
+            ed.notice = Some(Notice { tone: Tone::Error, text: crate::form::registry::unknown_message(&ed.record.form.form) });
+        } else if !hidden.is_empty() {
             // Answers of the branch not taken (from an older A8): say so, never hide them silently.
             ed.notice = Some(Notice {
                 tone: Tone::Info,
@@ -125,38 +133,41 @@ impl FormEditor {
     }
 
     pub(super) fn field(&self) -> &'static Field {
-        &FIELDS[self.cursor]
+        &self.form.fields[self.cursor]
     }
 
     pub(super) fn is_shown(&self, i: usize) -> bool {
-        rules::is_active(&FIELDS[i], &self.view())
+        rules::is_active_in(self.form, &self.form.fields[i], &self.view())
     }
 
     /// Indexes of the fields shown for the branch A8 selects, in form order.
     pub(super) fn shown(&self) -> Vec<usize> {
-        (0..FIELDS.len()).filter(|i| self.is_shown(*i)).collect()
+        (0..self.form.fields.len()).filter(|i| self.is_shown(*i)).collect()
     }
 
     pub(super) fn first_of(&self, section: Section) -> Option<usize> {
-        (0..FIELDS.len()).find(|i| FIELDS[*i].section == section && self.is_shown(*i))
+        (0..self.form.fields.len()).find(|i| self.form.fields[*i].section == section && self.is_shown(*i))
     }
 
     pub(super) fn read_only(&self) -> bool {
-        self.held_by.is_some() || self.record.form.state == FormState::Submitted
+        self.held_by.is_some() || self.record.form.state == FormState::Submitted || self.record.definition().is_none()
     }
 
     pub(super) fn unsaved(&self) -> bool {
-        !self.read_only() && stored_form(&self.answers) != self.saved
+        !self.read_only() && stored_form(self.form, &self.answers) != self.saved
     }
 
     pub(super) fn refresh(&mut self) {
-        self.findings = rules::validate(&self.view(), &self.round);
+        self.findings = match self.record.definition() {
+            Some(form) => rules::validate_in(form, &self.view(), &self.round),
+            None => vec![rules::unknown_form(&self.record.form.form)],
+        };
         // Text kept in a field that takes a month (typed, did not parse):
         // say what is wrong with it rather than "wrong kind".
         for x in self.findings.iter_mut() {
             match x.rule {
                 "kind" => {
-                    if let (Some(f), Some(Value::Text(s))) = (schema::field(x.code), self.answers.get(x.code)) {
+                    if let (Some(f), Some(Value::Text(s))) = (self.form.field(x.code), self.answers.get(x.code)) {
                         if let Err(m) = rules::parse_input(f, s) {
                             x.message = m;
                         }
@@ -164,7 +175,7 @@ impl FormEditor {
                 }
                 // Say which key takes the repeated tick off (the others stay).
                 "repeats_main" => {
-                    if let Some(schema::Kind::Multi { main, .. }) = schema::field(x.code).map(|f| f.kind) {
+                    if let Some(schema::Kind::Multi { main, .. }) = self.form.field(x.code).map(|f| f.kind) {
                         if let Some(action) = match self.answers.get(main) {
                             Some(Value::Choice(m)) => crate::ui::action::Action::option(*m),
                             _ => None,
@@ -239,7 +250,8 @@ impl FormEditor {
             tone: Tone::Ok,
             text: format!("已填入责任人{}及其电话{}；要再加一名请按 {{prev-field}} 回到D1", m.name, crate::form::phone::mask(&m.phone)),
         });
-        let after = self.shown().into_iter().find(|i| FIELDS[*i].code == "D2").and_then(|d2| self.shown().into_iter().find(|i| *i > d2));
+        let after =
+            self.shown().into_iter().find(|i| self.form.fields[*i].code == "D2").and_then(|d2| self.shown().into_iter().find(|i| *i > d2));
         self.touched.insert("D2");
         Some(match after {
             Some(i) => self.goto(i),
@@ -274,13 +286,13 @@ impl FormEditor {
         let start = from.and_then(|c| shown.iter().position(|i| *i == c)).map(|p| p + 1).unwrap_or(0);
         (0..shown.len())
             .map(|k| shown[(start + k) % shown.len()])
-            .find(|i| (with_a || !FIELDS[*i].is_prefilled()) && self.has_error(FIELDS[*i].code))
+            .find(|i| (with_a || !self.form.fields[*i].is_prefilled()) && self.has_error(self.form.fields[*i].code))
     }
 
     /// Makes `i` the current field with a fresh input showing its answer.
     pub(super) fn enter(&mut self, i: usize) {
         self.cursor = i;
-        let f = &FIELDS[i];
+        let f = &self.form.fields[i];
         let blocked = match f.kind {
             schema::Kind::Multi { main, .. } => match self.answers.get(main) {
                 Some(Value::Choice(c)) => Some(*c),
@@ -306,7 +318,7 @@ impl FormEditor {
     }
 
     pub(super) fn save_effect(&self) -> FormEffect {
-        FormEffect::SaveDraft { key: self.key, base: self.saved.clone(), answers: stored_form(&self.answers) }
+        FormEffect::SaveDraft { key: self.key, base: self.saved.clone(), answers: stored_form(self.form, &self.answers) }
     }
 
     /// Leaving the current field: its findings show from now on, and the
@@ -389,7 +401,8 @@ impl FormEditor {
 
     /// Codes of answered fields that the branch `eliminated` hides.
     pub(super) fn hidden_by(&self, eliminated: bool) -> Vec<&'static str> {
-        FIELDS
+        self.form
+            .fields
             .iter()
             .filter(|f| match f.branch {
                 schema::Branch::Always => false,
@@ -405,10 +418,10 @@ impl FormEditor {
     pub(super) fn stored(&mut self, record: LookBack) {
         let was = self.record.form.state;
         self.record = record;
-        let saved = stored_form(&self.record.form.answers);
+        let saved = stored_form(self.form, &self.record.form.answers);
         // A field not changed on screen since the last save takes what is
         // stored now (another clerk's save merged in by the store).
-        for f in FIELDS.iter().filter(|f| !f.is_prefilled()) {
+        for f in self.form.fields.iter().filter(|f| !f.is_prefilled()) {
             if self.answers.get(f.code) == self.saved.get(f.code)
                 && saved.get(f.code) != self.saved.get(f.code)
                 && f.code != self.field().code

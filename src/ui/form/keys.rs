@@ -216,8 +216,7 @@ impl FormEditor {
         use crate::form::Value;
         self.sync();
         // Each 是/否 field of section B gets the answer the form calls "no problem".
-        let fills: Vec<(&'static str, bool)> =
-            crate::form::schema::section_fields(Section::B).filter_map(|f| f.ok.map(|ok| (f.code, ok))).collect();
+        let fills: Vec<(&'static str, bool)> = self.form.section_fields(Section::B).filter_map(|f| f.ok.map(|ok| (f.code, ok))).collect();
         for &(code, v) in &fills {
             self.answers.insert(code.into(), Value::Bool(v));
             self.touched.insert(code);

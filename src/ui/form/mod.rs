@@ -17,9 +17,12 @@
 //! - On SIGHUP / lost terminal / quit the app calls
 //!   [`FormEditor::pending_save`] and runs what it returns.
 //!
-//! How it works: the editor is driven by [`crate::form::schema::FIELDS`];
-//! each field gets an input chosen by its kind (`input.rs`), validation is
-//! [`crate::form::rules::validate`] on the answers as they stand after every
+//! How it works: the editor is driven by the definition the record was
+//! made with ([`crate::model::LookBack::definition`]; an older round's
+//! record is shown with its own fields and lists, one of an unknown
+//! definition read-only with a message); each field gets an input chosen
+//! by its kind (`input.rs`), validation is
+//! [`crate::form::rules::validate_in`] on the answers as they stand after every
 //! key, and every field the clerk leaves is saved as a draft when it changed.
 //! Up/Down are deliberately not in the `[form]` keymap: they move between
 //! fields, except inside D7's text and D1/D2's slots, where they move by line

@@ -8,7 +8,7 @@ use super::input::{FieldInput, Input};
 use super::water::{self, WaterPanel};
 use super::wrap;
 use crate::form::rules::{self, Severity};
-use crate::form::schema::{self, Branch, Field, Helper, Kind, Mask, Section, FIELDS};
+use crate::form::schema::{Branch, Field, Helper, Kind, Mask, Section};
 use crate::form::{idnum, phone, Value};
 use crate::model::FormState;
 use crate::ui::action::Action;
@@ -32,8 +32,8 @@ const VALUE_COLS: usize = 41;
 
 /// The label column for a list `cols` wide: 30 at 80 columns, growing with
 /// the terminal until the longest label fits whole.
-fn label_cols(cols: usize) -> usize {
-    let longest = FIELDS.iter().map(|f| text::width(f.label)).max().unwrap_or(LABEL_COLS);
+fn label_cols(form: &crate::form::file::Form, cols: usize) -> usize {
+    let longest = form.fields.iter().map(|f| text::width(f.label)).max().unwrap_or(LABEL_COLS);
     // marker, code, label, space, mark, space, value
     cols.saturating_sub(1 + 4 + 1 + 2 + 1 + VALUE_COLS).clamp(LABEL_COLS, longest.max(LABEL_COLS))
 }
@@ -190,7 +190,8 @@ impl FormEditor {
 
     fn header_line(&self, theme: &Theme, cols: usize) -> Line<'static> {
         let h = &self.record.household;
-        let branch = if rules::risk_eliminated(&self.view()) { "风险已消除户" } else { "未消除风险户" };
+        let branch = if rules::eliminated_in(self.form, &self.view()) { Branch::Eliminated } else { Branch::NotEliminated };
+        let branch = self.form.branch_label(branch);
         let state = self.record.form.state.label();
         let verified = if h.verified { "A已核实" } else { "A未核实" };
         let state_style = match self.record.form.state {
@@ -212,20 +213,22 @@ impl FormEditor {
 
     fn section_title(&self, s: Section) -> String {
         match s {
-            Section::A => format!("{}（只需核实）{}", s.title(), if self.record.household.verified { "已核实" } else { "未核实" }),
+            Section::A => {
+                format!("{}（只需核实）{}", self.form.section_title(s), if self.record.household.verified { "已核实" } else { "未核实" })
+            }
             Section::D => {
-                let elim = rules::risk_eliminated(&self.view());
+                let elim = rules::eliminated_in(self.form, &self.view());
                 let branch = if elim { Branch::Eliminated } else { Branch::NotEliminated };
                 format!(
                     "{}：{}，填{}（{}{}）",
-                    s.title(),
-                    branch.label(),
-                    schema::branch_codes(branch),
-                    schema::branch_field(),
+                    self.form.section_title(s),
+                    self.form.branch_label(branch),
+                    self.form.branch_codes(branch),
+                    self.form.branch_field,
                     if elim { "有值" } else { "为空" }
                 )
             }
-            _ => s.title().to_string(),
+            _ => self.form.section_title(s).to_string(),
         }
     }
 
@@ -235,9 +238,9 @@ impl FormEditor {
         let mut rows: Vec<Option<usize>> = Vec::new();
         let mut last = None;
         for i in self.shown() {
-            if last != Some(FIELDS[i].section) {
+            if last != Some(self.form.fields[i].section) {
                 rows.push(None);
-                last = Some(FIELDS[i].section);
+                last = Some(self.form.fields[i].section);
             }
             rows.push(Some(i));
         }
@@ -250,7 +253,7 @@ impl FormEditor {
         for (k, row) in rows.iter().enumerate().skip(start).take(height) {
             let line = match row {
                 None => {
-                    let next = rows.get(k + 1).copied().flatten().map(|i| FIELDS[i].section).unwrap_or(Section::A);
+                    let next = rows.get(k + 1).copied().flatten().map(|i| self.form.fields[i].section).unwrap_or(Section::A);
                     spans_fit(vec![(self.section_title(next), theme.title())], cols)
                 }
                 Some(i) => self.field_line(*i, theme, cols),
@@ -261,7 +264,7 @@ impl FormEditor {
     }
 
     fn field_line(&self, i: usize, theme: &Theme, cols: usize) -> Line<'static> {
-        let fd = &FIELDS[i];
+        let fd = &self.form.fields[i];
         let current = i == self.cursor;
         let shows = self.shows_findings(fd);
         let worst = if shows { self.findings_of(fd.code).map(|x| x.severity).min() } else { None };
@@ -282,7 +285,7 @@ impl FormEditor {
             vec![
                 (if current { ">".into() } else { " ".into() }, base),
                 (format!("{:<4}", fd.code), base),
-                (text::pad(&text::fit(fd.label, label_cols(cols)), label_cols(cols)), base),
+                (text::pad(&text::fit(fd.label, label_cols(self.form, cols)), label_cols(self.form, cols)), base),
                 (" ".into(), base),
                 (mark.into(), if current { base } else { mark_style }),
                 (" ".into(), base),
@@ -527,13 +530,19 @@ impl FormEditor {
             Dialog::Correct { input, message } => self.correct_lines(input, message.as_deref(), theme, keymap, cols),
             Dialog::BranchSwitch { value, hidden } => {
                 let to = match value {
-                    Some(v) => format!("“{}”（风险已消除户）", rules::display_value(&FIELDS[7], v)),
-                    None => "空（未消除风险户）".into(),
+                    Some(v) => format!(
+                        "“{}”（{}）",
+                        self.form.field(self.form.branch_field).map(|fd| rules::display_value(fd, v)).unwrap_or_default(),
+                        self.form.branch_label(Branch::Eliminated)
+                    ),
+                    None => format!("空（{}）", self.form.branch_label(Branch::NotEliminated)),
                 };
-                let mut lines =
-                    vec![Line::from(format!("把A8改为{to}后，下面这些已填的答案不再属于该户这一类，将被清除：")), Line::from("")];
+                let mut lines = vec![
+                    Line::from(format!("把{}改为{to}后，下面这些已填的答案不再属于该户这一类，将被清除：", self.form.branch_field)),
+                    Line::from(""),
+                ];
                 for code in hidden {
-                    if let Some(fd) = schema::field(code) {
+                    if let Some(fd) = self.form.field(code) {
                         let v = self.answers.get(*code).map(|v| shown_value(fd, v)).unwrap_or_default();
                         lines.push(spans_fit(vec![(format!("  {} {}：{v}", fd.code, fd.label), theme.warning())], cols));
                     }
@@ -601,7 +610,7 @@ impl FormEditor {
         let cursor = body.cursor.map(|(x, y)| (x, y + top));
         lines.extend(body.lines);
         let k = |a| keys_label(keymap, Mode::Form, a);
-        if fd.code == schema::branch_field() {
+        if fd.code == self.form.branch_field {
             lines.push(Line::from(Span::styled(format!("清空（{}）表示风险未消除。", k(Action::ClearField)), theme.dim())));
         }
         if let Some(m) = message {
@@ -669,7 +678,7 @@ impl FormEditor {
         let mut section = None;
         let mut items: Vec<(String, Style)> = Vec::new();
         for i in self.shown() {
-            let fd = &FIELDS[i];
+            let fd = &self.form.fields[i];
             if section != Some(fd.section) {
                 // One paragraph per section, its title first.
                 lines.extend(flow(std::mem::take(&mut items), cols));
@@ -702,7 +711,7 @@ impl FormEditor {
         }
         lines.extend(flow(items, cols));
         let mut problems: Vec<_> = self.findings.iter().collect();
-        problems.sort_by_key(|f| (f.severity, schema::position(f.code)));
+        problems.sort_by_key(|f| (f.severity, self.form.position(f.code)));
         let mut fresh = 0;
         for p in problems {
             // A warning confirmed at the last submit for these very values says so.
@@ -725,7 +734,7 @@ impl FormEditor {
         if !self.record.household.verified {
             lines.push(key_line(
                 &dk(Action::Verify),
-                &format!("核对{}与实际相符后，标为已核实（单独一步）", schema::section_codes(Section::A)),
+                &format!("核对{}与实际相符后，标为已核实（单独一步）", self.form.section_codes(Section::A)),
                 theme,
             ));
         }

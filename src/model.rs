@@ -245,6 +245,21 @@ pub struct FormRecordV2 {
     pub confirmations: Vec<Confirmation>,
 }
 
+/// The older layout of a record (tests and tools that write a format-1
+/// store): everything but the form it names, which version 2 did not record.
+impl From<FormRecord> for FormRecordV2 {
+    fn from(f: FormRecord) -> FormRecordV2 {
+        FormRecordV2 {
+            answers: f.answers,
+            state: f.state,
+            saved_by: f.saved_by,
+            saved_at: f.saved_at,
+            confirmed: f.confirmed,
+            confirmations: f.confirmations,
+        }
+    }
+}
+
 impl From<FormRecordV2> for FormRecord {
     fn from(v: FormRecordV2) -> FormRecord {
         FormRecord {

@@ -103,15 +103,7 @@ fn form_record_v2() -> FormRecord {
 
 /// The same record as version 2 wrote it (it did not name its form).
 fn form_record_v2_layout() -> FormRecordV2 {
-    let f = form_record_v2();
-    FormRecordV2 {
-        answers: f.answers,
-        state: f.state,
-        saved_by: f.saved_by,
-        saved_at: f.saved_at,
-        confirmed: f.confirmed,
-        confirmations: f.confirmations,
-    }
+    FormRecordV2::from(form_record_v2())
 }
 
 /// Version 3: the record names its form (here a later round's).

@@ -315,14 +315,7 @@ fn demo_format1_store(dir: &Path, n: usize) -> PathBuf {
             b"d/" => continue,
             b"f/" => {
                 let f: FormRecord = codec::decode(&v).unwrap();
-                let v2 = huitoukan::model::FormRecordV2 {
-                    answers: f.answers,
-                    state: f.state,
-                    saved_by: f.saved_by,
-                    saved_at: f.saved_at,
-                    confirmed: f.confirmed,
-                    confirmations: f.confirmations,
-                };
+                let v2 = huitoukan::model::FormRecordV2::from(f);
                 let mut bytes = b"HK\x02".to_vec();
                 bytes.extend(postcard::to_allocvec(&v2).unwrap());
                 bytes

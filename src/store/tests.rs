@@ -645,14 +645,7 @@ fn downgrade_to_format_1(path: &Path) {
     for item in db.scan_prefix(b"f/") {
         let (k, v) = item.unwrap();
         let f: FormRecord = codec::decode(&v).unwrap();
-        let v2 = crate::model::FormRecordV2 {
-            answers: f.answers,
-            state: f.state,
-            saved_by: f.saved_by,
-            saved_at: f.saved_at,
-            confirmed: f.confirmed,
-            confirmations: f.confirmations,
-        };
+        let v2 = crate::model::FormRecordV2::from(f);
         let mut bytes = b"HK\x02".to_vec();
         bytes.extend(postcard::to_allocvec(&v2).unwrap());
         db.insert(k, bytes).unwrap();

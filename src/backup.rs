@@ -305,27 +305,47 @@ pub fn shell_quote(p: &Path) -> String {
 }
 
 /// Decides when the next automatic snapshot is due while editing.
+///
+/// Saves wait while a snapshot copies the store (0.35 s for a county,
+/// about 20 s for a million households), so once the interval is up the
+/// snapshot waits for a pause in saving ([`QUIET`]) — but no longer than
+/// half an interval more (at most [`MAX_WAIT`]), so a store edited without
+/// a pause is still backed up.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     policy: BackupPolicy,
     /// Edits since the last snapshot.
     dirty: bool,
     last: std::time::Instant,
+    /// The last save that changed the store.
+    last_edit: Option<std::time::Instant>,
 }
+
+/// No save for this long is a pause in which to take a snapshot.
+pub const QUIET: std::time::Duration = std::time::Duration::from_secs(10);
+/// The longest a due snapshot waits for a pause.
+pub const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 impl Schedule {
     pub fn new(policy: BackupPolicy) -> Self {
-        Schedule { policy, dirty: false, last: std::time::Instant::now() }
+        Schedule { policy, dirty: false, last: std::time::Instant::now(), last_edit: None }
     }
 
-    /// Call after every save that changed the store.
-    pub fn edited(&mut self) {
+    /// Call after every save that changed the store (`now`: about when).
+    pub fn edited(&mut self, now: std::time::Instant) {
         self.dirty = true;
+        self.last_edit = Some(now);
     }
 
     /// True when a periodic snapshot is due now.
     pub fn due(&self, now: std::time::Instant) -> bool {
-        self.dirty && self.policy.every_minutes > 0 && now.duration_since(self.last).as_secs() >= self.policy.every_minutes * 60
+        if !self.dirty || self.policy.every_minutes == 0 {
+            return false;
+        }
+        let interval = std::time::Duration::from_secs(self.policy.every_minutes * 60);
+        let since = now.saturating_duration_since(self.last);
+        let quiet = self.last_edit.is_none_or(|e| now.saturating_duration_since(e) >= QUIET);
+        since >= interval && (quiet || since >= interval + (interval / 2).min(MAX_WAIT))
     }
 
     /// True when a snapshot should be taken on a clean exit.
@@ -354,12 +374,32 @@ mod tests {
         let t0 = Instant::now();
         assert!(!s.due(t0 + Duration::from_secs(3600)), "nothing edited");
         assert!(!s.due_on_exit());
-        s.edited();
+        s.edited(t0);
         assert!(!s.due(t0 + Duration::from_secs(60)));
         assert!(s.due(t0 + Duration::from_secs(1800)));
         assert!(s.due_on_exit());
         s.taken(t0 + Duration::from_secs(1800));
         assert!(!s.due(t0 + Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn a_due_snapshot_waits_for_a_pause_in_saving_but_not_for_ever() {
+        let mut s = Schedule::new(BackupPolicy { every_minutes: 30, keep: 3, on_exit: true });
+        let t0 = Instant::now();
+        let at = |secs: u64| t0 + Duration::from_secs(secs);
+        // Saves every few seconds around the half hour: it waits.
+        s.edited(at(1795));
+        assert!(!s.due(at(1800)), "a save 5 s ago");
+        s.edited(at(1803));
+        assert!(!s.due(at(1810)));
+        assert!(s.due(at(1813)), "10 s without a save");
+        // Saves that never pause: taken once the wait is up (half an interval, at most 10 min).
+        s.taken(at(1813));
+        let first = (1813..6000).step_by(3).find(|&t| {
+            s.edited(at(t));
+            s.due(at(t))
+        });
+        assert_eq!(first.map(|t| t - 1813), Some(1800 + 600), "due 30 min + 10 min after the last one");
     }
 
     #[test]

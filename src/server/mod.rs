@@ -195,7 +195,7 @@ fn accept_loop(listener: &UnixListener, ctx: &Arc<Ctx>, opts: &Options, stop: &A
             ctx.shared.publish_lease(&ctx.store, 0, key, None);
         }
         if ctx.edited.swap(false, Ordering::Relaxed) {
-            schedule.edited();
+            schedule.edited(Instant::now());
         }
         if schedule.due(Instant::now()) {
             // Calls wait meanwhile (the snapshot reads one consistent state).

@@ -93,7 +93,7 @@ impl Tx<'_> {
         if let Some(prev_place) = previous {
             let old = match self.kept.shares.remove(&key) {
                 Some(s) => Some(s),
-                None => self.stored::<Share>(&share_key(key)),
+                None => self.stored::<Share>(&share_key(key)).ok().flatten(),
             };
             match old {
                 Some(old) => {
@@ -141,22 +141,22 @@ impl Tx<'_> {
     fn village(&mut self, place: &Place) -> &mut Totals {
         let k = village_key(place);
         if !self.kept.villages.contains_key(&k) {
+            // A village not seen before starts at zero; one that cannot be read breaks them.
             let stored = self.stored::<Totals>(&k);
-            self.kept.broken |= stored.is_none() && self.store_has(&k);
-            self.kept.villages.insert(k.clone(), stored.unwrap_or_default());
+            self.kept.broken |= stored.is_err();
+            self.kept.villages.insert(k.clone(), stored.ok().flatten().unwrap_or_default());
         }
         self.kept.villages.entry(k).or_default()
     }
 
-    /// The value before this commit; `None` when absent or unreadable.
-    fn stored<T: serde::de::DeserializeOwned + 'static>(&self, k: &[u8]) -> Option<T> {
-        let db = self.store.db().ok()?;
-        let bytes = db.get(k).ok()??;
-        codec::decode(&bytes).ok()
-    }
-
-    fn store_has(&self, k: &[u8]) -> bool {
-        self.store.db().ok().and_then(|db| db.get(k).ok()).is_none_or(|v| v.is_some())
+    /// The value before this commit: `Ok(None)` when absent, `Err` when it
+    /// cannot be read.
+    fn stored<T: serde::de::DeserializeOwned + 'static>(&self, k: &[u8]) -> std::result::Result<Option<T>, ()> {
+        let db = self.store.db().map_err(|_| ())?;
+        match db.get(k).map_err(|_| ())? {
+            None => Ok(None),
+            Some(bytes) => codec::decode(&bytes).map(Some).map_err(|_| ()),
+        }
     }
 }
 
@@ -266,10 +266,12 @@ impl Store {
     }
 
     /// Stops the use of the kept totals until the next open counts them again.
+    /// Under the writer lock, so that no commit under way puts the marker back.
     pub(super) fn drop_totals(&self) -> Result<()> {
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.totals_kept.store(false, Ordering::SeqCst);
         let db = self.db().map_err(|e| self.sled_err(e))?;
         db.remove(K_TOTALS).and_then(|_| db.flush()).map_err(|e| self.sled_err(e))?;
-        self.totals_kept.store(false, Ordering::SeqCst);
         Ok(())
     }
 

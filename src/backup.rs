@@ -35,7 +35,7 @@ pub fn list(store_path: &Path) -> Vec<PathBuf> {
 
 /// Takes an automatic snapshot now and keeps only the newest `policy.keep`.
 pub fn take(store: &Store, policy: &BackupPolicy) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
-    take_keeping(store, Some(policy.keep))
+    take_named(store, Some(policy.keep), "")
 }
 
 /// The automatic snapshot an open takes of a store of an older format
@@ -47,10 +47,6 @@ pub fn take_before_migration(store: &Store) -> Result<(PathBuf, SnapshotInfo), S
 
 /// In the name of a snapshot taken before a format migration.
 const MIGRATION_TAG: &str = "-format";
-
-fn take_keeping(store: &Store, keep: Option<usize>) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
-    take_named(store, keep, "")
-}
 
 fn take_named(store: &Store, keep: Option<usize>, tag: &str) -> Result<(PathBuf, SnapshotInfo), SnapshotError> {
     let dir = dir_for(store.path());
@@ -342,10 +338,11 @@ impl Schedule {
         if !self.dirty || self.policy.every_minutes == 0 {
             return false;
         }
-        let interval = std::time::Duration::from_secs(self.policy.every_minutes * 60);
+        // A setting of any size is an interval, not an overflow.
+        let interval = std::time::Duration::from_secs(self.policy.every_minutes.saturating_mul(60));
         let since = now.saturating_duration_since(self.last);
         let quiet = self.last_edit.is_none_or(|e| now.saturating_duration_since(e) >= QUIET);
-        since >= interval && (quiet || since >= interval + (interval / 2).min(MAX_WAIT))
+        since >= interval && (quiet || since >= interval.saturating_add((interval / 2).min(MAX_WAIT)))
     }
 
     /// True when a snapshot should be taken on a clean exit.
@@ -400,6 +397,10 @@ mod tests {
             s.due(at(t))
         });
         assert_eq!(first.map(|t| t - 1813), Some(1800 + 600), "due 30 min + 10 min after the last one");
+        // Any number of minutes in the settings is only a long wait.
+        let mut s = Schedule::new(BackupPolicy { every_minutes: u64::MAX, keep: 3, on_exit: true });
+        s.edited(t0);
+        assert!(!s.due(at(1_000_000)));
     }
 
     #[test]

@@ -60,6 +60,12 @@ impl Scope {
 /// eliminated the risk, income bracket, main income source.
 pub const CHOICE_FIELDS: [&str; 6] = ["A5", "D5", "D8", "D3", "C2", "C3"];
 
+/// The fields of [`CHOICE_FIELDS`] the form has, with their option lists:
+/// one tally each, in [`Figures::choices`] and [`Share::choices`] alike.
+fn choice_fields() -> impl Iterator<Item = &'static Field> {
+    CHOICE_FIELDS.iter().filter_map(|c| schema::field(c)).filter(|f| f.options().is_some())
+}
+
 /// The planned month of risk elimination, counted by quarter.
 pub const PLAN_FIELD: &str = "D10";
 
@@ -86,14 +92,14 @@ impl Tally {
         schema::field(self.field)
     }
 
-    /// What one household gives this tally (see [`Share::choices`]).
-    fn answer_of(&self, lb: &LookBack) -> Option<Option<u16>> {
-        let field = self.field()?;
+    /// What one household gives the tally of `field` (see [`Share::choices`]).
+    fn answer_of(field: &'static Field, lb: &LookBack) -> Option<Option<u16>> {
         if !rules::is_active(field, &lb.view()) {
             return None;
         }
-        Some(match lb.active_value(self.field) {
-            Some(Value::Choice(i)) if (i as usize) < self.counts.len() => Some(i),
+        let options = field.options().map_or(0, OptionList::len);
+        Some(match lb.active_value(field.code) {
+            Some(Value::Choice(i)) if (i as usize) < options => Some(i),
             _ => None,
         })
     }
@@ -234,7 +240,7 @@ impl Default for Figures {
         Figures {
             eliminated: 0,
             not_eliminated: 0,
-            choices: CHOICE_FIELDS.iter().filter_map(|c| schema::field(c)).filter_map(Tally::new).collect(),
+            choices: choice_fields().filter_map(Tally::new).collect(),
             filled: 0,
             warnings: WarningKind::all().into_iter().map(|k| (k, 0)).collect(),
             planned: BTreeMap::new(),
@@ -311,6 +317,26 @@ impl Figures {
     }
 }
 
+/// Counts one household's share in (`add`) or out of progress counts.
+fn count_progress(c: &mut Counts, share: &Share, add: bool) -> bool {
+    let mut whole = step(&mut c.households, add);
+    whole &= step(
+        match share.state {
+            FormState::Empty => &mut c.empty,
+            FormState::Draft => &mut c.draft,
+            FormState::Submitted => &mut c.submitted,
+        },
+        add,
+    );
+    if share.verified {
+        whole &= step(&mut c.verified, add);
+    }
+    if share.with_errors {
+        whole &= step(&mut c.with_errors, add);
+    }
+    whole
+}
+
 /// One more (`add`) or one fewer; false when there is none to take.
 fn step(n: &mut usize, add: bool) -> bool {
     if add {
@@ -360,7 +386,7 @@ impl Share {
             verified: summary.verified,
             with_errors: summary.errors > 0,
             eliminated: rules::risk_eliminated(&view),
-            choices: Figures::default().choices.iter().map(|t| t.answer_of(lb)).collect(),
+            choices: choice_fields().map(|f| Tally::answer_of(f, lb)).collect(),
             warnings: findings.map(warning_kinds),
             planned,
         }
@@ -379,23 +405,7 @@ impl Totals {
     /// it out finds a count already at zero: these totals did not hold
     /// that share, and are not to be trusted any more.
     pub fn count(&mut self, share: &Share, add: bool) -> bool {
-        let c = &mut self.progress;
-        let mut whole = step(&mut c.households, add);
-        whole &= step(
-            match share.state {
-                FormState::Empty => &mut c.empty,
-                FormState::Draft => &mut c.draft,
-                FormState::Submitted => &mut c.submitted,
-            },
-            add,
-        );
-        if share.verified {
-            whole &= step(&mut c.verified, add);
-        }
-        if share.with_errors {
-            whole &= step(&mut c.with_errors, add);
-        }
-        whole & self.figures.count(share, add)
+        count_progress(&mut self.progress, share, add) & self.figures.count(share, add)
     }
 
     /// Adds another set's totals.
@@ -517,9 +527,20 @@ impl Report {
         let findings = (lb.form.state != FormState::Empty).then(|| lb.findings(round));
         let share = Share::of(lb, &row.summary, findings.as_deref());
         let place = &lb.household.place;
-        let mut one = Totals::default();
-        one.count(&share, true);
-        self.add_village(&place.township, &place.village, &one);
+        self.households += 1;
+        self.total.count(&share, true);
+        if !self.townships.contains_key(&place.township) {
+            self.townships.insert(place.township.clone(), Township::default());
+        }
+        if let Some(t) = self.townships.get_mut(&place.township) {
+            t.totals.count(&share, true);
+            if !t.villages.contains_key(&place.village) {
+                t.villages.insert(place.village.clone(), Counts::default());
+            }
+            if let Some(c) = t.villages.get_mut(&place.village) {
+                count_progress(c, &share, true);
+            }
+        }
     }
 
     /// Adds the totals of (some of) a village's households.

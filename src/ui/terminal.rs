@@ -137,15 +137,16 @@ pub fn run(global: &Global) -> anyhow::Result<i32> {
     let mut early = Vec::new();
     if crate::server::Client::connect(global.connect(false))?.is_none() {
         let store = crate::cli::open_or_create_store(global, "huitoukan")?;
-        match (store.created(), store.household_count()) {
+        // Counted only for a store this start made (a scan of every household).
+        match store.created().then(|| store.household_count()) {
             // The demo store is made with its data (`open_or_create_store`).
-            (true, Ok(n)) if n > 0 => {
+            Some(Ok(n)) if n > 0 => {
                 early.push(format!("已生成演示数据库 {}（{n}户虚构的演示数据，与正式数据分开）。", store.path().display()))
             }
-            (true, _) => {
+            Some(_) => {
                 early.push(format!("已新建空数据库 {}。请先退出，用 huitoukan import 名单文件 导入监测对象名单。", store.path().display()))
             }
-            _ => {}
+            None => {}
         }
         early.extend(store.recovery_note());
     }

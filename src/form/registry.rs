@@ -81,14 +81,33 @@ pub fn get(form: &FormRef) -> Option<&'static Form> {
 /// wins over a compiled-in file of the same id and version that was edited
 /// without a new version.
 pub fn register(text: &str) -> Result<&'static Form, Vec<Problem>> {
+    register_checked(text, None)
+}
+
+/// [`register`] of a text kept (or sent) under `expected`: a text that
+/// names another form or version is refused before it can stand for
+/// anything, so a misfiled definition never replaces the one it names.
+pub fn register_as(expected: &FormRef, text: &str) -> Result<&'static Form, Vec<Problem>> {
+    register_checked(text, Some(expected))
+}
+
+fn register_checked(text: &str, expected: Option<&FormRef>) -> Result<&'static Form, Vec<Problem>> {
     let compiled = REGISTRY.read().unwrap_or_else(|p| p.into_inner()).by_text.get(text).copied();
-    if let Some(form) = compiled {
-        REGISTRY.write().unwrap_or_else(|p| p.into_inner()).by_ref.insert(form.reference(), form);
-        GENERATION.fetch_add(1, Ordering::AcqRel);
-        return Ok(form);
+    let form = match compiled {
+        Some(form) => form,
+        None => file::load(text)?,
+    };
+    if let Some(expected) = expected.filter(|e| **e != form.reference()) {
+        return Err(vec![Problem { line: 0, message: format!("保存在{expected}下，内容却是{}", form.reference()) }]);
     }
-    let form = file::load(text)?;
-    REGISTRY.write().unwrap_or_else(|p| p.into_inner()).insert(form);
+    let mut r = REGISTRY.write().unwrap_or_else(|p| p.into_inner());
+    match compiled {
+        Some(form) => {
+            r.by_ref.insert(form.reference(), form);
+        }
+        None => r.insert(form),
+    }
+    drop(r);
     GENERATION.fetch_add(1, Ordering::AcqRel);
     Ok(form)
 }
@@ -112,6 +131,17 @@ pub fn unknown_message(form: &FormRef) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_kept_under_another_form_or_version_replaces_nothing() {
+        let before = get(&FormRef::look_back_2021()).unwrap();
+        let misfiled = FormRef { id: "huitoukan".into(), version: 7777 };
+        let err = register_as(&misfiled, LOOK_BACK_2021_TOML).unwrap_err();
+        assert!(err[0].message.contains("第7777版") || err[0].message.contains("7777"), "{}", err[0]);
+        assert!(get(&misfiled).is_none(), "not known under the key it was filed under");
+        assert!(std::ptr::eq(get(&FormRef::look_back_2021()).unwrap(), before), "the 2021 form is the one it was");
+        assert!(std::ptr::eq(register_as(&FormRef::look_back_2021(), LOOK_BACK_2021_TOML).unwrap(), before));
+    }
 
     #[test]
     fn the_shipped_and_the_2021_forms_are_known_and_others_are_not() {

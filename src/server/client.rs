@@ -133,7 +133,7 @@ impl Client {
                 for (form, text) in defs {
                     if crate::form::registry::get(&form).is_none_or(|known| known.source != text) {
                         // A definition that does not load leaves its records shown as of an unknown form.
-                        let _ = crate::form::registry::register(&text);
+                        let _ = crate::form::registry::register_as(&form, &text);
                     }
                 }
                 self.learned.store(true, Ordering::SeqCst);

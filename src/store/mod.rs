@@ -875,9 +875,8 @@ impl Store {
                     continue;
                 }
             };
-            match registry::register(&text) {
-                Ok(form) if form.reference() == kept_as => {}
-                Ok(form) => broken.push((kept_as, format!("内容是{}", form.reference()))),
+            match registry::register_as(&kept_as, &text) {
+                Ok(_) => {}
                 Err(problems) => {
                     broken.push((kept_as, problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("；")));
                 }

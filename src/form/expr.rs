@@ -22,6 +22,10 @@ use super::value::{normalize_ascii, Value, YearMonth};
 
 /// How deep parentheses and `not` may nest (a bound for hostile files).
 const MAX_DEPTH: usize = 32;
+/// `and`/`or` a condition may hold: each adds a level to the tree that
+/// evaluating walks, so a hostile file's chain of thousands cannot
+/// overflow the stack on a keystroke.
+const MAX_JOINS: usize = 256;
 
 /// A parsed condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +119,7 @@ impl Expr {
         if tokens.is_empty() {
             return Err("条件是空的".into());
         }
-        let mut p = Parser { tokens, pos: 0, lookup };
+        let mut p = Parser { tokens, pos: 0, lookup, joins: 0 };
         let e = p.or(0)?;
         if let Some(t) = p.tokens.get(p.pos) {
             return Err(format!("“{}”之前的条件已完整，多出了“{}”（条件之间要用and或or连接）", p.before(), t.text()));
@@ -309,6 +313,8 @@ struct Parser<'l, 'a> {
     tokens: Vec<Tok>,
     pos: usize,
     lookup: &'l dyn Fn(&str) -> Option<FieldType<'a>>,
+    /// `and`/`or` joins parsed so far (see [`MAX_JOINS`]).
+    joins: usize,
 }
 
 /// An operand before it is resolved against the other side.
@@ -345,10 +351,19 @@ impl Parser<'_, '_> {
         self.tokens[..self.pos.min(self.tokens.len())].iter().map(Tok::text).collect::<Vec<_>>().join(" ")
     }
 
+    fn join(&mut self) -> Result<(), String> {
+        self.joins += 1;
+        if self.joins > MAX_JOINS {
+            return Err(format!("条件里的and、or超过{MAX_JOINS}个，请拆成几条"));
+        }
+        Ok(())
+    }
+
     fn or(&mut self, depth: usize) -> Result<Expr, String> {
         let mut e = self.and(depth)?;
         while self.peek() == Some(&Tok::Or) {
             self.pos += 1;
+            self.join()?;
             let r = self.and(depth)?;
             e = Expr::Or(Box::new(e), Box::new(r));
         }
@@ -359,6 +374,7 @@ impl Parser<'_, '_> {
         let mut e = self.unary(depth)?;
         while self.peek() == Some(&Tok::And) {
             self.pos += 1;
+            self.join()?;
             let r = self.unary(depth)?;
             e = Expr::And(Box::new(e), Box::new(r));
         }
@@ -626,5 +642,10 @@ mod tests {
         assert!(parse(&deep).unwrap_err().contains("嵌套"));
         let nots = format!("{}B1 == 是", "not ".repeat(100));
         assert!(parse(&nots).unwrap_err().contains("嵌套"));
+        // A chain of thousands of joins is refused, not a tree as deep as the chain.
+        let chain = vec!["B1 == 是"; 5000].join(" and ");
+        assert!(parse(&chain).unwrap_err().contains("超过256个"));
+        let many = vec!["B1 == 是"; 257].join(" or ");
+        assert!(parse(&many).is_ok(), "256 joins still parse");
     }
 }

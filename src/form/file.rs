@@ -694,15 +694,15 @@ fn assemble(
     let lists: Vec<&'static OptionList> = raw.lists.iter().map(|(n, l)| &*Box::leak(Box::new(owned_list(n, l.get_ref())))).collect();
     let list = |name: &Option<Spanned<String>>| name.as_ref().and_then(|n| lists.iter().copied().find(|l| l.name == n.get_ref()));
     let yes_no = lists.iter().copied().find(|l| l.name == "yes_no");
+    // The checks made sure lists and references exist; this stands in once, not once per field.
+    let empty: &'static OptionList =
+        yes_no.unwrap_or_else(|| Box::leak(Box::new(OptionList { name: "", labels: &[], aliases: &[], short: &[] })));
     let mut fields = Vec::with_capacity(raw.fields.len());
     for f in &raw.fields {
         let rf = f.get_ref();
         let num = |v: &Option<Spanned<i64>>| v.as_ref().map(|s| *s.get_ref()).unwrap_or(0);
         let size = |v: &Option<Spanned<i64>>| num(v).max(0) as usize;
         let code_ref = |v: &Option<Spanned<String>>| leak(v.as_ref().map(|s| s.get_ref().as_str()).unwrap_or(""));
-        // The checks made sure lists and references exist.
-        let empty: &'static OptionList =
-            yes_no.unwrap_or_else(|| Box::leak(Box::new(OptionList { name: "", labels: &[], aliases: &[], short: &[] })));
         let kind = match shape(rf.kind.get_ref()).unwrap_or(Shape::Text) {
             Shape::Text => Kind::Text { min: size(&rf.min), max: size(&rf.max) },
             Shape::LongText => Kind::LongText { min: size(&rf.min), max: size(&rf.max) },

@@ -102,12 +102,7 @@ pub fn validate_in(form: &'static Form, rec: &impl Record, round: &Round) -> Vec
     let mut out = Vec::new();
     let eliminated = eliminated_in(form, rec);
     for f in form.fields {
-        let active = match f.branch {
-            Branch::Always => true,
-            Branch::Eliminated => eliminated,
-            Branch::NotEliminated => !eliminated,
-        };
-        if active {
+        if is_active_when(f, eliminated) {
             check_field(form, f, rec, round, &mut out);
         }
     }

@@ -221,23 +221,6 @@ pub fn codes_label(codes: &[&str]) -> String {
     }
 }
 
-/// The codes of the fields of one branch of section D, as [`codes_label`] writes them.
-pub fn branch_codes(branch: Branch) -> String {
-    let codes: Vec<&str> = FIELDS.iter().filter(|f| f.branch == branch).map(|f| f.code).collect();
-    codes_label(&codes)
-}
-
-/// The codes of one section's fields, e.g. `A1至A8`.
-pub fn section_codes(section: Section) -> String {
-    let codes: Vec<&str> = section_fields(section).map(|f| f.code).collect();
-    codes_label(&codes)
-}
-
-/// The field a helper works on (the water helper: B4).
-pub fn helper_field(helper: Helper) -> Option<&'static Field> {
-    shipped().helper_field(helper)
-}
-
 /// The field that decides the branch of section D (A8).
 pub fn branch_field() -> &'static str {
     shipped().branch_field

@@ -434,7 +434,7 @@ impl FormEditor {
         }
         self.saved = saved;
         if let Some((target, _)) = &self.branch_undo {
-            if rules::risk_eliminated(&self.view()) == *target {
+            if rules::eliminated_in(self.form, &self.view()) == *target {
                 self.branch_undo = None;
             }
         }

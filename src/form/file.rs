@@ -253,10 +253,32 @@ fn translate(msg: &str) -> String {
         format!("缺少键“{}”", quoted(msg))
     } else if msg.starts_with("duplicate key") {
         format!("键“{}”重复", quoted(msg))
-    } else if msg.starts_with("invalid type") {
-        format!("值的类型不对（{msg}）")
+    } else if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
+        // serde's "invalid type: string \"x\", expected u32": what was expected, in Chinese.
+        let expected = msg.split("expected").nth(1).unwrap_or("").trim();
+        let word = expected.split_whitespace().last().unwrap_or("");
+        let integer = (word.len() > 1 && matches!(word.as_bytes()[0], b'u' | b'i') && word[1..].bytes().all(|b| b.is_ascii_digit()))
+            || matches!(word, "usize" | "isize" | "integer");
+        let want = if integer {
+            "整数"
+        } else if expected.contains("bool") {
+            "true 或 false"
+        } else if expected.contains("str") {
+            "带引号的文字"
+        } else if expected.contains("sequence") || expected.contains("array") {
+            "方括号里的列表"
+        } else if expected.contains("map") || expected.contains("struct") || expected.contains("table") {
+            "表"
+        } else {
+            ""
+        };
+        if want.is_empty() {
+            "值的类型不对".to_string()
+        } else {
+            format!("值的类型不对，这里应为{want}")
+        }
     } else {
-        format!("不是有效的TOML（{msg}）")
+        "不是有效的TOML（请检查这一行的引号、括号、等号和逗号）".to_string()
     }
 }
 
@@ -784,5 +806,26 @@ pub fn field_type(f: &Field) -> FieldType<'static> {
         Kind::Multi { options, .. } => FieldType::Multi(options),
         Kind::Month => FieldType::Month,
         Kind::Names { .. } | Kind::Phones { .. } => FieldType::List,
+    }
+}
+
+#[cfg(test)]
+mod translate_tests {
+    use super::translate;
+
+    #[test]
+    fn the_parsers_english_is_said_in_chinese() {
+        for (english, want) in [
+            ("invalid type: string \"x\", expected u32", "值的类型不对，这里应为整数"),
+            ("invalid type: integer `3`, expected a boolean", "值的类型不对，这里应为true 或 false"),
+            ("invalid type: integer `3`, expected a string", "值的类型不对，这里应为带引号的文字"),
+            ("invalid type: string \"a\", expected a sequence", "值的类型不对，这里应为方括号里的列表"),
+            ("invalid type: string \"a\", expected something odd", "值的类型不对"),
+        ] {
+            assert_eq!(translate(english), want, "{english}");
+        }
+        let syntax = translate("expected `=`, found newline");
+        assert!(syntax.starts_with("不是有效的TOML") && !syntax.contains("expected"), "{syntax}");
+        assert!(!translate("unknown field `tittle`, expected one of `id`").contains("expected"));
     }
 }

@@ -41,6 +41,9 @@ pub enum Expr {
 pub enum Operand {
     /// The answer to this field.
     Field(String),
+    /// `len(M3)`: how many characters a text field's answer has (an
+    /// unanswered field has no length: it equals only `空`).
+    Len(String),
     /// `空`: unanswered.
     Blank,
     Bool(bool),
@@ -153,7 +156,7 @@ impl Expr {
             Expr::Not(a) => a.collect(out),
             Expr::Cmp { left, right, .. } => {
                 for o in [left, right] {
-                    if let Operand::Field(c) = o {
+                    if let Operand::Field(c) | Operand::Len(c) = o {
                         out.push(c);
                     }
                 }
@@ -165,6 +168,10 @@ impl Expr {
 fn read(rec: &dyn RecordDyn, o: &Operand) -> Option<Value> {
     match o {
         Operand::Field(code) => rec.get(code).filter(|v| !v.is_blank()),
+        Operand::Len(code) => match rec.get(code) {
+            Some(Value::Text(t)) if !t.trim().is_empty() => Some(Value::Int(super::value::char_count(&t) as i64)),
+            _ => None,
+        },
         Operand::Blank => None,
         Operand::Bool(b) => Some(Value::Bool(*b)),
         Operand::Choice(i) => Some(Value::Choice(*i)),
@@ -321,12 +328,14 @@ struct Parser<'l, 'a> {
 enum Raw {
     Word(String),
     Str(String),
+    /// `len(CODE)`.
+    Len(String),
 }
 
 impl Raw {
     fn text(&self) -> &str {
         match self {
-            Raw::Word(w) | Raw::Str(w) => w,
+            Raw::Word(w) | Raw::Str(w) | Raw::Len(w) => w,
         }
     }
 }
@@ -404,6 +413,17 @@ impl Parser<'_, '_> {
     }
 
     fn operand(&mut self) -> Result<Raw, String> {
+        if let (Some(Tok::Word(w)), Some(Tok::Open)) = (self.tokens.get(self.pos), self.tokens.get(self.pos + 1)) {
+            if w == "len" || w == "字数" {
+                return match (self.tokens.get(self.pos + 2).cloned(), self.tokens.get(self.pos + 3)) {
+                    (Some(Tok::Word(code)), Some(Tok::Close)) => {
+                        self.pos += 4;
+                        Ok(Raw::Len(code))
+                    }
+                    _ => Err(format!("“{}”之后应为len(字段代码)，如len(M3)", self.before())),
+                };
+            }
+        }
         match self.tokens.get(self.pos).cloned() {
             Some(Tok::Word(w)) => {
                 self.pos += 1;
@@ -434,6 +454,13 @@ impl Parser<'_, '_> {
     /// A bare word naming a field of the form; an error for a word written
     /// like a code that is not one.
     fn field_of(&self, raw: &Raw) -> Result<Option<(String, FieldType<'_>)>, String> {
+        if let Raw::Len(code) = raw {
+            return match (self.lookup)(code) {
+                Some(FieldType::Text) => Ok(Some((format!("len({code})"), FieldType::Integer))),
+                Some(_) => Err(format!("len({code})：{code}不是文字字段，不能数字数")),
+                None => Err(format!("条件中的字段“{code}”不存在")),
+            };
+        }
         let Raw::Word(w) = raw else { return Ok(None) };
         match (self.lookup)(w) {
             Some(t) => Ok(Some((w.clone(), t))),
@@ -445,7 +472,15 @@ impl Parser<'_, '_> {
     fn resolve(&self, left: Raw, op: Op, right: Raw) -> Result<Expr, String> {
         let lf = self.field_of(&left)?;
         let rf = self.field_of(&right)?;
-        let cmp = |l: Operand, r: Operand| Ok(Expr::Cmp { left: l, op, right: r });
+        // A `len(CODE)` side reads its field's length, not its answer.
+        let side = |o: Operand| match o {
+            Operand::Field(f) => match f.strip_prefix("len(").and_then(|x| x.strip_suffix(')')) {
+                Some(code) => Operand::Len(code.to_string()),
+                None => Operand::Field(f),
+            },
+            o => o,
+        };
+        let cmp = |l: Operand, r: Operand| Ok(Expr::Cmp { left: side(l), op, right: side(r) });
         match (lf, rf) {
             (None, None) => Err(format!("“{} {} {}”两边都不是字段，至少一边应为字段代码", left.text(), op.symbol(), right.text())),
             (Some((l, lt)), Some((r, rt))) => {
@@ -647,5 +682,34 @@ mod tests {
         assert!(parse(&chain).unwrap_err().contains("超过256个"));
         let many = vec!["B1 == 是"; 257].join(" or ");
         assert!(parse(&many).is_ok(), "256 joins still parse");
+    }
+}
+
+#[cfg(test)]
+mod len_tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn lookup(code: &str) -> Option<FieldType<'static>> {
+        match code {
+            "M3" => Some(FieldType::Text),
+            "A4" => Some(FieldType::Integer),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn len_counts_a_text_answer() {
+        let e = Expr::parse("len(M3) == 18", &lookup).unwrap();
+        let mut r: BTreeMap<String, Value> = BTreeMap::new();
+        assert!(!e.eval(&r), "unanswered has no length");
+        r.insert("M3".into(), Value::Text("1".repeat(18)));
+        assert!(e.eval(&r));
+        r.insert("M3".into(), Value::Text("1".repeat(20)));
+        assert!(!e.eval(&r));
+        assert_eq!(e.fields(), ["M3"]);
+        assert!(Expr::parse("len(A4) == 1", &lookup).unwrap_err().contains("不是文字字段"));
+        assert!(Expr::parse("len(Z9) == 1", &lookup).unwrap_err().contains("不存在"));
+        assert!(Expr::parse("len(M3 == 1", &lookup).is_err());
     }
 }

@@ -12,7 +12,7 @@
 use super::expr::{Choices, Expr, FieldType};
 use super::options::OptionList;
 use super::rules::CrossRule;
-use super::schema::{Branch, Field, Helper, Kind, Mask, MonthRule, Section};
+use super::schema::{Branch, DateRule, Field, Helper, Kind, Mask, MonthRule, Section};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -42,8 +42,17 @@ pub struct Form {
     pub id: &'static str,
     pub version: u32,
     pub title: &'static str,
-    /// The field whose answer decides section D's branch (A8).
+    /// The field whose answer decides section D's branch (A8); empty for a
+    /// form without branches (a handbook's repeating form).
     pub branch_field: &'static str,
+    /// A repeating form (the handbook's 家庭成员, 帮扶措施, 走访记录): a
+    /// household holds a list of its entries; its fields have no sections,
+    /// and its rules may read the household's section A (A1–A8).
+    pub repeating: bool,
+    /// What one entry is called (`成员`, `措施`, `走访`), for screens.
+    pub noun: &'static str,
+    /// The fields a list of entries shows on one line, in order.
+    pub summary: &'static [&'static str],
     pub sections: Vec<(Section, &'static str)>,
     pub branches: Vec<(Branch, &'static str)>,
     pub lists: Vec<&'static OptionList>,
@@ -158,7 +167,14 @@ struct RawForm {
     id: Spanned<String>,
     version: u32,
     title: String,
-    branch_field: Spanned<String>,
+    #[serde(default)]
+    repeating: bool,
+    #[serde(default)]
+    noun: String,
+    #[serde(default)]
+    summary: Vec<Spanned<String>>,
+    branch_field: Option<Spanned<String>>,
+    #[serde(default)]
     sections: Vec<Spanned<RawSection>>,
     #[serde(default)]
     branches: Vec<Spanned<RawBranch>>,
@@ -203,7 +219,7 @@ struct RawField {
     code: Spanned<String>,
     label: String,
     hint: String,
-    section: Spanned<String>,
+    section: Option<Spanned<String>>,
     kind: Spanned<String>,
     min: Option<Spanned<i64>>,
     max: Option<Spanned<i64>>,
@@ -216,6 +232,8 @@ struct RawField {
     branch: Option<Spanned<String>>,
     #[serde(default)]
     month_rules: Vec<Spanned<String>>,
+    #[serde(default)]
+    date_rules: Vec<Spanned<String>>,
     mask: Option<Spanned<String>>,
     helper: Option<Spanned<String>>,
     ok: Option<Spanned<String>>,
@@ -283,7 +301,7 @@ fn translate(msg: &str) -> String {
 }
 
 /// The kinds of answer a file may name.
-const KINDS: &str = "text、long_text、id_number、integer、yes_no、single、multi、month、names、phones";
+const KINDS: &str = "text、long_text、id_number、integer、yes_no、single、multi、month、date、names、phones";
 
 /// What the checks learn about a field, for the fields after it and the conditions.
 #[derive(Clone, Copy)]
@@ -296,6 +314,7 @@ enum Shape {
     Single,
     Multi,
     Month,
+    Date,
     Names,
     Phones,
 }
@@ -310,6 +329,7 @@ fn shape(kind: &str) -> Option<Shape> {
         "single" => Shape::Single,
         "multi" => Shape::Multi,
         "month" => Shape::Month,
+        "date" => Shape::Date,
         "names" => Shape::Names,
         "phones" => Shape::Phones,
         _ => return None,
@@ -411,25 +431,64 @@ fn compile(text: &str, build: bool) -> Result<Option<&'static Form>, Vec<Problem
         }
     }
 
+    if raw.repeating {
+        if raw.noun.trim().is_empty() {
+            cx.at(raw.id.span(), "重复填写的表单（repeating）要写noun（一条记录叫什么，如“成员”）");
+        }
+        if let Some(s) = raw.sections.first() {
+            cx.at(s.span(), "重复填写的表单不分部分，不用sections");
+        }
+        if let Some(b) = &raw.branch_field {
+            cx.at(b.span(), "重复填写的表单没有分支，不用branch_field");
+        }
+        if raw.summary.is_empty() {
+            cx.at(raw.id.span(), "重复填写的表单要写summary（列表中一行显示的字段）");
+        }
+    } else {
+        if !raw.noun.is_empty() {
+            cx.at(raw.id.span(), "noun只用于重复填写的表单（repeating = true）");
+        }
+        if let Some(s) = raw.summary.first() {
+            cx.at(s.span(), "summary只用于重复填写的表单（repeating = true）");
+        }
+        if raw.sections.is_empty() {
+            cx.at(raw.id.span(), "缺少sections（表单的部分）");
+        }
+    }
+
     // Fields, first pass: codes, kinds, sections.
     let mut shapes: HashMap<String, (Shape, Option<String>)> = HashMap::new();
+    // A repeating form's rules may read the household's section A.
+    if raw.repeating {
+        for f in super::schema::shipped().section_fields(Section::A) {
+            shapes.insert(f.code.to_string(), (shape_of(f.kind), f.options().map(|o| o.name.to_string())));
+        }
+    }
+    let household_codes: HashSet<String> = shapes.keys().cloned().collect();
     let mut last_section = None;
     for f in &raw.fields {
         let rf = f.get_ref();
         let code = rf.code.get_ref();
         if !valid_code(code) {
             cx.at(rf.code.span(), format!("字段代码“{code}”应为一个英文字母加数字，如D11"));
+        } else if household_codes.contains(code) {
+            cx.at(rf.code.span(), format!("字段代码“{code}”是户的基础信息，重复填写的表单要换一个代码"));
         } else if shapes.contains_key(code) {
             cx.at(rf.code.span(), format!("字段代码“{code}”重复"));
         }
-        match sections.iter().find(|(s, _)| section_code(*s) == rf.section.get_ref()) {
-            Some((s, _)) => {
-                if last_section.is_some_and(|l| l > *s) {
-                    cx.at(rf.section.span(), format!("字段{code}属于部分{}，但排在后面部分的字段之后", rf.section.get_ref()));
+        match (&rf.section, raw.repeating) {
+            (Some(sec), true) => cx.at(sec.span(), format!("重复填写的表单不分部分，字段{code}不用section")),
+            (None, true) => {}
+            (None, false) => cx.at(rf.code.span(), format!("字段{code}缺少section（所属部分）")),
+            (Some(sec), false) => match sections.iter().find(|(s, _)| section_code(*s) == sec.get_ref()) {
+                Some((s, _)) => {
+                    if last_section.is_some_and(|l| l > *s) {
+                        cx.at(sec.span(), format!("字段{code}属于部分{}，但排在后面部分的字段之后", sec.get_ref()));
+                    }
+                    last_section = Some(*s);
                 }
-                last_section = Some(*s);
-            }
-            None => cx.at(rf.section.span(), format!("字段{code}的部分“{}”没有在sections中定义", rf.section.get_ref())),
+                None => cx.at(sec.span(), format!("字段{code}的部分“{}”没有在sections中定义", sec.get_ref())),
+            },
         }
         if rf.label.trim().is_empty() {
             cx.at(rf.code.span(), format!("字段{code}的标签不能为空"));
@@ -444,9 +503,16 @@ fn compile(text: &str, build: bool) -> Result<Option<&'static Form>, Vec<Problem
         let list = rf.options.as_ref().map(|o| o.get_ref().clone());
         shapes.entry(code.clone()).or_insert((sh, list));
     }
-    let branch_code = raw.branch_field.get_ref();
-    if !shapes.contains_key(branch_code) {
-        cx.at(raw.branch_field.span(), format!("分支字段“{branch_code}”不存在"));
+    match &raw.branch_field {
+        Some(b) if !shapes.contains_key(b.get_ref()) => cx.at(b.span(), format!("分支字段“{}”不存在", b.get_ref())),
+        Some(_) => {}
+        None if !raw.repeating => cx.at(raw.id.span(), "缺少branch_field（决定D部分分支的字段）"),
+        None => {}
+    }
+    for c in &raw.summary {
+        if !shapes.contains_key(c.get_ref()) || household_codes.contains(c.get_ref()) {
+            cx.at(c.span(), format!("summary中的字段“{}”不在本表中", c.get_ref()));
+        }
     }
 
     // Fields, second pass: each kind's limits and references.
@@ -458,6 +524,9 @@ fn compile(text: &str, build: bool) -> Result<Option<&'static Form>, Vec<Problem
     // Conditions.
     let named: Vec<Named> = raw.lists.iter().map(|(n, l)| Named(n, l.get_ref())).collect();
     let field_type = |code: &str| -> Option<FieldType<'_>> {
+        if household_codes.contains(code) {
+            return super::schema::shipped().field(code).map(field_type);
+        }
         let (sh, list) = shapes.get(code)?;
         let list = || list.as_ref().and_then(|n| named.iter().find(|l| l.0 == n.as_str())).map(|l| l as &dyn Choices);
         Some(match sh {
@@ -467,7 +536,7 @@ fn compile(text: &str, build: bool) -> Result<Option<&'static Form>, Vec<Problem
             Shape::Single => FieldType::Single(list()?),
             Shape::Multi => FieldType::Multi(list()?),
             Shape::Month => FieldType::Month,
-            Shape::Names | Shape::Phones => FieldType::List,
+            Shape::Date | Shape::Names | Shape::Phones => FieldType::List,
         })
     };
     let mut ids = HashSet::new();
@@ -505,6 +574,7 @@ fn section_code(s: Section) -> &'static str {
         Section::B => "B",
         Section::C => "C",
         Section::D => "D",
+        Section::Entry => "",
     }
 }
 
@@ -621,7 +691,7 @@ fn check_field(
     // References to other fields.
     if matches!(sh, Shape::Multi) {
         match &rf.main {
-            None => cx.at(rf.kind.span(), format!("多选字段{code}缺少main（不可重复其答案的单选字段）")),
+            None => {}
             Some(m) => match shapes.get(m.get_ref()) {
                 Some((Shape::Single, list)) if list.as_ref() == rf.options.as_ref().map(|o| o.get_ref()) => {}
                 Some(_) => cx.at(m.span(), format!("字段{code}的main“{}”应为用同一选项表的单选字段", m.get_ref())),
@@ -663,7 +733,7 @@ fn check_field(
             continue;
         }
         match r.get_ref().as_str() {
-            "not_after_reference" | "not_before_reference" | "warn_far_after_reference" => {}
+            "not_after_reference" | "not_before_reference" | "warn_far_after_reference" | "not_after_current" => {}
             other => match other.strip_prefix("not_before:") {
                 Some(o) => match shapes.get(o) {
                     Some((Shape::Month, _)) => {}
@@ -672,9 +742,33 @@ fn check_field(
                 },
                 None => cx.at(
                     r.span(),
-                    format!("未知的月份规则“{other}”（可用：not_after_reference、not_before_reference、warn_far_after_reference、not_before:字段）"),
+                    format!("未知的月份规则“{other}”（可用：not_after_reference、not_before_reference、warn_far_after_reference、not_after_current、not_before:字段）"),
                 ),
             },
+        }
+    }
+    // Day rules.
+    for r in &rf.date_rules {
+        if !matches!(sh, Shape::Date) {
+            cx.at(r.span(), format!("字段{code}不是日期，不能有date_rules"));
+            continue;
+        }
+        let rule = r.get_ref().as_str();
+        let (want, other) = if let Some(o) = rule.strip_prefix("not_before_month:") {
+            ("month", o)
+        } else if let Some(o) = rule.strip_prefix("after:") {
+            ("date", o)
+        } else if rule == "not_future" {
+            continue;
+        } else {
+            cx.at(r.span(), format!("未知的日期规则“{rule}”（可用：not_future、not_before_month:字段、after:字段）"));
+            continue;
+        };
+        match (shapes.get(other), want) {
+            (Some((Shape::Month, _)), "month") | (Some((Shape::Date, _)), "date") => {}
+            (Some(_), "month") => cx.at(r.span(), format!("字段{code}的日期规则引用的“{other}”不是年月字段")),
+            (Some(_), _) => cx.at(r.span(), format!("字段{code}的日期规则引用的“{other}”不是日期字段")),
+            (None, _) => cx.at(r.span(), format!("字段{code}的日期规则引用的字段“{other}”不存在")),
         }
     }
     // Masking, helpers, the "no problem" answer.
@@ -736,6 +830,7 @@ fn assemble(
             Shape::Single => Kind::Single(list(&rf.options).unwrap_or(empty)),
             Shape::Multi => Kind::Multi { options: list(&rf.options).unwrap_or(empty), main: code_ref(&rf.main) },
             Shape::Month => Kind::Month,
+            Shape::Date => Kind::Date,
             Shape::Names => Kind::Names { max: size(&rf.max) },
             Shape::Phones => Kind::Phones { names: code_ref(&rf.names) },
         };
@@ -746,10 +841,28 @@ fn assemble(
                 "not_after_reference" => Some(MonthRule::NotAfterReference),
                 "not_before_reference" => Some(MonthRule::NotBeforeReference),
                 "warn_far_after_reference" => Some(MonthRule::WarnFarAfterReference),
+                "not_after_current" => Some(MonthRule::NotAfterCurrent),
                 other => other.strip_prefix("not_before:").map(|o| MonthRule::NotBefore(leak(o))),
             })
             .collect();
-        let section = sections.iter().map(|(s, _)| *s).find(|s| section_code(*s) == rf.section.get_ref()).unwrap_or(Section::A);
+        let date_rules: Vec<DateRule> = rf
+            .date_rules
+            .iter()
+            .filter_map(|r| {
+                let r = r.get_ref().as_str();
+                if r == "not_future" {
+                    Some(DateRule::NotFuture)
+                } else if let Some(o) = r.strip_prefix("not_before_month:") {
+                    Some(DateRule::NotBeforeMonth(leak(o)))
+                } else {
+                    r.strip_prefix("after:").map(|o| DateRule::After(leak(o)))
+                }
+            })
+            .collect();
+        let section = match &rf.section {
+            None => Section::Entry,
+            Some(sec) => sections.iter().map(|(s, _)| *s).find(|s| section_code(*s) == sec.get_ref()).unwrap_or(Section::A),
+        };
         fields.push(Field {
             code: leak(rf.code.get_ref()),
             label: leak(&rf.label),
@@ -763,6 +876,7 @@ fn assemble(
                 _ => Branch::Always,
             },
             month_rules: Box::leak(month_rules.into_boxed_slice()),
+            date_rules: Box::leak(date_rules.into_boxed_slice()),
             mask: match rf.mask.as_ref().map(|m| m.get_ref().as_str()) {
                 Some("id") => Some(Mask::Id),
                 Some("phone") => Some(Mask::Phone),
@@ -785,7 +899,10 @@ fn assemble(
         id: leak(raw.id.get_ref()),
         version: raw.version,
         title: leak(&raw.title),
-        branch_field: leak(raw.branch_field.get_ref()),
+        branch_field: leak(raw.branch_field.as_ref().map(|b| b.get_ref().as_str()).unwrap_or("")),
+        repeating: raw.repeating,
+        noun: leak(&raw.noun),
+        summary: Box::leak(raw.summary.iter().map(|c| leak(c.get_ref())).collect::<Vec<_>>().into_boxed_slice()),
         sections: sections.into_iter().map(|(s, t)| (s, leak(&t))).collect(),
         branches: branches.into_iter().map(|(b, t)| (b, leak(&t))).collect(),
         lists,
@@ -805,7 +922,24 @@ pub fn field_type(f: &Field) -> FieldType<'static> {
         Kind::Single(l) => FieldType::Single(l),
         Kind::Multi { options, .. } => FieldType::Multi(options),
         Kind::Month => FieldType::Month,
-        Kind::Names { .. } | Kind::Phones { .. } => FieldType::List,
+        Kind::Date | Kind::Names { .. } | Kind::Phones { .. } => FieldType::List,
+    }
+}
+
+/// What the checks need to know of a compiled field's kind.
+fn shape_of(kind: Kind) -> Shape {
+    match kind {
+        Kind::Text { .. } => Shape::Text,
+        Kind::LongText { .. } => Shape::LongText,
+        Kind::IdNumber => Shape::IdNumber,
+        Kind::Integer { .. } => Shape::Integer,
+        Kind::YesNo => Shape::YesNo,
+        Kind::Single(_) => Shape::Single,
+        Kind::Multi { .. } => Shape::Multi,
+        Kind::Month => Shape::Month,
+        Kind::Date => Shape::Date,
+        Kind::Names { .. } => Shape::Names,
+        Kind::Phones { .. } => Shape::Phones,
     }
 }
 

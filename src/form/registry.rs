@@ -42,6 +42,9 @@ static REGISTRY: LazyLock<RwLock<Registry>> = LazyLock::new(|| {
             r.insert(old);
         }
     }
+    for form in schema::handbook() {
+        r.insert(form);
+    }
     // The shipped form last: it is the one its id and version mean here.
     r.insert(shipped);
     RwLock::new(r)

@@ -10,8 +10,8 @@ use super::idnum;
 use super::options::OptionList;
 use super::phone;
 use super::round::Round;
-use super::schema::{self, Branch, Field, Kind, MonthRule};
-use super::value::{char_count, Value, YearMonth};
+use super::schema::{self, Branch, DateRule, Field, Kind, MonthRule};
+use super::value::{char_count, Day, Value, YearMonth};
 
 /// Read access to every field of one household's form (section A included).
 pub trait Record {
@@ -198,6 +198,7 @@ fn check_field(form: &Form, f: &'static Field, rec: &impl Record, round: &Round,
             }
         }
         (Kind::Month, Value::Month(ym)) => check_month(form, f, *ym, rec, round, out),
+        (Kind::Date, Value::Date(d)) => check_date(form, f, *d, rec, out),
         (Kind::Names { max }, Value::List(names)) => {
             let names: Vec<&String> = names.iter().filter(|n| !n.trim().is_empty()).collect();
             if names.len() > max {
@@ -206,18 +207,29 @@ fn check_field(form: &Form, f: &'static Field, rec: &impl Record, round: &Round,
             for n in names {
                 let c = char_count(n);
                 if c > 20 {
-                    out.push(Finding::error(f.code, "length", format!("责任人姓名“{n}”超过20个字")));
+                    out.push(Finding::error(f.code, "length", format!("{}“{n}”超过20个字", person(f))));
                 } else if !is_name(n) {
                     out.push(Finding::error(
                         f.code,
                         "name_chars",
-                        format!("责任人姓名“{}”含有数字或符号，请只填姓名（少数民族姓名中间可用“·”）", n.trim()),
+                        format!("{}“{}”含有数字或符号，请只填姓名（少数民族姓名中间可用“·”）", person(f), n.trim()),
                     ));
                 }
             }
         }
         (Kind::Phones { names }, Value::List(phones)) => check_phones(f, names, phones, rec, out),
         _ => out.push(wrong_kind()),
+    }
+}
+
+/// What one name of a names field is called in messages: `责任人姓名` for
+/// D1 监测责任人姓名, `走访人` for a visit's 走访人.
+fn person(f: &Field) -> String {
+    let l = f.label.strip_prefix("监测").unwrap_or(f.label);
+    if l.ends_with("姓名") {
+        l.to_string()
+    } else {
+        format!("{l}姓名")
     }
 }
 
@@ -250,12 +262,47 @@ fn check_month(form: &Form, f: &'static Field, ym: YearMonth, rec: &impl Record,
                     }
                 }
             }
+            MonthRule::NotAfterCurrent => {
+                let now = Day::today().month();
+                if ym > now {
+                    out.push(Finding::error(f.code, "after_current", format!("{}{ym}晚于本月（{now}），请核对年月", f.label)));
+                }
+            }
             MonthRule::WarnFarAfterReference if refm.months_until(ym) > round.plan_warn_months => out.push(Finding::warning(
                 f.code,
                 "far_plan",
                 format!("{}{ym}距统计时点超过{}个月，请核实计划是否过于遥远", f.label, round.plan_warn_months),
             )),
             _ => {}
+        }
+    }
+}
+
+fn check_date(form: &Form, f: &'static Field, day: Day, rec: &impl Record, out: &mut Vec<Finding>) {
+    for rule in f.date_rules {
+        match *rule {
+            DateRule::NotFuture => {
+                let today = Day::today();
+                if day > today {
+                    out.push(Finding::error(f.code, "future", format!("{}{day}晚于今天（{today}），不能填将来的日期", f.label)));
+                }
+            }
+            DateRule::NotBeforeMonth(other) => {
+                if let Some(Value::Month(m)) = rec.value(other) {
+                    if day.month() < m {
+                        let ol = form.field(other).or_else(|| schema::field(other)).map(|f| f.label).unwrap_or(other);
+                        out.push(Finding::error(f.code, "before_month", format!("{}{day}早于{ol}{m}，请核对", f.label)));
+                    }
+                }
+            }
+            DateRule::After(other) => {
+                if let Some(Value::Date(o)) = rec.value(other) {
+                    if day <= o {
+                        let ol = form.field(other).map(|f| f.label).unwrap_or(other);
+                        out.push(Finding::error(f.code, "not_after", format!("{}{day}应晚于{ol}{o}", f.label)));
+                    }
+                }
+            }
         }
     }
 }
@@ -420,6 +467,9 @@ pub fn parse_input(f: &Field, text: &str) -> Result<Option<Value>, String> {
         Kind::Month => YearMonth::parse(t)
             .map(|m| Some(Value::Month(m)))
             .ok_or_else(|| format!("{}“{t}”不是年月，请写成如202104、2021-04或2021年4月", f.label)),
+        Kind::Date => Day::parse(t)
+            .map(|d| Some(Value::Date(d)))
+            .ok_or_else(|| format!("{}“{t}”不是日期，请写成如2021-04-08、20210408或2021年4月8日", f.label)),
         Kind::Names { .. } | Kind::Phones { .. } => {
             Ok(Some(Value::List(t.split(['、', ',', '，', ';', '；']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())))
         }
@@ -433,6 +483,7 @@ pub fn display_value(f: &Field, v: &Value) -> String {
         (_, Value::Int(n)) => n.to_string(),
         (_, Value::Bool(b)) => if *b { "是" } else { "否" }.to_string(),
         (_, Value::Month(m)) => m.to_string(),
+        (_, Value::Date(d)) => d.to_string(),
         (_, Value::List(items)) => items.join("、"),
         (k, Value::Choice(i)) => match k {
             Kind::Single(o) => o.label(*i).unwrap_or("?").to_string(),

@@ -16,6 +16,8 @@ pub enum Section {
     B,
     C,
     D,
+    /// The one part of a repeating form (a handbook entry): no sections.
+    Entry,
 }
 
 impl Section {
@@ -78,6 +80,8 @@ pub enum Kind {
     },
     /// 年月.
     Month,
+    /// 年月日 (a visit's date).
+    Date,
     /// Up to `max` names (D1).
     Names {
         max: usize,
@@ -99,6 +103,20 @@ pub enum MonthRule {
     NotBefore(&'static str),
     /// A warning when more than the round's `plan_warn_months` after the reference month.
     WarnFarAfterReference,
+    /// Not after the month it is entered in (a measure's 开始年月).
+    NotAfterCurrent,
+}
+
+/// Day rules, checked after the date itself parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateRule {
+    /// Not after today.
+    NotFuture,
+    /// Its month not before the month in another field (a visit and the
+    /// household's A7 纳入系统时间).
+    NotBeforeMonth(&'static str),
+    /// Strictly after the date in another field (下次走访 after 走访日期).
+    After(&'static str),
 }
 
 /// One field of the form.
@@ -115,6 +133,7 @@ pub struct Field {
     pub required: bool,
     pub branch: Branch,
     pub month_rules: &'static [MonthRule],
+    pub date_rules: &'static [DateRule],
     /// Personal data shown masked unless revealed.
     pub mask: Option<Mask>,
     /// A helper the editor offers on this field.
@@ -167,6 +186,36 @@ static SHIPPED: LazyLock<&'static Form> = LazyLock::new(|| match file::load(SHIP
     // The file is part of the program and a test loads it: this cannot pass review.
     Err(problems) => panic!("forms/huitoukan-2021.toml: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
 });
+
+/// The handbook's repeating forms, compiled in: 家庭成员, 帮扶措施, 走访记录
+/// (`forms/members-1.toml`, `measures-1.toml`, `visits-1.toml`), in the order
+/// the household's file shows them.
+pub const HANDBOOK_TOML: [(&str, &str); 3] = [
+    ("forms/members-1.toml", include_str!("../../forms/members-1.toml")),
+    ("forms/measures-1.toml", include_str!("../../forms/measures-1.toml")),
+    ("forms/visits-1.toml", include_str!("../../forms/visits-1.toml")),
+];
+
+static HANDBOOK: LazyLock<Vec<&'static Form>> = LazyLock::new(|| {
+    HANDBOOK_TOML
+        .iter()
+        .map(|(name, text)| match file::load(text) {
+            Ok(form) => form,
+            // Part of the program, loaded by a test: this cannot pass review.
+            Err(problems) => panic!("{name}: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
+        })
+        .collect()
+});
+
+/// The handbook's repeating forms as shipped, in order (members, measures, visits).
+pub fn handbook() -> &'static [&'static Form] {
+    &HANDBOOK
+}
+
+/// The shipped handbook form with this id (`members`, `measures`, `visits`).
+pub fn handbook_form(id: &str) -> Option<&'static Form> {
+    handbook().iter().copied().find(|f| f.id == id)
+}
 
 /// The shipped look-back form (`forms/huitoukan-2021.toml`), loaded once.
 pub fn shipped() -> &'static Form {
@@ -372,5 +421,60 @@ mod tests {
         assert_eq!(Section::D.title(), "D. 帮扶措施情况");
         assert_eq!(Branch::Eliminated.label(), "风险已消除户");
         assert_eq!(Branch::NotEliminated.label(), "未消除风险户");
+    }
+}
+
+#[cfg(test)]
+mod handbook_tests {
+    use super::*;
+
+    /// shouce.md's tables, field by field: the shipped files give them.
+    #[test]
+    fn the_handbook_forms_are_as_shouce_md_gives_them() {
+        let forms = handbook();
+        let ids: Vec<_> = forms.iter().map(|f| (f.id, f.title, f.noun, f.repeating)).collect();
+        assert_eq!(ids, [("members", "家庭成员", "成员", true), ("measures", "帮扶措施", "措施", true), ("visits", "走访记录", "走访", true)]);
+        let labels = |id: &str| handbook_form(id).unwrap().fields.iter().map(|f| (f.label, f.required)).collect::<Vec<_>>();
+        assert_eq!(
+            labels("members"),
+            [
+                ("姓名", true),
+                ("与户主关系", true),
+                ("证件号码", true),
+                ("健康状况", true),
+                ("劳动技能", true),
+                ("在校情况", true),
+                ("参加医保", true),
+                ("务工情况", false)
+            ]
+        );
+        assert_eq!(
+            labels("measures"),
+            [
+                ("措施类别", true),
+                ("具体措施", true),
+                ("开始年月", true),
+                ("结束年月", false),
+                ("责任单位", true),
+                ("帮扶责任人", false),
+                ("资金（元）", false),
+                ("落实情况", true),
+                ("成效", false)
+            ]
+        );
+        assert_eq!(
+            labels("visits"),
+            [("走访日期", true), ("走访人", true), ("方式", true), ("情况记录", true), ("发现的风险", false), ("下一步", false), ("下次走访", false)]
+        );
+        // The measures and risks are the look-back form's, in the same order.
+        let m = handbook_form("measures").unwrap().list("measure").unwrap();
+        assert_eq!(m.labels, shipped().list("measure").unwrap().labels);
+        let r = handbook_form("visits").unwrap().list("current_risk").unwrap();
+        assert_eq!(r.labels, shipped().list("current_risk").unwrap().labels);
+        for f in forms {
+            assert!(f.fields.iter().all(|x| x.section == Section::Entry && x.branch == Branch::Always && !x.is_prefilled()));
+            assert!(crate::form::registry::get(&f.reference()).is_some());
+        }
+        assert_eq!(handbook_form("visits").unwrap().field("V1").unwrap().kind, Kind::Date);
     }
 }

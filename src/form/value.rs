@@ -89,6 +89,61 @@ impl fmt::Display for YearMonth {
     }
 }
 
+/// A calendar day (年月日). Ordered chronologically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Day {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Day {
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
+        YearMonth::new(year, month)?;
+        chrono::NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32)?;
+        Some(Day { year, month, day })
+    }
+
+    pub fn month(self) -> YearMonth {
+        YearMonth { year: self.year, month: self.month }
+    }
+
+    pub fn from_naive(d: chrono::NaiveDate) -> Option<Self> {
+        use chrono::Datelike;
+        Day::new(u16::try_from(d.year()).ok()?, d.month() as u8, d.day() as u8)
+    }
+
+    pub fn naive(self) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(self.year as i32, self.month as u32, self.day as u32).unwrap_or_default()
+    }
+
+    /// Today, in local time.
+    pub fn today() -> Self {
+        Day::from_naive(chrono::Local::now().date_naive()).unwrap_or(Day { year: 2021, month: 1, day: 1 })
+    }
+
+    /// Parses `2021-04-08`, `20210408`, `2021/4/8`, `2021.4.8`, `2021年4月8日`
+    /// (full-width digits too). `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = normalize_ascii(text);
+        let t = t.trim().trim_end_matches('日');
+        if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+            return Day::new(t[..4].parse().ok()?, t[4..6].parse().ok()?, t[6..].parse().ok()?);
+        }
+        let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月']).collect();
+        if parts.len() != 3 || parts[0].len() != 4 || parts[1].is_empty() || parts[1].len() > 2 || parts[2].is_empty() || parts[2].len() > 2 {
+            return None;
+        }
+        Day::new(parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?)
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
 /// An answer to one field. Choices are indexes into the field's option list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Value {
@@ -101,6 +156,9 @@ pub enum Value {
     Month(YearMonth),
     /// Up to three short texts (D1 names, D2 phones; the i-th phone belongs to the i-th name).
     List(Vec<String>),
+    /// A calendar day (a visit's 走访日期). Added after the others: stored
+    /// records keep their variant indexes.
+    Date(Day),
 }
 
 impl Value {
@@ -212,5 +270,23 @@ mod tests {
         assert_eq!(char_count("\u{3000}困难\u{3000}"), 2, "full-width spaces around are trimmed");
         assert_eq!(char_count("困 难"), 3, "inner spaces count");
         assert_eq!(normalize_ascii("ＡＢ　１－２"), "AB 1-2");
+    }
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::Day;
+
+    #[test]
+    fn days_parse_as_clerks_write_them() {
+        let d = Day::new(2021, 4, 8).unwrap();
+        for s in ["2021-04-08", "20210408", "2021/4/8", "2021.4.8", "2021年4月8日", "２０２１-０４-０８"] {
+            assert_eq!(Day::parse(s), Some(d), "{s}");
+        }
+        for s in ["2021-02-30", "2021-13-01", "202104", "2021-04", "", "明天", "2021-4-8-1"] {
+            assert_eq!(Day::parse(s), None, "{s}");
+        }
+        assert_eq!(d.to_string(), "2021-04-08");
+        assert!(Day::new(2021, 4, 9).unwrap() > d);
     }
 }

@@ -125,7 +125,7 @@ impl FieldInput {
                 Kind::Names { max } => Input::Slots { areas: slots(value, max), active: 0, overflow: false },
                 Kind::Phones { .. } => Input::Slots { areas: slots(value, 3), active: 0, overflow: false },
                 Kind::LongText { .. } => Input::Text { multiline: true, area: Box::new(text_area(&shown(field, value))) },
-                Kind::Text { .. } | Kind::IdNumber | Kind::Integer { .. } | Kind::Month => {
+                Kind::Text { .. } | Kind::IdNumber | Kind::Integer { .. } | Kind::Month | Kind::Date => {
                     Input::Text { multiline: false, area: Box::new(text_area(&shown(field, value))) }
                 }
             }

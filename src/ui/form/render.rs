@@ -757,6 +757,7 @@ fn kind_tag(k: Kind) -> &'static str {
         Kind::Single(_) => "单选",
         Kind::Multi { .. } => "多选",
         Kind::Month => "年月",
+        Kind::Date => "日期",
         Kind::Names { .. } => "姓名",
         Kind::Phones { .. } => "电话",
         Kind::Integer { .. } => "整数",
@@ -884,6 +885,15 @@ fn input_body(
                 let tip = match input.value() {
                     Some(Value::Month(m)) => format!("  = {}年{}月", m.year, m.month),
                     _ => "  可写成 202104、2021-04 或 2021/4".into(),
+                };
+                if let Some(l) = lines.first_mut() {
+                    l.spans.push(Span::styled(tip, theme.dim()));
+                }
+            }
+            if !*multiline && matches!(input.field.kind, Kind::Date) {
+                let tip = match input.value() {
+                    Some(Value::Date(d)) => format!("  = {}年{}月{}日", d.year, d.month, d.day),
+                    _ => "  可写成 20210408、2021-04-08 或 2021/4/8".into(),
                 };
                 if let Some(l) = lines.first_mut() {
                     l.spans.push(Span::styled(tip, theme.dim()));

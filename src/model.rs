@@ -510,3 +510,68 @@ pub fn operator_from_env() -> Option<String> {
 pub fn login_user() -> String {
     login_name().unwrap_or_else(|| UNKNOWN_OPERATOR.to_string())
 }
+
+/// One entry of a household's repeating form (the handbook's 家庭成员,
+/// 帮扶措施, 走访记录): kept, never deleted; a wrong one is voided with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The definition the entry was made with.
+    pub form: FormRef,
+    /// Its number within the household and form (1, 2, …), never reused.
+    pub seq: u32,
+    pub answers: Answers,
+    pub voided: Option<Voided>,
+    pub created_at: Timestamp,
+    pub saved_at: Timestamp,
+    pub saved_by: String,
+}
+
+/// Why and by whom an entry was voided (作废).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voided {
+    pub reason: String,
+    pub at: Timestamp,
+    pub by: String,
+}
+
+impl Entry {
+    /// The definition the entry names, when this process knows it.
+    pub fn definition(&self) -> Option<&'static Form> {
+        registry::get(&self.form)
+    }
+
+    /// What validation finds in the entry, the household's section A read
+    /// where the form's rules ask for it.
+    pub fn findings(&self, a: &SectionA, round: &Round) -> Vec<Finding> {
+        match self.definition() {
+            Some(form) => rules::validate_in(form, &View { a, answers: &self.answers }, round),
+            None => vec![rules::unknown_form(&self.form)],
+        }
+    }
+
+    /// `家庭成员第3条` (or `作废的…`), for the audit log and messages.
+    pub fn label(&self) -> String {
+        let title = self.definition().map(|f| f.title).unwrap_or("记录");
+        format!("{title}第{}条", self.seq)
+    }
+
+    /// The audit field of a change to `code` of this entry: `members#3 M1`.
+    pub fn audit_field(&self, code: &str) -> String {
+        format!("{}#{} {code}", self.form.id, self.seq)
+    }
+
+    /// The entry's one-line summary: its form's summary fields, as shown.
+    pub fn summary_cells(&self) -> Vec<String> {
+        let Some(form) = self.definition() else { return vec![self.form.to_string()] };
+        form.summary
+            .iter()
+            .map(|code| match (form.field(code), self.answers.get(*code)) {
+                (Some(f), Some(v)) if !v.is_blank() => match f.mask {
+                    Some(_) => crate::form::idnum::mask(&rules::display_value(f, v)),
+                    None => rules::display_value(f, v),
+                },
+                _ => String::new(),
+            })
+            .collect()
+    }
+}

@@ -448,6 +448,29 @@ impl Backend for Local {
         Ok(out)
     }
 
+    fn entries(&self, key: u64) -> Result<Vec<crate::model::Entry>> {
+        self.check_key(key)?;
+        self.store.entries(key)
+    }
+
+    fn add_entry(&self, key: u64, form: &crate::form::FormRef, answers: &Answers) -> Result<crate::model::Entry> {
+        self.access.check_role(EDIT, "填写监测手册")?;
+        self.check_key(key)?;
+        self.store.add_entry(key, form, answers, &self.access.who)
+    }
+
+    fn save_entry(&self, key: u64, form: &str, seq: u32, base: Option<&Answers>, answers: &Answers) -> Result<crate::model::Entry> {
+        self.access.check_role(EDIT, "填写监测手册")?;
+        self.check_key(key)?;
+        self.store.save_entry(key, form, seq, base, answers, &self.access.who)
+    }
+
+    fn void_entry(&self, key: u64, form: &str, seq: u32, reason: &str) -> Result<crate::model::Entry> {
+        self.access.check_role(EDIT, "作废监测手册记录")?;
+        self.check_key(key)?;
+        self.store.void_entry(key, form, seq, reason, &self.access.who)
+    }
+
     fn save_draft(&self, key: u64, base: Option<&Answers>, answers: &Answers) -> Result<usize> {
         self.check_write(key, EDIT, "修改采集表")?;
         let n = self.store.save_draft_on(key, base, answers, &self.access.who)?;

@@ -112,6 +112,17 @@ pub trait Backend {
     /// Every raw entry of the store (snapshots; 管理 only): tree, key, value.
     fn for_each_raw(&self, visit: &mut RawVisitor<'_>) -> Result<crate::store::bulk::RawCounts>;
 
+    // ----- the handbook (repeating forms) -----
+    /// Every entry of household `key`'s members, measures and visits, voided ones included.
+    fn entries(&self, key: u64) -> Result<Vec<crate::model::Entry>>;
+    /// Adds an entry (audited); returns it as stored, with its number.
+    fn add_entry(&self, key: u64, form: &crate::form::FormRef, answers: &Answers) -> Result<crate::model::Entry>;
+    /// Saves entry `seq` of form `form` from a screen based on `base` (as
+    /// [`Backend::save_draft`] does for the look-back form).
+    fn save_entry(&self, key: u64, form: &str, seq: u32, base: Option<&Answers>, answers: &Answers) -> Result<crate::model::Entry>;
+    /// Voids an entry with a reason (作废; kept, audited).
+    fn void_entry(&self, key: u64, form: &str, seq: u32, reason: &str) -> Result<crate::model::Entry>;
+
     // ----- the form being edited -----
     /// Loads a household's form for editing and takes its lease when free.
     fn open_form(&self, key: u64) -> Result<Opened>;

@@ -565,6 +565,35 @@ impl Backend for Client {
         }
     }
 
+    fn entries(&self, key: u64) -> Result<Vec<crate::model::Entry>> {
+        match self.call(Request::Entries(key))? {
+            Response::Entries(e) => Ok(e),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn add_entry(&self, key: u64, form: &crate::form::FormRef, answers: &Answers) -> Result<crate::model::Entry> {
+        match self.call(Request::AddEntry { key, form: form.clone(), answers: answers.clone() })? {
+            Response::Entry(e) => Ok(*e),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn save_entry(&self, key: u64, form: &str, seq: u32, base: Option<&Answers>, answers: &Answers) -> Result<crate::model::Entry> {
+        let request = Request::SaveEntry { key, form: form.to_string(), seq, base: base.cloned(), answers: answers.clone() };
+        match self.call(request)? {
+            Response::Entry(e) => Ok(*e),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn void_entry(&self, key: u64, form: &str, seq: u32, reason: &str) -> Result<crate::model::Entry> {
+        match self.call(Request::VoidEntry { key, form: form.to_string(), seq, reason: reason.to_string() })? {
+            Response::Entry(e) => Ok(*e),
+            _ => Err(unexpected()),
+        }
+    }
+
     fn save_draft(&self, key: u64, base: Option<&Answers>, answers: &Answers) -> Result<usize> {
         match self.call(Request::SaveDraft { key, base: base.cloned(), answers: answers.clone() })? {
             Response::Count(n) => Ok(n),

@@ -445,6 +445,9 @@ fn is_write(r: &Request) -> bool {
             | Request::AddClerk(_)
             | Request::RemoveClerk(_)
             | Request::TakeOver(_)
+            | Request::AddEntry { .. }
+            | Request::SaveEntry { .. }
+            | Request::VoidEntry { .. }
     )
 }
 
@@ -511,6 +514,12 @@ fn dispatch(
         }
         Request::Leases => Response::Leases(b.leases()?),
         Request::SaveDraft { key, base, answers } => Response::Count(b.save_draft(key, base.as_ref(), &answers)?),
+        Request::Entries(key) => Response::Entries(b.entries(key)?),
+        Request::AddEntry { key, form, answers } => Response::Entry(Box::new(b.add_entry(key, &form, &answers)?)),
+        Request::SaveEntry { key, form, seq, base, answers } => {
+            Response::Entry(Box::new(b.save_entry(key, &form, seq, base.as_ref(), &answers)?))
+        }
+        Request::VoidEntry { key, form, seq, reason } => Response::Entry(Box::new(b.void_entry(key, &form, seq, &reason)?)),
         Request::Submit { key, base, answers, confirmed } => {
             b.submit(key, base.as_ref(), &answers, &confirmed)?;
             Response::Done

@@ -23,7 +23,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
 /// Bumped whenever a message changes shape; client and server must agree.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 /// The largest frame either side accepts (a chunk of rows or summaries is far smaller).
 pub const MAX_FRAME: usize = 64 << 20;
 /// Items sent per chunk of a streamed reply.
@@ -121,6 +121,25 @@ pub enum Request {
     /// Ends the server once every call under way has finished (管理 only:
     /// a snapshot restore needs the store to itself).
     Shutdown,
+    Entries(u64),
+    AddEntry {
+        key: u64,
+        form: crate::form::FormRef,
+        answers: Answers,
+    },
+    SaveEntry {
+        key: u64,
+        form: String,
+        seq: u32,
+        base: Option<Answers>,
+        answers: Answers,
+    },
+    VoidEntry {
+        key: u64,
+        form: String,
+        seq: u32,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,6 +166,8 @@ pub enum Response {
     Keys(Vec<u64>),
     Clerks(Vec<Clerk>),
     Definitions(Vec<(crate::form::FormRef, String)>),
+    Entries(Vec<crate::model::Entry>),
+    Entry(Box<crate::model::Entry>),
 }
 
 /// A [`StoreError`] as it crosses the socket: its kind and its Chinese message.

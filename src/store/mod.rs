@@ -13,6 +13,9 @@
 //! - `i/` id_number → key; `v/` township 0 village 0 key → ()
 //! - `a/` seq → [`AuditEntry`]; `x/` key seq → ()
 //! - `c/` login → [`Clerk`] (registered clerks)
+//! - `e/` key form id 0 seq → [`crate::model::Entry`]: the handbook's
+//!   repeating forms (members, measures, visits), never removed; `u/` ID
+//!   number → the entry that holds it, for IDs unique in the store ([`entries`])
 //! - `d/` form id 0 version → the form definition's TOML text: every
 //!   definition a form record names, written in the commit of the first
 //!   record that uses it (format 2)
@@ -47,6 +50,7 @@
 pub mod browse;
 pub mod bulk;
 pub mod codec;
+mod entries;
 mod error;
 mod index;
 pub mod lock;
@@ -194,7 +198,7 @@ struct RecordsDigest {
 }
 
 fn is_record_key(key: &[u8]) -> bool {
-    key.starts_with(b"h/") || key.starts_with(b"f/")
+    key.starts_with(b"h/") || key.starts_with(b"f/") || key.starts_with(entries::ENTRY_PREFIX)
 }
 
 fn record_hash(key: &[u8], value: &[u8]) -> [u64; 4] {
@@ -1244,7 +1248,7 @@ impl Store {
     /// The digest of every household and form record as they are now.
     fn digest_records(&self) -> Result<[u64; 4]> {
         let mut sum = [0u64; 4];
-        for prefix in [&b"f/"[..], b"h/"] {
+        for prefix in [&b"f/"[..], b"h/", entries::ENTRY_PREFIX] {
             for item in self.scan_prefix(prefix) {
                 let (k, v) = item.map_err(|e| self.sled_err(e))?;
                 lanes(&mut sum, record_hash(&k, &v), true);

@@ -287,13 +287,24 @@ fn answers(rng: &mut Rng, eliminated: bool, partial: bool) -> Answers {
 /// Fills `store` with `n` demo households; calls `progress(done)` per chunk.
 pub fn fill(store: &Store, n: usize, seed: u64, progress: impl FnMut(usize)) -> Result<usize> {
     let start = store.household_count()? as u64;
-    fill_with(&store.round().clone(), start, n, seed, progress, &mut |batch| store.insert_records(batch, "demo", "演示数据").map(|_| ()))
+    let round = store.round().clone();
+    fill_with(&round, start, n, seed, progress, &mut |batch, entries| {
+        let keys = store.insert_records(batch, "demo", "演示数据")?;
+        store.insert_entries(&with_keys(keys, entries), "demo")
+    })
 }
 
 /// [`fill`] through any backend (the store server's, when one runs).
 pub fn fill_via(backend: &dyn crate::backend::Backend, n: usize, seed: u64, progress: impl FnMut(usize)) -> Result<usize> {
     let start = backend.household_count()? as u64;
-    fill_with(&backend.round(), start, n, seed, progress, &mut |batch| backend.insert_records(batch, "演示数据").map(|_| ()))
+    fill_with(&backend.round(), start, n, seed, progress, &mut |batch, entries| {
+        let keys = backend.insert_records(batch, "演示数据")?;
+        backend.insert_entries(&with_keys(keys, entries))
+    })
+}
+
+fn with_keys(keys: Vec<u64>, entries: Vec<Vec<crate::model::Entry>>) -> Vec<(u64, Vec<crate::model::Entry>)> {
+    keys.into_iter().zip(entries).collect()
 }
 
 fn fill_with(
@@ -302,7 +313,7 @@ fn fill_with(
     n: usize,
     seed: u64,
     mut progress: impl FnMut(usize),
-    insert: &mut dyn FnMut(&[LookBack]) -> Result<()>,
+    insert: &mut dyn FnMut(&[LookBack], Vec<Vec<crate::model::Entry>>) -> Result<()>,
 ) -> Result<usize> {
     let places = places(n, seed);
     let mut done = 0;
@@ -310,7 +321,8 @@ fn fill_with(
     while done < n {
         let take = CHUNK.min(n - done);
         let batch: Vec<LookBack> = (0..take).map(|j| household(start + (done + j) as u64, seed, &places, round)).collect();
-        insert(&batch)?;
+        let entries = batch.iter().enumerate().map(|(j, lb)| handbook(start + (done + j) as u64, seed, lb, round)).collect();
+        insert(&batch, entries)?;
         done += take;
         progress(done);
     }
@@ -380,4 +392,225 @@ mod tests {
             assert!(errs.is_empty(), "{errs:?}");
         }
     }
+
+    /// Every demo household has its members (the head with A3 first), at
+    /// least one measure and one visit, all passing their own forms' checks,
+    /// and no member's ID number is anyone else's.
+    #[test]
+    fn handbooks_are_complete_valid_and_ids_unique() {
+        let round = Round::default();
+        let p = places(3000, 7);
+        let mut ids = std::collections::HashSet::new();
+        let mut doubts = 0;
+        for i in 0..300 {
+            let lb = household(i, 7, &p, &round);
+            assert!(ids.insert(lb.household.a.id_number.clone()));
+            let entries = handbook(i, 7, &lb, &round);
+            assert_eq!(entries, handbook(i, 7, &lb, &round), "deterministic");
+            let of = |id: &str| entries.iter().filter(|e| e.form.id == id).count();
+            assert_eq!(of("members") as i64, lb.household.a.size.min(8));
+            assert!(of("measures") >= 1 && of("visits") >= 1);
+            assert_eq!(entries[0].answers.get("M3"), Some(&Value::Text(lb.household.a.id_number.clone())));
+            for e in &entries {
+                let errors: Vec<_> = e.findings(&lb.household.a, &round).into_iter().filter(|f| f.severity == Severity::Error).collect();
+                assert!(errors.is_empty(), "household {i} {}: {errors:?}", e.label());
+                if e.form.id == "members" && e.seq > 1 {
+                    let Some(Value::Text(id)) = e.answers.get("M3") else { panic!("member without ID") };
+                    assert!(ids.insert(id.clone()), "{id} twice");
+                }
+            }
+            let file = crate::handbook::HouseholdFile::new(lb, entries);
+            doubts += usize::from(!file.doubts(&round, crate::form::value::Day::today()).is_empty());
+        }
+        assert!(doubts > 0 && doubts < 300, "some households have 疑点, not all: {doubts}");
+    }
+}
+
+/// Concrete measures by category (措施类别, the look-back form's order) and
+/// who carries them out: (what was done, the unit responsible).
+const MEASURES: &[(&str, &str)] = &[
+    ("发放产业到户补助，养殖生猪3头", "乡农业服务中心"),
+    ("推荐到县工业园区务工", "县人力社保局"),
+    ("办理小额信贷5万元，用于发展种植", "县农商银行"),
+    ("聘为生态护林员", "县林业局"),
+    ("安排村级公益性岗位（保洁员）", "乡政府"),
+    ("落实教育资助，发放生活补助", "县教委"),
+    ("落实医疗救助，大病二次报销", "县医保局"),
+    ("实施农村危房改造", "县住房城乡建委"),
+    ("修通入户便道，接通自来水", "乡建设环保办"),
+    ("纳入农村低保", "县民政局"),
+    ("开展技能培训和感恩教育", "乡政府"),
+];
+const EFFECTS: &[&str] = &[
+    "户均增收约3000元，家庭收入趋于稳定",
+    "已按时到岗，每月有稳定工资收入",
+    "医疗费用负担明显减轻",
+    "住房安全得到保障",
+    "孩子按时上学，未再出现辍学",
+];
+const VISIT_NOTES: &[&str] = &[
+    "入户了解家庭收支情况，户主身体状况稳定，按时服药",
+    "电话回访，家中务工人员已返岗，收入有保障",
+    "核实帮扶措施落实情况，产业补助已发放到户",
+    "走访了解孩子在校情况，资助已落实",
+    "查看住房和饮水情况，未发现新的风险",
+    "家中老人住院，已联系医保局落实报销",
+];
+
+/// A member's fictional ID: unique in the store (an area code no head uses,
+/// and a number per household and member), born on `birth`.
+fn member_id(i: u64, j: u64, birth: chrono::NaiveDate) -> String {
+    let k = i * 8 + j;
+    let first17 = format!("{:06}{}{:03}", 510_000 + k / 1000, birth.format("%Y%m%d"), k % 1000);
+    idnum::complete(&first17).expect("17 digits")
+}
+
+/// The handbook of one demo household: its members (A4 of them, at most 8;
+/// the head first, with A3), the measures taken and the visits made, as of
+/// the round. Deterministic like [`household`].
+pub fn handbook(i: u64, seed: u64, lb: &LookBack, round: &Round) -> Vec<crate::model::Entry> {
+    use crate::form::schema::handbook_form;
+    use crate::form::value::Day;
+    use chrono::Datelike;
+    let mut rng = Rng::new(seed.wrapping_mul(2_000_003).wrapping_add(i).wrapping_add(77));
+    let a = &lb.household.a;
+    let at = Timestamp(1_619_000_000_000 + rng.below(600_000) as i64 * 1000);
+    let by = format!("clerk{:02}", 1 + rng.below(20));
+    let mut out = Vec::new();
+    let entry = |form: &'static crate::form::file::Form, seq: u32, answers: Answers| crate::model::Entry {
+        form: form.reference(),
+        seq,
+        answers,
+        voided: None,
+        created_at: at,
+        saved_at: at,
+        saved_by: by.clone(),
+    };
+    let (Some(members), Some(measures), Some(visits)) = (handbook_form("members"), handbook_form("measures"), handbook_form("visits")) else {
+        return out;
+    };
+    let choice = |form: &crate::form::file::Form, list: &str, label: &str| Value::Choice(form.list(list).and_then(|l| l.parse(label)).unwrap_or(0));
+    let moment = round.reference.date();
+    let head_birth = chrono::NaiveDate::parse_from_str(&a.id_number[6..14], "%Y%m%d").unwrap_or(moment);
+    let n = a.size.clamp(1, 8) as u64;
+    for j in 0..n {
+        let (relation, birth) = match j {
+            0 => ("户主", head_birth),
+            1 => ("配偶", head_birth + chrono::Duration::days(rng.below(2000) as i64 - 1000)),
+            2 | 3 | 4 if head_birth.year() < 1990 => {
+                let b = head_birth + chrono::Duration::days(365 * (22 + rng.below(14)) as i64 + rng.below(365) as i64);
+                (if rng.chance(50) { "之子" } else { "之女" }, b.min(moment - chrono::Duration::days(200)))
+            }
+            _ => {
+                let b = head_birth - chrono::Duration::days(365 * (22 + rng.below(8)) as i64);
+                (if rng.chance(50) { "之父" } else { "之母" }, b)
+            }
+        };
+        let id = if j == 0 { a.id_number.clone() } else { member_id(i, j, birth) };
+        let age = crate::handbook::age_at(&id, moment).unwrap_or(40);
+        let mut m = Answers::new();
+        let given = name(&mut rng);
+        let member_name = match relation {
+            "户主" => a.head.clone(),
+            // Children mostly take the head's surname.
+            "之子" | "之女" if rng.chance(85) => a.head.chars().take(1).chain(given.chars().skip(1)).collect(),
+            _ => given,
+        };
+        m.insert("M1".into(), Value::Text(member_name));
+        m.insert("M2".into(), choice(members, "relation", relation));
+        m.insert("M3".into(), Value::Text(id.clone()));
+        let health = if id.len() == 20 {
+            "残疾"
+        } else {
+            match rng.below(100) {
+                0..=69 => "健康",
+                70..=84 => "长期慢性病",
+                85..=95 => "患有大病",
+                _ => "残疾",
+            }
+        };
+        m.insert("M4".into(), choice(members, "health", health));
+        let skill = match age {
+            0..=15 => "无劳动力",
+            16..=59 if health == "健康" => *rng.pick(&["普通劳动力", "普通劳动力", "技能劳动力", "弱劳动力或半劳动力"]),
+            16..=59 => *rng.pick(&["弱劳动力或半劳动力", "丧失劳动力", "普通劳动力"]),
+            _ => *rng.pick(&["弱劳动力或半劳动力", "丧失劳动力", "无劳动力"]),
+        };
+        m.insert("M5".into(), choice(members, "skill", skill));
+        let school = match age {
+            0..=5 => "学前教育",
+            6..=11 => "小学",
+            12..=14 => "初中",
+            15..=17 => *rng.pick(&["高中", "中职"]),
+            18..=21 if rng.chance(30) => "高职或大专",
+            _ => "非在校生",
+        };
+        m.insert("M6".into(), choice(members, "schooling", school));
+        let insured = match rng.below(100) {
+            0..=94 => "居民医保",
+            95..=97 => "职工医保",
+            _ => "未参加",
+        };
+        m.insert("M7".into(), choice(members, "insurance", insured));
+        if (18..=59).contains(&age) && skill != "丧失劳动力" {
+            m.insert("M8".into(), choice(members, "work", *rng.pick(&["县内务工", "县外市内务工", "市外务工", "未务工"])));
+        }
+        out.push(entry(members, j as u32 + 1, m));
+    }
+    // Measures: one to four; a health measure for most households at risk through illness.
+    let n = 1 + rng.below(4);
+    let reference = round.reference_month();
+    let months = a.enrolled.months_until(reference).max(0) as u64;
+    let ill = options::ENROL_RISK.label(a.enrol_risk) == Some("因大病");
+    for j in 0..n {
+        let cat = if j == 0 && ill && rng.chance(85) { 6 } else { rng.below(MEASURES.len() as u64) as usize };
+        let (what, unit) = MEASURES[cat];
+        let start_index = a.enrolled.index() + rng.below(months + 1) as i32;
+        let start = month((start_index / 12) as u16, (start_index % 12 + 1) as u8);
+        let progress = if a.eliminated.is_some() || rng.chance(60) { "已落实" } else { *rng.pick(&["计划", "实施中"]) };
+        let mut s = Answers::new();
+        s.insert("S1".into(), Value::Choice(cat as u16));
+        s.insert("S2".into(), Value::Text(what.into()));
+        s.insert("S3".into(), Value::Month(start));
+        s.insert("S5".into(), Value::Text(unit.into()));
+        if rng.chance(50) {
+            s.insert("S6".into(), Value::Text(name(&mut rng)));
+        }
+        if rng.chance(60) {
+            s.insert("S7".into(), Value::Int((1 + rng.below(50) as i64) * 200));
+        }
+        s.insert("S8".into(), choice(measures, "progress", progress));
+        if progress == "已落实" && rng.chance(90) {
+            s.insert("S9".into(), Value::Text((*rng.pick(EFFECTS)).into()));
+        }
+        out.push(entry(measures, j as u32 + 1, s));
+    }
+    // Visits: one to five between enrolment and the end of the round, most recent last.
+    let end = round.period_end.min(chrono::Local::now().date_naive());
+    let first = chrono::NaiveDate::from_ymd_opt(a.enrolled.year as i32, a.enrolled.month as u32, 1).unwrap_or(end).max(end - chrono::Duration::days(330));
+    let span = (end - first).num_days().max(1) as u64;
+    let n = 1 + rng.below(5);
+    let mut days: Vec<u64> = (0..n).map(|_| rng.below(span)).collect();
+    if rng.chance(85) {
+        // Most households were visited in the last weeks of the round.
+        days[0] = span.saturating_sub(1 + rng.below(60));
+    }
+    days.sort_unstable();
+    let monitors = match lb.form.answers.get("D1") {
+        Some(Value::List(names)) if !names.is_empty() => names.clone(),
+        _ => vec![name(&mut rng)],
+    };
+    for (j, d) in days.into_iter().enumerate() {
+        let date = first + chrono::Duration::days(d as i64);
+        let mut v = Answers::new();
+        v.insert("V1".into(), Value::Date(Day::from_naive(date).unwrap_or(Day { year: 2021, month: 4, day: 1 })));
+        v.insert("V2".into(), Value::List(vec![monitors[j % monitors.len()].clone()]));
+        v.insert("V3".into(), choice(visits, "channel", *rng.pick(&["入户走访", "入户走访", "电话", "视频"])));
+        v.insert("V4".into(), Value::Text((*rng.pick(VISIT_NOTES)).into()));
+        if rng.chance(15) {
+            v.insert("V5".into(), Value::Multi(vec![rng.below(10) as u16]));
+        }
+        out.push(entry(visits, j as u32 + 1, v));
+    }
+    out
 }

@@ -312,6 +312,7 @@ fn check(app: &App) -> Result<(), String> {
                 ed.key()
             }
             Screen::Card(c) => c.key,
+            Screen::Dossier(d) => d.key,
             Screen::History(h) => h.key,
             Screen::Help(_) | Screen::Stats(_) => continue,
         };
@@ -362,6 +363,20 @@ fn check_store(app: &App, store: &Store) -> Result<(), String> {
     for s in &app.screens {
         if let Screen::Form(ed) = s {
             let stored = store.get(ed.key()).map_err(|e| e.to_string())?;
+            if let Some(t) = ed.entry() {
+                // A handbook entry: the household as stored, and the entry's answers as stored once it is.
+                if stored.as_ref().map(|s| &s.household) != Some(&ed.record().household) {
+                    return Err(format!("the entry editor of {} holds another household", ed.key()));
+                }
+                if let Some(seq) = t.seq {
+                    let entries = store.entries(ed.key()).map_err(|e| e.to_string())?;
+                    let e = entries.iter().find(|e| e.form.id == t.form.id && e.seq == seq);
+                    if e.map(|e| &e.answers) != Some(&ed.record().form.answers) {
+                        return Err(format!("the entry editor of {} {}#{seq} holds answers other than the stored ones", ed.key(), t.form.id));
+                    }
+                }
+                continue;
+            }
             if stored.as_ref() != Some(ed.record()) {
                 return Err(format!("the form of {} holds a record other than the stored one", ed.key()));
             }
@@ -382,6 +397,7 @@ fn state(app: &App) -> String {
         .map(|s| match s {
             Screen::Form(ed) => format!("form {}", ed.key()),
             Screen::Card(c) => format!("card {}", c.key),
+            Screen::Dossier(d) => format!("file {}", d.key),
             Screen::History(h) => format!("history {}", h.key),
             Screen::Help(_) => "help".into(),
             Screen::Stats(_) => "stats".into(),
@@ -408,6 +424,8 @@ struct Seen {
     saves: usize,
     cards: usize,
     histories: usize,
+    /// Households' files (户档) opened.
+    files: usize,
     stats: usize,
     sessions: usize,
     finds: usize,
@@ -461,7 +479,8 @@ fn run(seed: u64, steps: usize, log: &mut VecDeque<String>) -> Result<Seen, Stri
                 app::Effect::Form(FormEffect::Submit { .. }) => seen.submits += 1,
                 app::Effect::Form(FormEffect::Reopen { .. }) => seen.reopens += 1,
                 app::Effect::Form(FormEffect::CorrectSectionA { .. }) => seen.corrections += 1,
-                app::Effect::Form(_) | app::Effect::Reload => {}
+                app::Effect::Dossier(_) => seen.files += 1,
+                app::Effect::Form(_) | app::Effect::Reload | app::Effect::OpenEntry { .. } | app::Effect::VoidEntry { .. } => {}
             }
         }
         if effects::run(&backend(&store), &mut app, fx).edited {
@@ -528,6 +547,7 @@ fn random_keys_keep_the_app_whole() {
         total.saves += seen.saves;
         total.cards += seen.cards;
         total.histories += seen.histories;
+        total.files += seen.files;
         total.stats += seen.stats;
         total.sessions += seen.sessions;
         total.finds += seen.finds;
@@ -535,6 +555,7 @@ fn random_keys_keep_the_app_whole() {
     // The walk reached the screens it is meant to exercise.
     assert!(total.forms > 0 && total.saves > 0 && total.cards > 0, "{total:?}");
     assert!(total.histories > 0 && total.stats > 0 && total.finds > 0, "{total:?}");
+    assert!(total.files > 0, "the walk opened a household's file: {total:?}");
 }
 
 mod found {

@@ -518,6 +518,11 @@ impl Backend for Local {
         Ok(out)
     }
 
+    fn insert_entries(&self, entries: &[(u64, Vec<crate::model::Entry>)]) -> Result<()> {
+        self.access.check_admin("导入手册记录")?;
+        self.store.insert_entries(entries, &self.access.who)
+    }
+
     fn insert_records(&self, records: &[LookBack], note: &str) -> Result<Vec<u64>> {
         self.access.check_admin("写入整批数据")?;
         let keys = self.store.insert_records(records, &self.access.who, note)?;

@@ -148,6 +148,8 @@ pub trait Backend {
     fn upsert_households(&self, rows: &[(crate::model::Place, crate::model::SectionA)]) -> Result<UpsertOutcome>;
     /// Inserts complete records (demo data; 管理 only).
     fn insert_records(&self, records: &[LookBack], note: &str) -> Result<Vec<u64>>;
+    /// Inserts complete handbook entries for households just inserted (demo data; 管理 only).
+    fn insert_entries(&self, entries: &[(u64, Vec<crate::model::Entry>)]) -> Result<()>;
 
     // ----- clerks (管理 only) -----
     fn clerks(&self) -> Result<Vec<Clerk>>;

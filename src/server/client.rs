@@ -565,6 +565,13 @@ impl Backend for Client {
         }
     }
 
+    fn insert_entries(&self, entries: &[(u64, Vec<crate::model::Entry>)]) -> Result<()> {
+        match self.call(Request::InsertEntries(entries.to_vec()))? {
+            Response::Done => Ok(()),
+            _ => Err(unexpected()),
+        }
+    }
+
     fn entries(&self, key: u64) -> Result<Vec<crate::model::Entry>> {
         match self.call(Request::Entries(key))? {
             Response::Entries(e) => Ok(e),

@@ -448,6 +448,7 @@ fn is_write(r: &Request) -> bool {
             | Request::AddEntry { .. }
             | Request::SaveEntry { .. }
             | Request::VoidEntry { .. }
+            | Request::InsertEntries(_)
     )
 }
 
@@ -515,6 +516,10 @@ fn dispatch(
         Request::Leases => Response::Leases(b.leases()?),
         Request::SaveDraft { key, base, answers } => Response::Count(b.save_draft(key, base.as_ref(), &answers)?),
         Request::Entries(key) => Response::Entries(b.entries(key)?),
+        Request::InsertEntries(entries) => {
+            b.insert_entries(&entries)?;
+            Response::Done
+        }
         Request::AddEntry { key, form, answers } => Response::Entry(Box::new(b.add_entry(key, &form, &answers)?)),
         Request::SaveEntry { key, form, seq, base, answers } => {
             Response::Entry(Box::new(b.save_entry(key, &form, seq, base.as_ref(), &answers)?))

@@ -140,6 +140,7 @@ pub enum Request {
         seq: u32,
         reason: String,
     },
+    InsertEntries(Vec<(u64, Vec<crate::model::Entry>)>),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

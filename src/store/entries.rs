@@ -259,10 +259,13 @@ impl Store {
     }
 
     /// Inserts complete entries for new households (demo data) in one
-    /// commit, audited as one act per household.
+    /// commit, audited as one act.
     pub fn insert_entries(&self, entries: &[(u64, Vec<Entry>)], who: &str) -> Result<()> {
         let (_g, mut tx) = self.begin(who)?;
+        let mut count = 0;
         for (key, list) in entries {
+            self.household_of(*key)?;
+            count += list.len();
             if list.is_empty() {
                 continue;
             }
@@ -278,7 +281,9 @@ impl Store {
                 }
                 tx.put(entry_key(*key, def.id, e.seq), super::codec::encode(e));
             }
-            tx.audit(*key, "handbook", String::new(), format!("导入手册记录{}条", list.len()));
+        }
+        if count > 0 {
+            tx.audit(0, "handbook", String::new(), format!("{}户的监测手册记录{count}条（演示数据）", entries.len()));
         }
         tx.commit()
     }

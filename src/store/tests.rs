@@ -650,8 +650,11 @@ fn downgrade_to_format_1(path: &Path) {
         bytes.extend(postcard::to_allocvec(&v2).unwrap());
         db.insert(k, bytes).unwrap();
     }
-    for item in db.scan_prefix(DEFINITION_PREFIX) {
-        db.remove(item.unwrap().0).unwrap();
+    // Format 1 kept no definitions and no handbook entries.
+    for prefix in [DEFINITION_PREFIX, b"e/", b"u/"] {
+        for item in db.scan_prefix(prefix) {
+            db.remove(item.unwrap().0).unwrap();
+        }
     }
     db.insert(K_FORMAT, &1u32.to_be_bytes()[..]).unwrap();
     let mut sum = [0u64; 4];

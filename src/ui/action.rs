@@ -69,6 +69,13 @@ actions! {
     History = "history", "修改记录（审计日志）";
     /// The household card (section A, state, last saved).
     Card = "card", "户卡片";
+    /// The household's file (户档): section A, the look-back form's state,
+    /// the responsible people, members, measures and visits.
+    Dossier = "dossier", "户档（监测手册）：成员、帮扶措施、走访记录";
+    /// Add an entry to the list shown (a member, a measure, a visit).
+    AddEntry = "add-entry", "户档里新增一条（成员、措施或走访）";
+    /// Void the selected entry with a reason (kept, audited).
+    VoidEntry = "void-entry", "户档里作废选中的一条（要写原因，记录保留）";
 
     // ---- the form ----
     NextField = "next-field", "下一项";

@@ -42,6 +42,8 @@ pub enum Screen {
     Help(Help),
     Stats(StatsView),
     Form(Box<FormEditor>),
+    /// The household's file (户档): members, measures, visits.
+    Dossier(Box<super::dossier::Dossier>),
 }
 
 /// Work for the loop, which has the store.
@@ -59,6 +61,12 @@ pub enum Effect {
     Form(FormEffect),
     /// Read every summary again (another clerk imported, or the connection came back).
     Reload,
+    /// Load the household's file (户档): record, entries, history.
+    Dossier(u64),
+    /// Open an entry of a repeating form in the editor (`seq: None`: a new one).
+    OpenEntry { key: u64, form: crate::form::FormRef, seq: Option<u32> },
+    /// Void an entry with the clerk's reason.
+    VoidEntry { key: u64, form: String, seq: u32, reason: String },
 }
 
 /// What the loop loaded for an [`Effect`].
@@ -68,6 +76,9 @@ pub enum Loaded {
     Card(u64, LookBack),
     History(u64, Vec<AuditEntry>),
     Stats(String, Report),
+    Dossier(u64, LookBack, Vec<crate::model::Entry>, Vec<AuditEntry>),
+    /// A household and the entry to edit (`None`: a new entry of `form`).
+    Entry(u64, LookBack, crate::form::FormRef, Option<crate::model::Entry>),
 }
 
 /// The status line: one message, until the next key.
@@ -182,6 +193,8 @@ impl App {
     pub fn mode(&self) -> Mode {
         match self.screens.last() {
             Some(Screen::Form(ed)) => ed.mode(),
+            Some(Screen::Dossier(d)) if d.prompting() => Mode::Prompt,
+            Some(Screen::Dossier(_)) => Mode::Dossier,
             Some(_) => Mode::Viewer,
             None if self.find.as_ref().is_some_and(|f| f.editing) => Mode::Find,
             None => Mode::Browse,
@@ -302,6 +315,40 @@ impl App {
                 self.screens.push(Screen::History(History::new(key, head, entries)));
             }
             Loaded::Stats(title, report) => self.screens.push(Screen::Stats(StatsView::new(title, report))),
+            Loaded::Dossier(key, record, entries, history) => {
+                let mut d = Box::new(super::dossier::Dossier::new(key, record, entries, &history, &self.round));
+                match self.screens.last_mut() {
+                    Some(Screen::Dossier(top)) => {
+                        d.keep_place(top);
+                        *top = d;
+                    }
+                    _ => self.screens.push(Screen::Dossier(d)),
+                }
+            }
+            Loaded::Entry(key, record, form, entry) => {
+                let Some(def) = crate::form::registry::get(&form) else {
+                    self.error(crate::form::registry::unknown_message(&form));
+                    return;
+                };
+                let editor = FormEditor::for_entry(key, record, def, entry, self.round.clone());
+                self.screens.push(Screen::Form(Box::new(editor)));
+            }
+        }
+    }
+
+    /// The open card's household handbook, read after the card.
+    pub fn card_handbook(&mut self, key: u64, entries: &[crate::model::Entry]) {
+        if let Some(Screen::Card(card)) = self.screens.last_mut() {
+            if card.key == key {
+                card.set_handbook(entries);
+            }
+        }
+    }
+
+    /// A handbook entry was saved: the editor learns its number and what is stored.
+    pub fn entry_saved(&mut self, entry: crate::model::Entry) {
+        if let Some(ed) = self.editor() {
+            ed.on_entry_saved(entry);
         }
     }
 
@@ -363,8 +410,15 @@ impl App {
     pub fn form_moved(&mut self, fe: FormEffect) -> Vec<Effect> {
         match fe {
             FormEffect::Close => {
-                if matches!(self.screens.last(), Some(Screen::Form(_))) {
+                if let Some(Screen::Form(ed)) = self.screens.last() {
+                    let entry = ed.entry().map(|t| (t.form.id.clone(), t.seq));
                     self.screens.pop();
+                    // Back on the household's file: read it again (the entry
+                    // changed), with the entry just edited or added selected.
+                    if let (Some((form, seq)), Some(Screen::Dossier(d))) = (entry, self.screens.last_mut()) {
+                        d.focus_entry = seq.map(|s| (form, s));
+                        return vec![Effect::Dossier(d.key)];
+                    }
                 }
                 Vec::new()
             }
@@ -481,7 +535,8 @@ impl App {
 
     /// The household of the open form, if one is open.
     pub fn form_key(&self) -> Option<u64> {
-        self.screens.iter().rev().find_map(|s| if let Screen::Form(ed) = s { Some(ed.key()) } else { None })
+        // An entry editor holds no lease: only the look-back form is leased.
+        self.screens.iter().rev().find_map(|s| if let Screen::Form(ed) = s { ed.entry().is_none().then(|| ed.key()) } else { None })
     }
 
     /// Something another clerk did, pushed by the store server.
@@ -585,6 +640,12 @@ pub fn handle_key(app: &mut App, ev: KeyEvent) -> Vec<Effect> {
             None => from_editor(ed.handle_key(ev)),
         };
     }
+    if let Some(Screen::Dossier(d)) = app.screens.last_mut() {
+        if action.is_none() {
+            d.handle_key(ev);
+            return Vec::new();
+        }
+    }
     match action {
         Some(a) => update(app, a),
         None if mode == Mode::Find => {
@@ -647,6 +708,10 @@ pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
     };
     if let Some(Screen::Form(ed)) = app.screens.last_mut() {
         return from_editor(ed.handle_paste(text));
+    }
+    if let Some(Screen::Dossier(d)) = app.screens.last_mut() {
+        d.handle_paste(text);
+        return Vec::new();
     }
     if !app.screens.is_empty() {
         return Vec::new();
@@ -722,12 +787,30 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Some(Screen::Dossier(d)) => {
+            match d.handle_action(action) {
+                Ok((effects, message)) => {
+                    if let Some(m) = message {
+                        app.say(m);
+                    }
+                    return effects;
+                }
+                Err(()) => {
+                    app.screens.pop();
+                }
+            }
+            return Vec::new();
+        }
         Some(Screen::Card(card)) => {
             let key = card.key;
             match action {
                 Action::Open => {
                     app.screens.pop();
                     return vec![Effect::OpenForm(key)];
+                }
+                Action::Dossier => {
+                    app.screens.pop();
+                    return vec![Effect::Dossier(key)];
                 }
                 Action::History => return vec![Effect::History(key)],
                 Action::RevealId => card.revealed = !card.revealed,
@@ -808,6 +891,11 @@ fn browse(app: &mut App, action: Action) -> Vec<Effect> {
         Action::History => {
             if let Some(key) = selected_key(app) {
                 return vec![Effect::History(key)];
+            }
+        }
+        Action::Dossier => {
+            if let Some(key) = selected_key(app) {
+                return vec![Effect::Dossier(key)];
             }
         }
         Action::RevealId => {

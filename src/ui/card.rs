@@ -28,6 +28,8 @@ pub struct Card {
     pub problems: Vec<(bool, String)>,
     pub revealed: bool,
     pub scroll: Scroll,
+    /// The household's handbook in one line (its forms and their entries), once read.
+    pub handbook: Option<String>,
 }
 
 /// Splits `s` into pieces of at most `cols` columns, never inside a character.
@@ -60,7 +62,21 @@ impl Card {
             .collect();
         let fields = schema::section_fields(Section::A).count();
         let len = fields + 6 + problems.len();
-        Card { key, record, errors, warnings, problems, revealed: false, scroll: Scroll::new(len) }
+        Card { key, record, errors, warnings, problems, revealed: false, scroll: Scroll::new(len), handbook: None }
+    }
+
+    /// The household's handbook entries, read after the card: each
+    /// repeating form with its live entries (`家庭成员6人，帮扶措施2项…`).
+    pub fn set_handbook(&mut self, entries: &[crate::model::Entry]) {
+        let parts: Vec<String> = schema::handbook()
+            .iter()
+            .map(|form| {
+                let n = entries.iter().filter(|e| e.form.id == form.id && e.voided.is_none()).count();
+                format!("{}{n}条", form.title)
+            })
+            .collect();
+        self.handbook = Some(format!("{}（详见户档）", parts.join("，")));
+        self.scroll = Scroll::new(self.scroll.len + 1);
     }
 
     pub fn title(&self) -> String {
@@ -104,6 +120,9 @@ impl Card {
         };
         rows.push(("最后保存".into(), saved, Style::default()));
         rows.push(("名单导入".into(), h.imported_at.to_string(), theme.dim()));
+        if let Some(hb) = &self.handbook {
+            rows.push(("监测手册".into(), hb.clone(), Style::default()));
+        }
         rows
     }
 

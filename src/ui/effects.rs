@@ -30,8 +30,18 @@ pub fn form_op(b: &dyn Backend, fe: &FormEffect) -> Option<(u64, crate::store::R
         FormEffect::Reopen { key } => (*key, b.reopen(*key)),
         FormEffect::SetVerified { key, verified } => (*key, b.set_verified(*key, *verified)),
         FormEffect::CorrectSectionA { key, code, value } => (*key, b.correct_section_a(*key, code, value.clone())),
+        FormEffect::SaveEntry { key, .. } => (*key, save_entry(b, fe).map(|_| ())),
         FormEffect::TakeOver { .. } | FormEffect::Close | FormEffect::OpenNext | FormEffect::OpenPrev | FormEffect::Quit => return None,
     })
+}
+
+/// Adds or saves the handbook entry of a [`FormEffect::SaveEntry`].
+fn save_entry(b: &dyn Backend, fe: &FormEffect) -> crate::store::Result<crate::model::Entry> {
+    match fe {
+        FormEffect::SaveEntry { key, form, seq: None, answers, .. } => b.add_entry(*key, form, answers),
+        FormEffect::SaveEntry { key, form, seq: Some(seq), base, answers } => b.save_entry(*key, &form.id, *seq, Some(base), answers),
+        _ => Err(StoreError::Internal("not an entry save".into())),
+    }
 }
 
 /// Runs `effects` in order, and whatever they lead to. When a form save
@@ -60,6 +70,9 @@ pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
             Effect::Card(key) => match b.get(key) {
                 Ok(Some(lb)) => {
                     app.loaded(Loaded::Card(key, lb));
+                    if let Ok(entries) = b.entries(key) {
+                        app.card_handbook(key, &entries);
+                    }
                     Vec::new()
                 }
                 Ok(None) => {
@@ -111,6 +124,51 @@ pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
                     Err(e) => app.form_failed(e.to_string()),
                 }
                 Vec::new()
+            }
+            Effect::Form(fe @ FormEffect::SaveEntry { .. }) => {
+                match save_entry(b, &fe) {
+                    Ok(entry) => {
+                        outcome.edited = true;
+                        app.entry_saved(entry);
+                    }
+                    Err(e) => {
+                        app.form_failed(e.to_string());
+                        queue.retain(|e| !matches!(e, Effect::Form(_) | Effect::OpenForm(_)));
+                    }
+                }
+                Vec::new()
+            }
+            Effect::Dossier(key) => {
+                match b.get(key).and_then(|lb| Ok((lb, b.entries(key)?, b.history(key)?))) {
+                    Ok((Some(lb), entries, history)) => app.loaded(Loaded::Dossier(key, lb, entries, history)),
+                    Ok((None, ..)) => app.error(missing(key)),
+                    Err(e) => app.error(e.to_string()),
+                }
+                Vec::new()
+            }
+            Effect::OpenEntry { key, form, seq } => {
+                match b.get(key).and_then(|lb| Ok((lb, if seq.is_some() { b.entries(key)? } else { Vec::new() }))) {
+                    Ok((Some(lb), entries)) => {
+                        let entry = seq.and_then(|s| entries.into_iter().find(|e| e.form.id == form.id && e.seq == s));
+                        app.loaded(Loaded::Entry(key, lb, form, entry));
+                    }
+                    Ok((None, _)) => app.error(missing(key)),
+                    Err(e) => app.error(e.to_string()),
+                }
+                Vec::new()
+            }
+            Effect::VoidEntry { key, form, seq, reason } => {
+                match b.void_entry(key, &form, seq, &reason) {
+                    Ok(e) => {
+                        outcome.edited = true;
+                        app.say(format!("已作废{}（原因：{reason}），记录保留，可在修改记录里查到", e.label()));
+                        vec![Effect::Dossier(key)]
+                    }
+                    Err(e) => {
+                        app.error(format!("没有作废：{e}"));
+                        Vec::new()
+                    }
+                }
             }
             Effect::Form(fe) => match form_op(b, &fe) {
                 Some((key, Ok(()))) => {

@@ -20,8 +20,17 @@ fn hints(app: &App) -> (Mode, &'static [(Action, &'static str)]) {
     let mode = app.mode();
     let list: &'static [(Action, &'static str)] = match (mode, app.screens.last()) {
         (Mode::Viewer, Some(Screen::Card(_))) => {
-            &[(Action::Open, "填表"), (Action::History, "修改记录"), (Action::RevealId, "证件号"), (Action::Back, "返回")]
+            &[(Action::Open, "填表"), (Action::Dossier, "户档"), (Action::History, "修改记录"), (Action::RevealId, "证件号"), (Action::Back, "返回")]
         }
+        (Mode::Dossier, _) => &[
+            (Action::Open, "修改"),
+            (Action::AddEntry, "新增"),
+            (Action::VoidEntry, "作废"),
+            (Action::FocusNext, "成员/措施/走访"),
+            (Action::History, "修改记录"),
+            (Action::Back, "返回"),
+        ],
+        (Mode::Prompt, _) => &[(Action::Confirm, "确认作废"), (Action::ClearField, "清空"), (Action::Back, "取消")],
         (Mode::Viewer, Some(Screen::History(_))) => &[(Action::PageDown, "翻页"), (Action::RevealId, "完整号码"), (Action::Back, "返回")],
         (Mode::Viewer, _) => &[(Action::PageDown, "翻页"), (Action::Back, "返回")],
         (Mode::Find, _) => &[

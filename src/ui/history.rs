@@ -21,9 +21,26 @@ pub struct History {
     pub scroll: Scroll,
 }
 
+/// A change to a handbook entry (`members#3 M1`): its form, number and field.
+fn entry_field(field: &str) -> Option<(&'static crate::form::file::Form, &str, Option<&'static crate::form::Field>)> {
+    let (entry, code) = field.split_once(' ')?;
+    let (id, seq) = entry.split_once('#')?;
+    let form = schema::handbook_form(id)?;
+    Some((form, seq, form.field(code)))
+}
+
 /// What an entry's `field` means to a clerk.
 fn field_label(field: &str) -> String {
+    if let Some((form, seq, f)) = entry_field(field) {
+        let what = match (f, field.rsplit(' ').next()) {
+            (Some(f), _) => format!(" {}", f.heading()),
+            (None, Some("voided")) => " 作废".into(),
+            _ => String::new(),
+        };
+        return format!("{}第{seq}条{what}", form.title);
+    }
     match field {
+        "handbook" => "监测手册".into(),
         "state" => "表单状态".into(),
         "verified" => "基础信息核实".into(),
         "import" => "导入".into(),
@@ -42,7 +59,7 @@ impl History {
     }
 
     fn line(&self, e: &AuditEntry) -> String {
-        let mask = schema::field(&e.field).and_then(|f| f.mask);
+        let mask = schema::field(&e.field).or_else(|| entry_field(&e.field).and_then(|(_, _, f)| f)).and_then(|f| f.mask);
         let show = |v: &str| {
             if self.revealed || v.is_empty() {
                 v.replace('\n', " ")

@@ -35,10 +35,25 @@ pub enum Mode {
     Choice,
     /// Inside a text field of the form (text, D7, names, phones, months); then `form`.
     Text,
+    /// The household's file (户档): members, measures, visits.
+    Dossier,
+    /// A one-line text box over a screen (the reason for voiding an entry).
+    Prompt,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 8] = [Mode::Global, Mode::Browse, Mode::Find, Mode::Form, Mode::Dialog, Mode::Viewer, Mode::Choice, Mode::Text];
+    pub const ALL: [Mode; 10] = [
+        Mode::Global,
+        Mode::Browse,
+        Mode::Find,
+        Mode::Form,
+        Mode::Dialog,
+        Mode::Viewer,
+        Mode::Choice,
+        Mode::Text,
+        Mode::Dossier,
+        Mode::Prompt,
+    ];
 
     /// The table tried after this one's own (then `global`).
     pub fn parent(self) -> Option<Mode> {
@@ -59,6 +74,8 @@ impl Mode {
             Mode::Viewer => "viewer",
             Mode::Choice => "choice",
             Mode::Text => "text",
+            Mode::Dossier => "dossier",
+            Mode::Prompt => "prompt",
         }
     }
 
@@ -72,6 +89,8 @@ impl Mode {
             Mode::Viewer => "查看（帮助、卡片、记录、统计）",
             Mode::Choice => "选择题里（是/否、单选、多选）",
             Mode::Text => "文字框里（文字、姓名、电话、年月）",
+            Mode::Dossier => "户档（成员、帮扶措施、走访记录）",
+            Mode::Prompt => "输入框（如作废的原因）",
         }
     }
 

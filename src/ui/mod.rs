@@ -9,6 +9,7 @@
 pub mod action;
 pub mod app;
 pub mod card;
+pub mod dossier;
 pub mod effects;
 pub mod find;
 pub mod footer;

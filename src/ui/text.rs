@@ -127,3 +127,22 @@ mod tests {
         assert!(wrap("x", 0).is_empty());
     }
 }
+
+/// Styled pieces of a line, padded or clipped to `cols` columns.
+pub fn spans_fit<'a>(parts: Vec<(String, ratatui::style::Style)>, cols: usize) -> ratatui::text::Line<'a> {
+    let mut used = 0;
+    let mut spans = Vec::new();
+    for (s, st) in parts {
+        if used >= cols {
+            break;
+        }
+        let w = width(&s);
+        let s = if used + w > cols { fit(&s, cols - used) } else { s };
+        used += width(&s);
+        spans.push(ratatui::text::Span::styled(s, st));
+    }
+    if used < cols {
+        spans.push(ratatui::text::Span::raw(" ".repeat(cols - used)));
+    }
+    ratatui::text::Line::from(spans)
+}

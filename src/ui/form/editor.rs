@@ -67,6 +67,18 @@ pub struct FormEditor {
     /// [`FormEditor::tick`] saw: a pause in typing is a count that stands still.
     pub(super) keys_seen: u64,
     pub(super) quiet: Option<(u64, std::time::Instant)>,
+    /// Editing one entry of a repeating form (the handbook) rather than the
+    /// household's look-back form.
+    pub(super) entry: Option<EntryTarget>,
+}
+
+/// The handbook entry an editor works on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryTarget {
+    pub form: crate::form::FormRef,
+    /// `None` until the first save adds it.
+    pub seq: Option<u32>,
+    pub voided: Option<String>,
 }
 
 /// After this long without a key, the field being typed is saved as a draft.
@@ -107,6 +119,7 @@ impl FormEditor {
             suggestions: Default::default(),
             keys_seen: 0,
             quiet: None,
+            entry: None,
         };
         ed.refresh();
         let start = ed.first_problem_after(None, false).unwrap_or_else(|| ed.first_of(Section::B).unwrap_or(0));
@@ -150,6 +163,9 @@ impl FormEditor {
     }
 
     pub(super) fn read_only(&self) -> bool {
+        if let Some(t) = &self.entry {
+            return t.voided.is_some() || self.record.definition().is_none();
+        }
         self.held_by.is_some() || self.record.form.state == FormState::Submitted || self.record.definition().is_none()
     }
 
@@ -318,6 +334,15 @@ impl FormEditor {
     }
 
     pub(super) fn save_effect(&self) -> FormEffect {
+        if let Some(t) = &self.entry {
+            return FormEffect::SaveEntry {
+                key: self.key,
+                form: t.form.clone(),
+                seq: t.seq,
+                base: self.saved.clone(),
+                answers: stored_form(self.form, &self.answers),
+            };
+        }
         FormEffect::SaveDraft { key: self.key, base: self.saved.clone(), answers: stored_form(self.form, &self.answers) }
     }
 
@@ -350,7 +375,10 @@ impl FormEditor {
             Some(i) => self.goto(*i),
             None => {
                 self.notice = Some(if forward {
-                    Notice { tone: Tone::Info, text: "已是最后一项；检查无误后按 {submit} 正式提交".into() }
+                    Notice {
+                        tone: Tone::Info,
+                        text: if self.entry.is_some() { "已是最后一项；按 {submit} 填完返回户档" } else { "已是最后一项；检查无误后按 {submit} 正式提交" }.into(),
+                    }
                 } else {
                     Notice { tone: Tone::Info, text: "已是第一项".into() }
                 });
@@ -390,6 +418,8 @@ impl FormEditor {
                     tone: Tone::Ok,
                     text: if self.has_error(self.field().code) {
                         "只剩这一项有错误或未填".into()
+                    } else if self.entry.is_some() {
+                        "没有错误或未填的项了；按 {submit} 填完返回户档".into()
                     } else {
                         "没有错误或未填的项了；检查无误后按 {submit} 正式提交".into()
                     },

@@ -81,6 +81,23 @@ impl FormEditor {
             return self.dialog_action(action);
         }
         self.notice = None;
+        if self.entry.is_some() {
+            match action {
+                // 完成: the entry is saved field by field; back to the household's file.
+                Action::Submit => {
+                    self.sync();
+                    self.show_all = true;
+                    let mut fx = if self.read_only() { Vec::new() } else { self.commit() };
+                    fx.push(FormEffect::Close);
+                    return fx;
+                }
+                Action::Reopen | Action::Verify | Action::Correct | Action::NextHousehold | Action::PrevHousehold | Action::WaterHelper => {
+                    self.notice = Some(Notice { tone: Tone::Info, text: "户档的记录里没有这一步；按 {submit} 填完返回户档".into() });
+                    return Vec::new();
+                }
+                _ => {}
+            }
+        }
         match action {
             Action::NextField => self.step(true),
             Action::PrevField => self.step(false),

@@ -37,10 +37,10 @@ mod render;
 pub mod water;
 mod wrap;
 
-pub use editor::{FormEditor, PAUSE_SAVE};
+pub use editor::{EntryTarget, FormEditor, PAUSE_SAVE};
 
 use crate::form::{Round, Value};
-use crate::model::{Answers, LookBack};
+use crate::model::{Answers, Entry, LookBack};
 use crate::ui::action::Action;
 use crate::ui::keymap::{Keymap, Mode};
 use crate::ui::theme::Theme;
@@ -85,6 +85,15 @@ pub enum FormEffect {
         code: &'static str,
         value: Option<Value>,
     },
+    /// Save one handbook entry (`Backend::add_entry` when `seq` is `None`,
+    /// else `Backend::save_entry`).
+    SaveEntry {
+        key: u64,
+        form: crate::form::FormRef,
+        seq: Option<u32>,
+        base: Answers,
+        answers: Answers,
+    },
     /// Close the editor and go back to the list (everything already saved).
     Close,
     /// Open the next / previous household of the list the editor came from.
@@ -99,6 +108,60 @@ impl FormEditor {
     /// unanswered or wrong field of sections B–D.
     pub fn new(key: u64, record: LookBack, round: Round) -> Self {
         FormEditor::open(key, record, round)
+    }
+
+    /// Opens one entry of a household's repeating form (a member, a
+    /// measure, a visit), or a new one when `entry` is `None`: the same
+    /// keys, inputs and inline checks as the look-back form, the household's
+    /// section A read by the form's rules. Every field left is saved; the
+    /// first save adds the entry. A voided entry opens read-only.
+    pub fn for_entry(key: u64, household: LookBack, form: &'static crate::form::file::Form, entry: Option<Entry>, round: Round) -> Self {
+        let mut record = household;
+        let mut fr = crate::model::FormRecord::new(form.reference());
+        if let Some(e) = &entry {
+            fr.form = e.form.clone();
+            fr.answers = e.answers.clone();
+            fr.saved_at = Some(e.saved_at);
+            fr.saved_by = Some(e.saved_by.clone());
+        }
+        fr.state = crate::model::FormState::Draft;
+        record.form = fr;
+        let mut ed = FormEditor::open(key, record, round);
+        ed.entry = Some(editor::EntryTarget {
+            form: entry.as_ref().map(|e| e.form.clone()).unwrap_or_else(|| form.reference()),
+            seq: entry.as_ref().map(|e| e.seq),
+            voided: entry.as_ref().and_then(|e| e.voided.as_ref()).map(|v| v.reason.clone()),
+        });
+        let start = ed.first_problem_after(None, false).unwrap_or(0);
+        ed.enter(start);
+        ed.notice = match (&entry, ed.record.definition()) {
+            (_, None) => Some(Notice { tone: Tone::Error, text: crate::form::registry::unknown_message(&ed.record.form.form) }),
+            (Some(e), _) if e.voided.is_some() => Some(Notice {
+                tone: Tone::Info,
+                text: format!("这条记录已作废（{}），只能查看", e.voided.as_ref().map(|v| v.reason.as_str()).unwrap_or("")),
+            }),
+            (None, _) => Some(Notice { tone: Tone::Info, text: format!("新增{}：填完一项即保存，按 {{submit}} 填完返回户档", form.noun) }),
+            _ => None,
+        };
+        ed
+    }
+
+    /// The handbook entry being edited, if this editor is on one.
+    pub fn entry(&self) -> Option<&editor::EntryTarget> {
+        self.entry.as_ref()
+    }
+
+    /// A save of the entry succeeded: `entry` is what is now stored.
+    pub fn on_entry_saved(&mut self, entry: Entry) {
+        if let Some(t) = self.entry.as_mut() {
+            t.seq = Some(entry.seq);
+            t.voided = entry.voided.as_ref().map(|v| v.reason.clone());
+        }
+        let mut record = self.record.clone();
+        record.form.answers = entry.answers;
+        record.form.saved_at = Some(entry.saved_at);
+        record.form.saved_by = Some(entry.saved_by);
+        self.stored(record);
     }
 
     /// The responsible people to offer at D1 (from the village, the

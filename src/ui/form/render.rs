@@ -2,6 +2,7 @@
 //! viewport over sections A–D), the current field's editor with its message,
 //! the counts line and a footer generated from the keymap. Reads state only.
 
+use crate::ui::text::spans_fit;
 use super::dialog::{Checklist, Dialog, ItemKind};
 use super::editor::{FormEditor, Notice, Tone};
 use super::input::{FieldInput, Input};
@@ -89,24 +90,6 @@ fn shown_plain(f: &Field, v: &Value) -> String {
     }
 }
 
-/// Styled pieces of a line, padded or clipped to `cols` columns.
-fn spans_fit<'a>(parts: Vec<(String, Style)>, cols: usize) -> Line<'a> {
-    let mut used = 0;
-    let mut spans = Vec::new();
-    for (s, st) in parts {
-        if used >= cols {
-            break;
-        }
-        let w = text::width(&s);
-        let s = if used + w > cols { text::fit(&s, cols - used) } else { s };
-        used += text::width(&s);
-        spans.push(Span::styled(s, st));
-    }
-    if used < cols {
-        spans.push(Span::raw(" ".repeat(cols - used)));
-    }
-    Line::from(spans)
-}
 
 /// Lays option labels out left to right, wrapping at `cols`.
 fn flow<'a>(items: Vec<(String, Style)>, cols: usize) -> Vec<Line<'a>> {
@@ -190,6 +173,21 @@ impl FormEditor {
 
     fn header_line(&self, theme: &Theme, cols: usize) -> Line<'static> {
         let h = &self.record.household;
+        if let Some(t) = &self.entry {
+            let which = match t.seq {
+                Some(n) => format!("{}第{n}条 ", self.form.title),
+                None => format!("新增{} ", self.form.noun),
+            };
+            let mut parts = vec![
+                (which, theme.title()),
+                (format!("{} ", h.a.head), theme.title()),
+                (format!("{}{} ", h.place.township, h.place.village), Style::default()),
+            ];
+            if let Some(reason) = &t.voided {
+                parts.push((format!("[作废：{reason}]"), theme.dim()));
+            }
+            return spans_fit(parts, cols);
+        }
         let branch = if rules::eliminated_in(self.form, &self.view()) { Branch::Eliminated } else { Branch::NotEliminated };
         let branch = self.form.branch_label(branch);
         let state = self.record.form.state.label();
@@ -432,7 +430,7 @@ impl FormEditor {
             (if missing > 0 { format!("（未填 {missing}）") } else { String::new() }, theme.dim()),
             (format!(" 提示 {warnings}"), if warnings > 0 { theme.warning() } else { theme.ok() }),
             // Not a warning to confirm but its own act: still counted where the clerk looks.
-            (if self.record.household.verified { String::new() } else { " A未核实".into() }, theme.warning()),
+            (if self.record.household.verified || self.entry.is_some() { String::new() } else { " A未核实".into() }, theme.warning()),
             ("   ".into(), theme.dim()),
         ];
         match &self.notice {
@@ -459,6 +457,15 @@ impl FormEditor {
             }
             Some(Dialog::Review) => vec![(Action::Confirm, "正式提交"), (Action::Back, "返回修改")],
             Some(_) => vec![(Action::Confirm, "是"), (Action::Cancel, "否"), (Action::Back, "取消")],
+            None if self.entry.is_some() && self.read_only() => vec![(Action::NextField, "下一项"), (Action::Back, "返回户档")],
+            None if self.entry.is_some() => vec![
+                (Action::NextField, "下一项"),
+                (Action::PrevField, "上一项"),
+                (Action::NextProblem, "下个待填"),
+                (Action::Save, "保存"),
+                (Action::Submit, "填完返回"),
+                (Action::Back, "返回户档"),
+            ],
             None if self.held_by.is_some() => {
                 vec![(Action::Reopen, "接手"), (Action::NextField, "下一项"), (Action::NextHousehold, "下一户"), (Action::Back, "返回")]
             }

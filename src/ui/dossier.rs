@@ -259,9 +259,19 @@ impl Dossier {
         };
         let mut monitor = match self.monitors.first() {
             Some(m) => {
-                let phones: Vec<String> = m.phones.split('、').map(crate::form::phone::mask).collect();
+                // Each person with their phone: `王五 138****5678、李四 139****0000`.
+                let phones: Vec<&str> = m.phones.split('、').collect();
+                let people: Vec<String> = m
+                    .names
+                    .split('、')
+                    .enumerate()
+                    .map(|(i, n)| match phones.get(i).filter(|p| !p.trim().is_empty()) {
+                        Some(p) => format!("{n} {}", crate::form::phone::mask(p)),
+                        None => n.to_string(),
+                    })
+                    .collect();
                 let since = m.since.map(|t| format!("（{}起）", t.local().format("%Y-%m-%d"))).unwrap_or_default();
-                format!("{} {}{since}", m.names, phones.join("、"))
+                format!("{}{since}", people.join("、"))
             }
             None => "未填".into(),
         };

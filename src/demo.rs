@@ -486,10 +486,12 @@ pub fn handbook(i: u64, seed: u64, lb: &LookBack, round: &Round) -> Vec<crate::m
         saved_at: at,
         saved_by: by.clone(),
     };
-    let (Some(members), Some(measures), Some(visits)) = (handbook_form("members"), handbook_form("measures"), handbook_form("visits")) else {
+    let (Some(members), Some(measures), Some(visits)) = (handbook_form("members"), handbook_form("measures"), handbook_form("visits"))
+    else {
         return out;
     };
-    let choice = |form: &crate::form::file::Form, list: &str, label: &str| Value::Choice(form.list(list).and_then(|l| l.parse(label)).unwrap_or(0));
+    let choice =
+        |form: &crate::form::file::Form, list: &str, label: &str| Value::Choice(form.list(list).and_then(|l| l.parse(label)).unwrap_or(0));
     let moment = round.reference.date();
     let head_birth = chrono::NaiveDate::parse_from_str(&a.id_number[6..14], "%Y%m%d").unwrap_or(moment);
     let n = a.size.clamp(1, 8) as u64;
@@ -587,7 +589,9 @@ pub fn handbook(i: u64, seed: u64, lb: &LookBack, round: &Round) -> Vec<crate::m
     }
     // Visits: one to five between enrolment and the end of the round, most recent last.
     let end = round.period_end.min(chrono::Local::now().date_naive());
-    let first = chrono::NaiveDate::from_ymd_opt(a.enrolled.year as i32, a.enrolled.month as u32, 1).unwrap_or(end).max(end - chrono::Duration::days(330));
+    let first = chrono::NaiveDate::from_ymd_opt(a.enrolled.year as i32, a.enrolled.month as u32, 1)
+        .unwrap_or(end)
+        .max(end - chrono::Duration::days(330));
     let span = (end - first).num_days().max(1) as u64;
     let n = 1 + rng.below(5);
     let mut days: Vec<u64> = (0..n).map(|_| rng.below(span)).collect();

@@ -158,19 +158,28 @@ impl HouseholdFile {
         let moment = round.reference.date();
         for m in &members {
             let Some(d) = m.definition() else { continue };
-            let name = d.fields.first().and_then(|f| m.answers.get(f.code)).map(|v| crate::form::rules::display_value(&d.fields[0], v)).unwrap_or_default();
+            let name = d
+                .fields
+                .first()
+                .and_then(|f| m.answers.get(f.code))
+                .map(|v| crate::form::rules::display_value(&d.fields[0], v))
+                .unwrap_or_default();
             let id = first_of_kind(d, |k| matches!(k, Kind::IdNumber)).and_then(|c| match m.answers.get(c) {
                 Some(Value::Text(t)) => Some(t.clone()),
                 _ => None,
             });
-            if choice(m, by_list(d, "schooling")) == option(d, "schooling", "失学辍学") && choice(m, by_list(d, "schooling")).is_some() {
+            if choice(m, by_list(d, "schooling")) == option(d, "schooling", "失学辍学") && choice(m, by_list(d, "schooling")).is_some()
+            {
                 if let Some(age) = id.as_deref().and_then(|id| age_at(id, moment)) {
                     if (6..=16).contains(&age) && no(LOOK_BACK_SCHOOL_DROPOUT) {
                         push("dropout_but_b2_no", format!("成员{name}（{age}周岁）失学辍学，采集表B2却填“否”"));
                     }
                 }
             }
-            if choice(m, by_list(d, "insurance")) == option(d, "insurance", "未参加") && choice(m, by_list(d, "insurance")).is_some() && no(LOOK_BACK_MEDICAL_UNMET) {
+            if choice(m, by_list(d, "insurance")) == option(d, "insurance", "未参加")
+                && choice(m, by_list(d, "insurance")).is_some()
+                && no(LOOK_BACK_MEDICAL_UNMET)
+            {
                 push("uninsured_but_b1_no", format!("成员{name}未参加医保，采集表B1却填“否”"));
             }
         }
@@ -209,12 +218,16 @@ impl HouseholdFile {
         // The members against section A.
         if let Some(form) = schema::handbook_form("members") {
             let head = option(form, "relation", "户主");
-            let heads: Vec<&&Entry> = members.iter().filter(|m| m.definition().is_some_and(|d| choice(m, by_list(d, "relation")) == head)).collect();
+            let heads: Vec<&&Entry> =
+                members.iter().filter(|m| m.definition().is_some_and(|d| choice(m, by_list(d, "relation")) == head)).collect();
             if !members.is_empty() {
                 match heads.len() {
                     0 => push("no_head_member", "家庭成员里没有户主".into()),
                     1 => {
-                        let id = heads[0].definition().and_then(|d| first_of_kind(d, |k| matches!(k, Kind::IdNumber))).and_then(|c| heads[0].answers.get(c));
+                        let id = heads[0]
+                            .definition()
+                            .and_then(|d| first_of_kind(d, |k| matches!(k, Kind::IdNumber)))
+                            .and_then(|c| heads[0].answers.get(c));
                         if matches!(id, Some(Value::Text(t)) if *t != a.id_number) {
                             push("head_id_differs", "家庭成员中户主的证件号码与A3户主证件号码不一致".into());
                         }
@@ -304,4 +317,181 @@ pub fn quarter_months(label: &str) -> Option<(YearMonth, YearMonth)> {
     let start = YearMonth::new(y, (q - 1) * 3 + 1)?;
     let end = if q == 4 { YearMonth::new(y + 1, 1)? } else { YearMonth::new(y, q * 3 + 1)? };
     Some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::schema::handbook_form;
+    use crate::model::{Answers, FormRecord, FormState, Household, Place, SectionA};
+
+    fn record(eliminated: bool, enrol_risk: &str) -> LookBack {
+        let a = SectionA {
+            address: "石盘乡石盘村1组".into(),
+            head: "张三".into(),
+            id_number: "11010519491231002X".into(),
+            size: 2,
+            category: 1,
+            enrol_risk: crate::form::options::ENROL_RISK.parse(enrol_risk).unwrap(),
+            enrolled: YearMonth::new(2020, 5).unwrap(),
+            eliminated: eliminated.then(|| YearMonth::new(2021, 1).unwrap()),
+        };
+        let household = Household {
+            place: Place { township: "石盘乡".into(), village: "石盘村".into() },
+            a,
+            verified: true,
+            imported_at: Timestamp(0),
+        };
+        LookBack { household, form: FormRecord::default() }
+    }
+
+    fn entry(form: &str, seq: u32, pairs: &[(&str, Value)]) -> Entry {
+        let def = handbook_form(form).unwrap();
+        let answers: Answers = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        Entry { form: def.reference(), seq, answers, voided: None, created_at: Timestamp(0), saved_at: Timestamp(0), saved_by: "t".into() }
+    }
+
+    fn pick(form: &str, list: &str, label: &str) -> Value {
+        Value::Choice(handbook_form(form).unwrap().list(list).unwrap().parse(label).unwrap())
+    }
+
+    fn member(seq: u32, relation: &str, id: &str, skill: &str, school: &str, insured: &str) -> Entry {
+        entry(
+            "members",
+            seq,
+            &[
+                ("M1", Value::Text(format!("成员{seq}"))),
+                ("M2", pick("members", "relation", relation)),
+                ("M3", Value::Text(id.into())),
+                ("M5", pick("members", "skill", skill)),
+                ("M6", pick("members", "schooling", school)),
+                ("M7", pick("members", "insurance", insured)),
+            ],
+        )
+    }
+
+    fn measure(seq: u32, category: &str, progress: &str) -> Entry {
+        entry("measures", seq, &[("S1", pick("measures", "measure", category)), ("S8", pick("measures", "progress", progress))])
+    }
+
+    fn visit(seq: u32, day: Day) -> Entry {
+        entry("visits", seq, &[("V1", Value::Date(day))])
+    }
+
+    fn ids(file: &HouseholdFile, today: Day) -> Vec<&'static str> {
+        file.doubts(&Round::default(), today).into_iter().map(|d| d.id).collect()
+    }
+
+    const TODAY: Day = Day { year: 2021, month: 4, day: 20 };
+
+    #[test]
+    fn each_check_across_the_file_fires_and_clears() {
+        let child = crate::form::idnum::complete("11010520100101003").unwrap(); // 11 at the 2021 reference
+        let head = "11010519491231002X";
+        // Ill, not eliminated, a child out of school while B2 says no, uninsured while B1 says no, no visit.
+        let mut lb = record(false, "因大病");
+        lb.form.state = FormState::Draft;
+        lb.form.answers.insert("B1".into(), Value::Bool(false));
+        lb.form.answers.insert("B2".into(), Value::Bool(false));
+        let entries = vec![
+            member(1, "户主", head, "丧失劳动力", "非在校生", "未参加"),
+            member(2, "之子", &child, "无劳动力", "失学辍学", "居民医保"),
+            measure(1, "产业帮扶", "计划"),
+        ];
+        let file = HouseholdFile::new(lb.clone(), entries);
+        assert_eq!(
+            ids(&file, TODAY),
+            [
+                "illness_without_health_measure",
+                "uninsured_but_b1_no",
+                "dropout_but_b2_no",
+                "no_labour_only_work_measures",
+                "no_recent_visit"
+            ]
+        );
+        // The measures and the visit that answer them.
+        let entries = vec![
+            member(1, "户主", head, "普通劳动力", "非在校生", "居民医保"),
+            member(2, "之子", &child, "无劳动力", "小学", "居民医保"),
+            measure(1, "健康帮扶", "已落实"),
+            visit(1, Day::new(2021, 3, 1).unwrap()),
+        ];
+        assert!(ids(&HouseholdFile::new(lb.clone(), entries.clone()), TODAY).is_empty());
+        // A visit four months back is not recent; a voided measure does not count.
+        let mut old = entries.clone();
+        old[3] = visit(1, Day::new(2020, 12, 1).unwrap());
+        old[2].voided = Some(crate::model::Voided { reason: "录错".into(), at: Timestamp(0), by: "t".into() });
+        assert_eq!(ids(&HouseholdFile::new(lb, old), TODAY), ["illness_without_health_measure", "no_recent_visit"]);
+        // Eliminated without a measure carried out; the members against A2–A4.
+        let lb = record(true, "其他");
+        let entries = vec![member(1, "之子", &child, "普通劳动力", "非在校生", "居民医保"), measure(1, "综合保障", "实施中")];
+        assert_eq!(
+            ids(&HouseholdFile::new(lb.clone(), entries), TODAY),
+            ["eliminated_without_done_measure", "no_head_member", "member_count_differs"]
+        );
+        let entries = vec![
+            member(1, "户主", &child, "普通劳动力", "非在校生", "居民医保"),
+            member(2, "户主", head, "普通劳动力", "非在校生", "居民医保"),
+        ];
+        assert!(ids(&HouseholdFile::new(lb.clone(), entries), TODAY).contains(&"several_heads"));
+        let entries = vec![member(1, "户主", &child, "普通劳动力", "非在校生", "居民医保")];
+        assert!(ids(&HouseholdFile::new(lb, entries), TODAY).contains(&"head_id_differs"));
+    }
+
+    #[test]
+    fn the_file_orders_measures_by_category_and_visits_by_date() {
+        let entries = vec![
+            visit(1, Day::new(2021, 3, 1).unwrap()),
+            measure(1, "综合保障", "计划"),
+            visit(2, Day::new(2020, 9, 1).unwrap()),
+            measure(2, "产业帮扶", "已落实"),
+        ];
+        let file = HouseholdFile::new(record(false, "其他"), entries);
+        let seqs = |p: usize| file.parts[p].rows.iter().map(|&i| file.entries[i].seq).collect::<Vec<_>>();
+        assert_eq!(seqs(1), [2, 1], "产业帮扶 before 综合保障");
+        assert_eq!(seqs(2), [2, 1], "by date");
+        assert_eq!(file.parts.iter().map(|p| p.live).collect::<Vec<_>>(), [0, 2, 2]);
+    }
+
+    #[test]
+    fn the_responsible_person_keeps_its_history() {
+        let mut lb = record(false, "其他");
+        lb.form.answers.insert("D1".into(), Value::List(vec!["王五".into()]));
+        lb.form.answers.insert("D2".into(), Value::List(vec!["13800000000".into()]));
+        let change = |seq, at, field: &str, old: &str, new: &str| AuditEntry {
+            seq,
+            at: Timestamp(at),
+            who: "t".into(),
+            household: 1,
+            field: field.into(),
+            old: old.into(),
+            new: new.into(),
+            prev_hash: [0; 32],
+        };
+        let history = vec![
+            change(1, 10, "D1", "", "李四"),
+            change(2, 10, "D2", "", "13900000000"),
+            change(3, 20, "D1", "李四", "王五"),
+            change(4, 20, "D2", "13900000000", "13800000000"),
+        ];
+        let file = HouseholdFile::new(lb, Vec::new());
+        let m = file.monitors(&history);
+        assert_eq!(
+            m.iter().map(|m| (m.names.as_str(), m.phones.as_str(), m.since)).collect::<Vec<_>>(),
+            [("王五", "13800000000", Some(Timestamp(20))), ("李四", "13900000000", Some(Timestamp(10)))]
+        );
+    }
+
+    #[test]
+    fn ages_sexes_and_quarters() {
+        let moment = chrono::NaiveDate::from_ymd_opt(2021, 4, 20).unwrap();
+        assert_eq!(age_at("11010519491231002X", moment), Some(71));
+        assert_eq!(age_at("110105201004200031", moment), Some(11));
+        assert_eq!(age_at("110105201004210031", moment), Some(10), "the day before the birthday");
+        assert_eq!(sex_of("11010519491231002X"), Some("女"));
+        assert_eq!(sex_of("110105201004200031"), Some("男"));
+        let (s, e) = quarter_months("2021Q2").unwrap();
+        assert_eq!((s.to_string(), e.to_string()), ("2021-04".into(), "2021-07".into()));
+        assert!(quarter_months("2021Q5").is_none() && quarter_months("Q2").is_none());
+    }
 }

@@ -372,7 +372,11 @@ fn check_store(app: &App, store: &Store) -> Result<(), String> {
                     let entries = store.entries(ed.key()).map_err(|e| e.to_string())?;
                     let e = entries.iter().find(|e| e.form.id == t.form.id && e.seq == seq);
                     if e.map(|e| &e.answers) != Some(&ed.record().form.answers) {
-                        return Err(format!("the entry editor of {} {}#{seq} holds answers other than the stored ones", ed.key(), t.form.id));
+                        return Err(format!(
+                            "the entry editor of {} {}#{seq} holds answers other than the stored ones",
+                            ed.key(),
+                            t.form.id
+                        ));
                     }
                 }
                 continue;

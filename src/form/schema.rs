@@ -433,7 +433,10 @@ mod handbook_tests {
     fn the_handbook_forms_are_as_shouce_md_gives_them() {
         let forms = handbook();
         let ids: Vec<_> = forms.iter().map(|f| (f.id, f.title, f.noun, f.repeating)).collect();
-        assert_eq!(ids, [("members", "家庭成员", "成员", true), ("measures", "帮扶措施", "措施", true), ("visits", "走访记录", "走访", true)]);
+        assert_eq!(
+            ids,
+            [("members", "家庭成员", "成员", true), ("measures", "帮扶措施", "措施", true), ("visits", "走访记录", "走访", true)]
+        );
         let labels = |id: &str| handbook_form(id).unwrap().fields.iter().map(|f| (f.label, f.required)).collect::<Vec<_>>();
         assert_eq!(
             labels("members"),
@@ -464,7 +467,15 @@ mod handbook_tests {
         );
         assert_eq!(
             labels("visits"),
-            [("走访日期", true), ("走访人", true), ("方式", true), ("情况记录", true), ("发现的风险", false), ("下一步", false), ("下次走访", false)]
+            [
+                ("走访日期", true),
+                ("走访人", true),
+                ("方式", true),
+                ("情况记录", true),
+                ("发现的风险", false),
+                ("下一步", false),
+                ("下次走访", false)
+            ]
         );
         // The measures and risks are the look-back form's, in the same order.
         let m = handbook_form("measures").unwrap().list("measure").unwrap();

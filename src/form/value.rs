@@ -131,7 +131,8 @@ impl Day {
             return Day::new(t[..4].parse().ok()?, t[4..6].parse().ok()?, t[6..].parse().ok()?);
         }
         let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月']).collect();
-        if parts.len() != 3 || parts[0].len() != 4 || parts[1].is_empty() || parts[1].len() > 2 || parts[2].is_empty() || parts[2].len() > 2 {
+        if parts.len() != 3 || parts[0].len() != 4 || parts[1].is_empty() || parts[1].len() > 2 || parts[2].is_empty() || parts[2].len() > 2
+        {
             return None;
         }
         Day::new(parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse().ok()?)

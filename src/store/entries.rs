@@ -128,7 +128,9 @@ impl Store {
                     let whose = if k == key {
                         "本户的另一名成员".to_string()
                     } else {
-                        self.household_of(k).map(|h| format!("另一户{}（{}{}）的成员", h.a.head, h.place.township, h.place.village)).unwrap_or_else(|_| "另一户的成员".into())
+                        self.household_of(k)
+                            .map(|h| format!("另一户{}（{}{}）的成员", h.a.head, h.place.township, h.place.village))
+                            .unwrap_or_else(|_| "另一户的成员".into())
                     };
                     return Err(StoreError::Refused(format!("证件号码{masked}已登记为{whose}，不能重复登记；请核对号码")));
                 }
@@ -158,15 +160,7 @@ impl Store {
         let answers = clean(def, answers);
         let ids = ids_of(def, &answers);
         self.check_unique(key, def.id, seq, &ids)?;
-        let entry = Entry {
-            form: form.clone(),
-            seq,
-            answers,
-            voided: None,
-            created_at: tx.at,
-            saved_at: tx.at,
-            saved_by: who.to_string(),
-        };
+        let entry = Entry { form: form.clone(), seq, answers, voided: None, created_at: tx.at, saved_at: tx.at, saved_by: who.to_string() };
         tx.audit(key, &entry.audit_field("new"), String::new(), format!("新增{}", entry.label()));
         for (code, v) in &entry.answers {
             if let Some(f) = def.field(code) {
@@ -201,7 +195,8 @@ impl Store {
             }
             let stored = old.answers.get(f.code);
             if base.is_some() && stored != was && stored != now {
-                let show = |v: Option<&crate::form::Value>| v.map(|v| crate::form::rules::display_value(f, v)).unwrap_or_else(|| "（空）".into());
+                let show =
+                    |v: Option<&crate::form::Value>| v.map(|v| crate::form::rules::display_value(f, v)).unwrap_or_else(|| "（空）".into());
                 return Err(StoreError::Conflict(format!(
                     "{}的{}刚被别人改成“{}”，你改的是“{}”；请看过后再改",
                     old.label(),

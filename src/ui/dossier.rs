@@ -106,7 +106,9 @@ impl Dossier {
             self.revealed = old.revealed;
             if let Some((form, seq)) = &old.focus_entry {
                 for (p, part) in self.file.parts.iter().enumerate() {
-                    if let Some(row) = part.rows.iter().position(|&i| self.file.entries[i].form.id == *form && self.file.entries[i].seq == *seq) {
+                    if let Some(row) =
+                        part.rows.iter().position(|&i| self.file.entries[i].form.id == *form && self.file.entries[i].seq == *seq)
+                    {
                         self.part = p;
                         self.selected[p] = row;
                     }

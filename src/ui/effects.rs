@@ -157,19 +157,17 @@ pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
                 }
                 Vec::new()
             }
-            Effect::VoidEntry { key, form, seq, reason } => {
-                match b.void_entry(key, &form, seq, &reason) {
-                    Ok(e) => {
-                        outcome.edited = true;
-                        app.say(format!("已作废{}（原因：{reason}），记录保留，可在修改记录里查到", e.label()));
-                        vec![Effect::Dossier(key)]
-                    }
-                    Err(e) => {
-                        app.error(format!("没有作废：{e}"));
-                        Vec::new()
-                    }
+            Effect::VoidEntry { key, form, seq, reason } => match b.void_entry(key, &form, seq, &reason) {
+                Ok(e) => {
+                    outcome.edited = true;
+                    app.say(format!("已作废{}（原因：{reason}），记录保留，可在修改记录里查到", e.label()));
+                    vec![Effect::Dossier(key)]
                 }
-            }
+                Err(e) => {
+                    app.error(format!("没有作废：{e}"));
+                    Vec::new()
+                }
+            },
             Effect::Form(fe) => match form_op(b, &fe) {
                 Some((key, Ok(()))) => {
                     outcome.edited = true;

@@ -19,9 +19,13 @@ use ratatui::Frame;
 fn hints(app: &App) -> (Mode, &'static [(Action, &'static str)]) {
     let mode = app.mode();
     let list: &'static [(Action, &'static str)] = match (mode, app.screens.last()) {
-        (Mode::Viewer, Some(Screen::Card(_))) => {
-            &[(Action::Open, "填表"), (Action::Dossier, "户档"), (Action::History, "修改记录"), (Action::RevealId, "证件号"), (Action::Back, "返回")]
-        }
+        (Mode::Viewer, Some(Screen::Card(_))) => &[
+            (Action::Open, "填表"),
+            (Action::Dossier, "户档"),
+            (Action::History, "修改记录"),
+            (Action::RevealId, "证件号"),
+            (Action::Back, "返回"),
+        ],
         (Mode::Dossier, _) => &[
             (Action::Open, "修改"),
             (Action::AddEntry, "新增"),

@@ -34,7 +34,18 @@ fn order(context: Mode) -> Vec<Mode> {
     if matches!(context, Mode::Choice | Mode::Text) {
         modes.push(Mode::Form);
     }
-    for m in [Mode::Global, Mode::Browse, Mode::Find, Mode::Viewer, Mode::Dossier, Mode::Form, Mode::Choice, Mode::Text, Mode::Dialog, Mode::Prompt] {
+    for m in [
+        Mode::Global,
+        Mode::Browse,
+        Mode::Find,
+        Mode::Viewer,
+        Mode::Dossier,
+        Mode::Form,
+        Mode::Choice,
+        Mode::Text,
+        Mode::Dialog,
+        Mode::Prompt,
+    ] {
         if !modes.contains(&m) {
             modes.push(m);
         }

@@ -377,7 +377,12 @@ impl FormEditor {
                 self.notice = Some(if forward {
                     Notice {
                         tone: Tone::Info,
-                        text: if self.entry.is_some() { "已是最后一项；按 {submit} 填完返回户档" } else { "已是最后一项；检查无误后按 {submit} 正式提交" }.into(),
+                        text: if self.entry.is_some() {
+                            "已是最后一项；按 {submit} 填完返回户档"
+                        } else {
+                            "已是最后一项；检查无误后按 {submit} 正式提交"
+                        }
+                        .into(),
                     }
                 } else {
                     Notice { tone: Tone::Info, text: "已是第一项".into() }

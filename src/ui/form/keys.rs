@@ -92,7 +92,9 @@ impl FormEditor {
                     return fx;
                 }
                 Action::Reopen | Action::Verify | Action::Correct | Action::NextHousehold | Action::PrevHousehold | Action::WaterHelper => {
-                    self.notice = Some(Notice { tone: Tone::Info, text: "户档的记录里没有这一步；按 {submit} 填完返回户档".into() });
+                    self.notice = Some(Notice {
+                        tone: Tone::Info, text: "户档的记录里没有这一步；按 {submit} 填完返回户档".into()
+                    });
                     return Vec::new();
                 }
                 _ => {}

@@ -140,7 +140,9 @@ impl FormEditor {
                 tone: Tone::Info,
                 text: format!("这条记录已作废（{}），只能查看", e.voided.as_ref().map(|v| v.reason.as_str()).unwrap_or("")),
             }),
-            (None, _) => Some(Notice { tone: Tone::Info, text: format!("新增{}：填完一项即保存，按 {{submit}} 填完返回户档", form.noun) }),
+            (None, _) => Some(Notice {
+                tone: Tone::Info, text: format!("新增{}：填完一项即保存，按 {{submit}} 填完返回户档", form.noun)
+            }),
             _ => None,
         };
         ed

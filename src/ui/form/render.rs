@@ -2,7 +2,6 @@
 //! viewport over sections A–D), the current field's editor with its message,
 //! the counts line and a footer generated from the keymap. Reads state only.
 
-use crate::ui::text::spans_fit;
 use super::dialog::{Checklist, Dialog, ItemKind};
 use super::editor::{FormEditor, Notice, Tone};
 use super::input::{FieldInput, Input};
@@ -15,6 +14,7 @@ use crate::model::FormState;
 use crate::ui::action::Action;
 use crate::ui::keymap::{Keymap, Mode};
 use crate::ui::text;
+use crate::ui::text::spans_fit;
 use crate::ui::theme::Theme;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
@@ -89,7 +89,6 @@ fn shown_plain(f: &Field, v: &Value) -> String {
         _ => rules::display_value(f, v),
     }
 }
-
 
 /// Lays option labels out left to right, wrapping at `cols`.
 fn flow<'a>(items: Vec<(String, Style)>, cols: usize) -> Vec<Line<'a>> {

@@ -93,7 +93,7 @@ fn xlsx_has_text_id_cells_number_sizes_and_summary_sheet() {
     assert_eq!(done.rows, 300);
     assert_eq!(mode(&path), 0o600);
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
-    assert_eq!(book.sheet_names(), ["采集结果", "汇总"]);
+    assert_eq!(book.sheet_names(), ["采集结果", "家庭成员", "帮扶措施", "走访记录", "汇总"]);
     let data = book.worksheet_range("采集结果").unwrap();
     assert_eq!(data.height(), 301);
     let header: Vec<String> = data.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
@@ -147,7 +147,8 @@ fn filters_select_by_place_and_state() {
     assert!(matches!(e, ExportError::NoRows { .. }));
     assert!(e.to_string().contains("没有这个乡"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "no temporary file is left");
+    // The store, t.csv and its three handbook CSVs (t-家庭成员.csv …) from before: no temporary file.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 5, "no temporary file is left");
 }
 
 #[test]
@@ -180,4 +181,59 @@ fn binary_exports_and_refuses_bad_options() {
     let (code, out) = run(&["export", csv.to_str().unwrap(), "--township", "没有这个乡"]);
     assert_eq!(code, Some(1));
     assert!(out.contains("没有符合条件的户"), "{out}");
+}
+
+
+/// The handbook's forms: one sheet each in xlsx, one CSV each beside the
+/// main file, one row per entry with the household's ID, in the form's
+/// columns; a voided entry is exported as such with its reason.
+#[test]
+fn every_form_has_its_sheet_or_its_csv_one_row_per_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path(), 120);
+    let key = store.summaries().unwrap()[3].key;
+    let e = store.entries(key).unwrap().into_iter().find(|e| e.form.id == "visits").unwrap();
+    store.void_entry(key, "visits", e.seq, "日期录错", "t").unwrap();
+    let mut all = Vec::new();
+    for s in store.summaries().unwrap() {
+        all.extend(store.entries(s.key).unwrap());
+    }
+    let count = |id: &str| all.iter().filter(|e| e.form.id == id).count();
+
+    let path = dir.path().join("导出.csv");
+    let done = export::export(&store, &path, Format::Csv, &Filter::default(), &mut |_| {}).unwrap();
+    let titles: Vec<(&str, usize)> = done.entries.iter().map(|(t, n, _)| (t.as_str(), *n)).collect();
+    assert_eq!(titles, [("家庭成员", count("members")), ("帮扶措施", count("measures")), ("走访记录", count("visits"))]);
+    for (form, (_, n, file)) in huitoukan::form::schema::handbook().iter().zip(&done.entries) {
+        let file = file.as_ref().expect("a CSV of its own");
+        assert_eq!(file, &dir.path().join(format!("导出-{}.csv", form.title)));
+        assert_eq!(mode(file), 0o600);
+        let rows = read_csv(file);
+        assert_eq!(rows[0], export::entry_header(form));
+        assert_eq!(rows.len(), n + 1);
+        // Every row names its household by the head's full ID number.
+        let id = col(&rows[0], "户主证件号码");
+        assert!(rows[1..].iter().all(|r| r[id].len() >= 18));
+    }
+    let visits = read_csv(done.entries[2].2.as_ref().unwrap());
+    let (state, reason) = (col(&visits[0], "记录状态"), col(&visits[0], "作废原因"));
+    assert_eq!(visits.iter().filter(|r| r[state] == "作废" && r[reason] == "日期录错").count(), 1);
+    let channel = col(&visits[0], "V3 方式");
+    assert!(visits[1..].iter().all(|r| ["入户走访", "电话", "视频", "其他"].contains(&r[channel].as_str())));
+
+    let path = dir.path().join("导出.xlsx");
+    let done = export::export(&store, &path, Format::Xlsx, &Filter::default(), &mut |_| {}).unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    for (title, n, file) in &done.entries {
+        assert!(file.is_none());
+        let data = book.worksheet_range(title).unwrap();
+        assert_eq!(data.height(), n + 1, "{title}");
+    }
+    // A filter applies to the entries too: one village's households only.
+    let p = store.summaries().unwrap()[0].place.clone();
+    let filter = Filter { township: Some(p.township.clone()), village: Some(p.village.clone()), state: None };
+    let path = dir.path().join("一村.csv");
+    let done = export::export(&store, &path, Format::Csv, &filter, &mut |_| {}).unwrap();
+    let members = read_csv(done.entries[0].2.as_ref().unwrap());
+    assert!(members.len() > 1 && members[1..].iter().all(|r| r[1] == p.village));
 }

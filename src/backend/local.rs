@@ -369,12 +369,22 @@ impl Backend for Local {
             None => Box::new(self.store.rows()),
         };
         let scope = Scope { township: filter.township.clone(), village: filter.village.clone() };
-        Box::new(rows.filter(move |row| {
-            row.as_ref().map_or(true, |row| {
-                let place = &row.record.household.place;
-                scope.contains(place) && self.access.sees(place)
+        let with_entries = filter.entries;
+        Box::new(
+            rows.filter(move |row| {
+                row.as_ref().map_or(true, |row| {
+                    let place = &row.record.household.place;
+                    scope.contains(place) && self.access.sees(place)
+                })
             })
-        }))
+            .map(move |row| {
+                let mut row = row?;
+                if with_entries {
+                    row.entries = self.store.entries(row.key)?;
+                }
+                Ok(row)
+            }),
+        )
     }
 
     fn verify_audit(&self) -> Result<AuditCheck> {

@@ -64,6 +64,8 @@ pub enum Event {
 pub struct RowFilter {
     pub township: Option<String>,
     pub village: Option<String>,
+    /// Each row with its household's handbook entries (an export's other sheets).
+    pub entries: bool,
 }
 
 /// Called with each raw entry of the store: tree, key, value.

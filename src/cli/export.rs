@@ -45,9 +45,16 @@ pub fn run(global: &Global, args: &ExportArgs) -> anyhow::Result<i32> {
     let done = result?;
     let kind = match done.format {
         Format::Csv => "CSV，UTF-8带BOM",
-        Format::Xlsx => "Excel，第二张表是按乡镇、村的汇总",
+        Format::Xlsx => "Excel，每张表一份表单，最后一张是按乡镇、村的汇总",
     };
     println!("已导出 {} 户到 {}（{}；文件只有本人可读）", done.rows, args.file.display(), kind);
+    // The handbook's forms: their own sheets, or their own CSV files beside the first.
+    for (title, n, path) in &done.entries {
+        match path {
+            Some(p) => println!("  {title}：{n}条，在 {}", p.display()),
+            None => println!("  {title}：{n}条，在“{title}”表"),
+        }
+    }
     for p in &done.problems {
         println!("  注意：{}", crate::io::printable(p));
     }

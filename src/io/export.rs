@@ -7,7 +7,8 @@
 use super::file::{describe, parent_dir, AtomicFile};
 use crate::form::rules::{self, display_value, Record};
 use crate::form::schema::{Kind, FIELDS};
-use crate::model::{Counts, FormState, LookBack};
+use crate::form::file::Form;
+use crate::model::{Counts, Entry, FormState, Household, LookBack};
 use crate::store::{Row, Store, StoreError};
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, IgnoreError, Workbook, Worksheet, XlsxError};
 use std::collections::BTreeMap;
@@ -94,6 +95,9 @@ pub enum ExportError {
 pub struct Exported {
     pub rows: usize,
     pub format: Format,
+    /// Each repeating form's entries written (its own sheet, or its own CSV
+    /// file beside the main one): title, entries, and the CSV's path.
+    pub entries: Vec<(String, usize, Option<PathBuf>)>,
     /// Cells that could not be written as they are (household, field, why);
     /// the rest of the file is complete.
     pub problems: Vec<String>,
@@ -135,6 +139,37 @@ pub fn cells(lb: &LookBack) -> Vec<String> {
     out
 }
 
+/// The header of a repeating form's sheet: the household, the entry's
+/// number, the form's fields, then whether it is voided and who saved it.
+pub fn entry_header(form: &Form) -> Vec<String> {
+    let mut h: Vec<String> = ["乡镇", "村", "户主姓名", "户主证件号码", "序号"].map(String::from).to_vec();
+    h.extend(form.fields.iter().map(|f| f.heading()));
+    h.extend(["记录状态", "作废原因", "最后保存人", "最后保存时间"].map(String::from));
+    h
+}
+
+/// One entry's row: each answer as the entry's own definition labels it.
+pub fn entry_cells(h: &Household, e: &Entry, form: &Form) -> Vec<String> {
+    let own = e.definition().unwrap_or(form);
+    let mut out = vec![h.place.township.clone(), h.place.village.clone(), h.a.head.clone(), h.a.id_number.clone(), e.seq.to_string()];
+    out.extend(form.fields.iter().map(|f| {
+        let f = own.field(f.code).unwrap_or(f);
+        e.answers.get(f.code).filter(|v| !v.is_blank()).map(|v| display_value(f, v)).unwrap_or_default()
+    }));
+    out.push(if e.voided.is_some() { "作废" } else { "有效" }.to_string());
+    out.push(e.voided.as_ref().map(|v| v.reason.clone()).unwrap_or_default());
+    out.push(e.saved_by.clone());
+    out.push(e.saved_at.to_string());
+    out
+}
+
+/// Where a repeating form's CSV goes beside the main one: `导出-家庭成员.csv`.
+pub fn entry_csv_path(main: &Path, form: &Form) -> PathBuf {
+    let stem = main.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "导出".into());
+    let ext = main.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_else(|| ".csv".into());
+    main.with_file_name(format!("{stem}-{}{ext}", form.title))
+}
+
 /// Writes the households `filter` selects to `path`. `progress` is called
 /// with the number of rows written, now and then.
 pub fn export(
@@ -148,7 +183,12 @@ pub fn export(
         Some(t) => Box::new(store.rows_in(t, filter.village.as_deref())),
         None => Box::new(store.rows()),
     };
-    export_rows(rows, path, format, filter, progress)
+    let rows = rows.map(|row| {
+        let mut row = row?;
+        row.entries = store.entries(row.key)?;
+        Ok(row)
+    });
+    export_rows(Box::new(rows), path, format, filter, progress)
 }
 
 /// [`export`] through any backend (the store server's, when one runs).
@@ -159,7 +199,8 @@ pub fn export_via(
     filter: &Filter,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Exported, ExportError> {
-    let rows = backend.rows(&crate::backend::RowFilter { township: filter.township.clone(), village: filter.village.clone() });
+    let rows =
+        backend.rows(&crate::backend::RowFilter { township: filter.township.clone(), village: filter.village.clone(), entries: true });
     export_rows(rows, path, format, filter, progress)
 }
 
@@ -175,12 +216,23 @@ fn export_rows(
     let mut out = AtomicFile::create(path).map_err(|e| file_err(&describe(&e)))?;
     let rows = rows.filter(|r| r.as_ref().map_or(true, |r| filter.keeps(r)));
     let mut problems = Vec::new();
+    let forms = crate::form::schema::handbook();
+    let mut counts = vec![0usize; forms.len()];
+    let mut extra_files = Vec::new();
     let written = match format {
-        Format::Csv => write_csv(&mut out, rows, progress).map_err(|e| match e {
-            WriteError::Io(e) => file_err(&describe(&e)),
-            WriteError::Store(e) => ExportError::Store(e),
-        })?,
-        Format::Xlsx => super::quietly(|| write_xlsx(&mut out, parent_dir(path), rows, progress, &mut problems)).map_err(|panic| {
+        Format::Csv => {
+            for form in forms {
+                let p = entry_csv_path(path, form);
+                let f = AtomicFile::create(&p).map_err(|e| ExportError::File { path: p.clone(), reason: describe(&e) })?;
+                extra_files.push((p, f));
+            }
+            let mut files: Vec<&mut AtomicFile> = extra_files.iter_mut().map(|(_, f)| f).collect();
+            write_csv(&mut out, &mut files, rows, progress, &mut counts).map_err(|e| match e {
+                WriteError::Io(e) => file_err(&describe(&e)),
+                WriteError::Store(e) => ExportError::Store(e),
+            })?
+        }
+        Format::Xlsx => super::quietly(|| write_xlsx(&mut out, parent_dir(path), rows, progress, &mut problems, &mut counts)).map_err(|panic| {
             let full = panic.contains("No space left") || panic.contains("StorageFull") || panic.contains("code: 28");
             file_err(&if full {
                 "磁盘已满，请清理磁盘空间后再试".to_string()
@@ -192,8 +244,15 @@ fn export_rows(
     if written == 0 {
         return Err(ExportError::NoRows { filter: filter.describe() });
     }
+    let mut entries = Vec::new();
+    for (i, form) in forms.iter().enumerate() {
+        entries.push((form.title.to_string(), counts[i], extra_files.get(i).map(|(p, _)| p.clone())));
+    }
+    for (p, f) in extra_files {
+        f.commit().map_err(|e| ExportError::File { path: p.clone(), reason: describe(&e) })?;
+    }
     out.commit().map_err(|e| file_err(&describe(&e)))?;
-    Ok(Exported { rows: written, format, problems })
+    Ok(Exported { rows: written, format, problems, entries })
 }
 
 enum WriteError {
@@ -215,23 +274,46 @@ impl From<csv::Error> for WriteError {
 
 fn write_csv(
     out: &mut AtomicFile,
+    extra: &mut [&mut AtomicFile],
     rows: impl Iterator<Item = crate::store::Result<Row>>,
     progress: &mut dyn FnMut(usize),
+    counts: &mut [usize],
 ) -> Result<usize, WriteError> {
+    let forms = crate::form::schema::handbook();
     let mut w = out.writer();
     w.write_all(super::BOM)?;
     let mut csv = csv::Writer::from_writer(w);
     super::write_csv_record(&mut csv, &header())?;
+    // One CSV per repeating form, one row per entry with the household's ID.
+    let mut others = Vec::with_capacity(extra.len());
+    for (file, form) in extra.iter_mut().zip(forms) {
+        let mut w = file.writer();
+        w.write_all(super::BOM)?;
+        let mut c = csv::Writer::from_writer(w);
+        super::write_csv_record(&mut c, &entry_header(form))?;
+        others.push(c);
+    }
     let mut n = 0;
     for row in rows {
         let row = row.map_err(WriteError::Store)?;
         super::write_csv_record(&mut csv, &cells(&row.record))?;
+        for e in &row.entries {
+            if let Some(i) = forms.iter().position(|f| f.id == e.form.id) {
+                if let Some(c) = others.get_mut(i) {
+                    super::write_csv_record(c, &entry_cells(&row.record.household, e, forms[i]))?;
+                    counts[i] += 1;
+                }
+            }
+        }
         n += 1;
         if n % 1000 == 0 {
             progress(n);
         }
     }
     csv.flush()?;
+    for mut c in others {
+        c.flush()?;
+    }
     progress(n);
     Ok(n)
 }
@@ -249,6 +331,7 @@ fn write_xlsx(
     rows: impl Iterator<Item = crate::store::Result<Row>>,
     progress: &mut dyn FnMut(usize),
     problems: &mut Vec<String>,
+    counts: &mut [usize],
 ) -> Result<usize, ExportError> {
     let xlsx_err = |e: XlsxError| match e {
         XlsxError::RowColumnLimitError => ExportError::TooManyRows,
@@ -267,8 +350,19 @@ fn write_xlsx(
     // Constant-memory sheets spool rows to an unnamed temporary file; keep
     // it on the export's disk rather than in a RAM-backed /tmp.
     book.set_tempdir(&temp_dir).map_err(xlsx_err)?;
-    let sheet = book.add_worksheet_with_constant_memory();
-    sheet.set_name("采集结果").map_err(xlsx_err)?;
+    book.add_worksheet_with_constant_memory().set_name("采集结果").map_err(xlsx_err)?;
+    // One sheet per repeating form, one row per entry with the household's ID.
+    let forms = crate::form::schema::handbook();
+    for form in forms {
+        let s = book.add_worksheet_with_constant_memory();
+        s.set_name(form.title).map_err(xlsx_err)?;
+        for (c, h) in entry_header(form).iter().enumerate() {
+            s.write_string_with_format(0, c as u16, h, &head_fmt).map_err(xlsx_err)?;
+        }
+        s.set_freeze_panes(1, 0).map_err(xlsx_err)?;
+    }
+    let (first, others) = book.worksheets_mut().split_at_mut(1);
+    let sheet = &mut first[0];
     sheet.set_row_height(0, 48).map_err(xlsx_err)?;
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, h, &head_fmt).map_err(xlsx_err)?;
@@ -310,6 +404,20 @@ fn write_xlsx(
                 _ => sheet.write_string(r, c as u16, shown),
             }
             .map_err(xlsx_err)?;
+        }
+        for e in &row.entries {
+            let Some(i) = forms.iter().position(|f| f.id == e.form.id) else { continue };
+            if counts[i] >= XLSX_MAX_ROWS {
+                return Err(ExportError::TooManyRows);
+            }
+            let r = (counts[i] + 1) as u32;
+            for (c, text) in entry_cells(&row.record.household, e, forms[i]).iter().enumerate() {
+                if !text.is_empty() {
+                    let text: String = text.chars().take(XLSX_MAX_CELL_CHARS).collect();
+                    others[i].write_string(r, c as u16, text).map_err(xlsx_err)?;
+                }
+            }
+            counts[i] += 1;
         }
         let place = &row.record.household.place;
         per_place.entry(place.township.clone()).or_default().entry(place.village.clone()).or_default().add(&row.summary);

@@ -14,6 +14,9 @@ pub struct Row {
     pub key: u64,
     pub record: LookBack,
     pub summary: Summary,
+    /// The household's handbook entries, when the rows were asked for with
+    /// them ([`crate::backend::RowFilter::entries`]); empty otherwise.
+    pub entries: Vec<crate::model::Entry>,
 }
 
 /// The store key that follows a two-byte prefix such as `h/`.
@@ -112,7 +115,7 @@ impl Store {
 
     fn row(&self, key: u64, record: LookBack, summary: Option<Summary>) -> Row {
         let summary = summary.unwrap_or_else(|| Summary::of(key, &record, &self.round));
-        Row { key, record, summary }
+        Row { key, record, summary, entries: Vec::new() }
     }
 
     /// Every household's summary, in key order, one at a time (for searching

@@ -307,14 +307,10 @@ fn with_keys(keys: Vec<u64>, entries: Vec<Vec<crate::model::Entry>>) -> Vec<(u64
     keys.into_iter().zip(entries).collect()
 }
 
-fn fill_with(
-    round: &Round,
-    start: u64,
-    n: usize,
-    seed: u64,
-    mut progress: impl FnMut(usize),
-    insert: &mut dyn FnMut(&[LookBack], Vec<Vec<crate::model::Entry>>) -> Result<()>,
-) -> Result<usize> {
+/// Writes one chunk of households with their handbooks.
+type Insert<'a> = dyn FnMut(&[LookBack], Vec<Vec<crate::model::Entry>>) -> Result<()> + 'a;
+
+fn fill_with(round: &Round, start: u64, n: usize, seed: u64, mut progress: impl FnMut(usize), insert: &mut Insert<'_>) -> Result<usize> {
     let places = places(n, seed);
     let mut done = 0;
     const CHUNK: usize = 5_000;
@@ -355,75 +351,6 @@ pub fn submittable_answers(hardship: &str) -> Answers {
 pub fn is_consistent(lb: &LookBack, round: &Round) -> bool {
     let f = rules::validate(&lb.view(), round);
     lb.form.state != FormState::Submitted || f.iter().all(|x| x.severity != Severity::Error)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_valid_and_unique() {
-        let mut seen = std::collections::HashSet::new();
-        for i in 0..50_000 {
-            let id = id_number(i);
-            assert_eq!(idnum::validate(&id).as_deref(), Ok(id.as_str()));
-            assert!(seen.insert(id));
-        }
-    }
-
-    #[test]
-    fn deterministic_and_valid() {
-        let round = Round::default();
-        let p = places(3000, 7);
-        let a: Vec<_> = (0..300).map(|i| household(i, 7, &p, &round)).collect();
-        let b: Vec<_> = (0..300).map(|i| household(i, 7, &p, &round)).collect();
-        assert_eq!(a, b);
-        assert!(a.iter().all(|lb| is_consistent(lb, &round)));
-        let states: std::collections::HashSet<_> = a.iter().map(|lb| lb.form.state).collect();
-        assert_eq!(states.len(), 3, "all three states appear");
-        assert!(a.iter().any(|lb| lb.household.a.eliminated.is_some()));
-        assert!(a.iter().any(|lb| lb.household.a.category == options::CATEGORY_MARGINAL));
-        // Section A of every generated household passes its own checks.
-        for lb in &a {
-            let errs: Vec<_> = rules::validate(&lb.view(), &round)
-                .into_iter()
-                .filter(|f| f.code.starts_with('A') && f.severity == Severity::Error)
-                .collect();
-            assert!(errs.is_empty(), "{errs:?}");
-        }
-    }
-
-    /// Every demo household has its members (the head with A3 first), at
-    /// least one measure and one visit, all passing their own forms' checks,
-    /// and no member's ID number is anyone else's.
-    #[test]
-    fn handbooks_are_complete_valid_and_ids_unique() {
-        let round = Round::default();
-        let p = places(3000, 7);
-        let mut ids = std::collections::HashSet::new();
-        let mut doubts = 0;
-        for i in 0..300 {
-            let lb = household(i, 7, &p, &round);
-            assert!(ids.insert(lb.household.a.id_number.clone()));
-            let entries = handbook(i, 7, &lb, &round);
-            assert_eq!(entries, handbook(i, 7, &lb, &round), "deterministic");
-            let of = |id: &str| entries.iter().filter(|e| e.form.id == id).count();
-            assert_eq!(of("members") as i64, lb.household.a.size.min(8));
-            assert!(of("measures") >= 1 && of("visits") >= 1);
-            assert_eq!(entries[0].answers.get("M3"), Some(&Value::Text(lb.household.a.id_number.clone())));
-            for e in &entries {
-                let errors: Vec<_> = e.findings(&lb.household.a, &round).into_iter().filter(|f| f.severity == Severity::Error).collect();
-                assert!(errors.is_empty(), "household {i} {}: {errors:?}", e.label());
-                if e.form.id == "members" && e.seq > 1 {
-                    let Some(Value::Text(id)) = e.answers.get("M3") else { panic!("member without ID") };
-                    assert!(ids.insert(id.clone()), "{id} twice");
-                }
-            }
-            let file = crate::handbook::HouseholdFile::new(lb, entries);
-            doubts += usize::from(!file.doubts(&round, crate::form::value::Day::today()).is_empty());
-        }
-        assert!(doubts > 0 && doubts < 300, "some households have 疑点, not all: {doubts}");
-    }
 }
 
 /// Concrete measures by category (措施类别, the look-back form's order) and
@@ -499,7 +426,7 @@ pub fn handbook(i: u64, seed: u64, lb: &LookBack, round: &Round) -> Vec<crate::m
         let (relation, birth) = match j {
             0 => ("户主", head_birth),
             1 => ("配偶", head_birth + chrono::Duration::days(rng.below(2000) as i64 - 1000)),
-            2 | 3 | 4 if head_birth.year() < 1990 => {
+            2..=4 if head_birth.year() < 1990 => {
                 let b = head_birth + chrono::Duration::days(365 * (22 + rng.below(14)) as i64 + rng.below(365) as i64);
                 (if rng.chance(50) { "之子" } else { "之女" }, b.min(moment - chrono::Duration::days(200)))
             }
@@ -555,7 +482,7 @@ pub fn handbook(i: u64, seed: u64, lb: &LookBack, round: &Round) -> Vec<crate::m
         };
         m.insert("M7".into(), choice(members, "insurance", insured));
         if (18..=59).contains(&age) && skill != "丧失劳动力" {
-            m.insert("M8".into(), choice(members, "work", *rng.pick(&["县内务工", "县外市内务工", "市外务工", "未务工"])));
+            m.insert("M8".into(), choice(members, "work", rng.pick::<&str>(&["县内务工", "县外市内务工", "市外务工", "未务工"])));
         }
         out.push(entry(members, j as u32 + 1, m));
     }
@@ -609,7 +536,7 @@ pub fn handbook(i: u64, seed: u64, lb: &LookBack, round: &Round) -> Vec<crate::m
         let mut v = Answers::new();
         v.insert("V1".into(), Value::Date(Day::from_naive(date).unwrap_or(Day { year: 2021, month: 4, day: 1 })));
         v.insert("V2".into(), Value::List(vec![monitors[j % monitors.len()].clone()]));
-        v.insert("V3".into(), choice(visits, "channel", *rng.pick(&["入户走访", "入户走访", "电话", "视频"])));
+        v.insert("V3".into(), choice(visits, "channel", rng.pick::<&str>(&["入户走访", "入户走访", "电话", "视频"])));
         v.insert("V4".into(), Value::Text((*rng.pick(VISIT_NOTES)).into()));
         if rng.chance(15) {
             v.insert("V5".into(), Value::Multi(vec![rng.below(10) as u16]));
@@ -617,4 +544,73 @@ pub fn handbook(i: u64, seed: u64, lb: &LookBack, round: &Round) -> Vec<crate::m
         out.push(entry(visits, j as u32 + 1, v));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_valid_and_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..50_000 {
+            let id = id_number(i);
+            assert_eq!(idnum::validate(&id).as_deref(), Ok(id.as_str()));
+            assert!(seen.insert(id));
+        }
+    }
+
+    #[test]
+    fn deterministic_and_valid() {
+        let round = Round::default();
+        let p = places(3000, 7);
+        let a: Vec<_> = (0..300).map(|i| household(i, 7, &p, &round)).collect();
+        let b: Vec<_> = (0..300).map(|i| household(i, 7, &p, &round)).collect();
+        assert_eq!(a, b);
+        assert!(a.iter().all(|lb| is_consistent(lb, &round)));
+        let states: std::collections::HashSet<_> = a.iter().map(|lb| lb.form.state).collect();
+        assert_eq!(states.len(), 3, "all three states appear");
+        assert!(a.iter().any(|lb| lb.household.a.eliminated.is_some()));
+        assert!(a.iter().any(|lb| lb.household.a.category == options::CATEGORY_MARGINAL));
+        // Section A of every generated household passes its own checks.
+        for lb in &a {
+            let errs: Vec<_> = rules::validate(&lb.view(), &round)
+                .into_iter()
+                .filter(|f| f.code.starts_with('A') && f.severity == Severity::Error)
+                .collect();
+            assert!(errs.is_empty(), "{errs:?}");
+        }
+    }
+
+    /// Every demo household has its members (the head with A3 first), at
+    /// least one measure and one visit, all passing their own forms' checks,
+    /// and no member's ID number is anyone else's.
+    #[test]
+    fn handbooks_are_complete_valid_and_ids_unique() {
+        let round = Round::default();
+        let p = places(3000, 7);
+        let mut ids = std::collections::HashSet::new();
+        let mut doubts = 0;
+        for i in 0..300 {
+            let lb = household(i, 7, &p, &round);
+            assert!(ids.insert(lb.household.a.id_number.clone()));
+            let entries = handbook(i, 7, &lb, &round);
+            assert_eq!(entries, handbook(i, 7, &lb, &round), "deterministic");
+            let of = |id: &str| entries.iter().filter(|e| e.form.id == id).count();
+            assert_eq!(of("members") as i64, lb.household.a.size.min(8));
+            assert!(of("measures") >= 1 && of("visits") >= 1);
+            assert_eq!(entries[0].answers.get("M3"), Some(&Value::Text(lb.household.a.id_number.clone())));
+            for e in &entries {
+                let errors: Vec<_> = e.findings(&lb.household.a, &round).into_iter().filter(|f| f.severity == Severity::Error).collect();
+                assert!(errors.is_empty(), "household {i} {}: {errors:?}", e.label());
+                if e.form.id == "members" && e.seq > 1 {
+                    let Some(Value::Text(id)) = e.answers.get("M3") else { panic!("member without ID") };
+                    assert!(ids.insert(id.clone()), "{id} twice");
+                }
+            }
+            let file = crate::handbook::HouseholdFile::new(lb, entries);
+            doubts += usize::from(!file.doubts(&round, crate::form::value::Day::today()).is_empty());
+        }
+        assert!(doubts > 0 && doubts < 300, "some households have 疑点, not all: {doubts}");
+    }
 }

@@ -20,6 +20,7 @@ pub mod handbook;
 pub mod io;
 pub mod model;
 pub mod paths;
+pub mod quarter;
 pub mod report;
 pub mod search;
 pub mod server;

@@ -942,7 +942,7 @@ mod tests {
 
     fn row(lb: LookBack) -> Row {
         let summary = Summary::of(1, &lb, &Round::default());
-        Row { key: 1, record: lb, summary }
+        Row { key: 1, record: lb, summary, entries: Vec::new() }
     }
 
     #[test]

@@ -183,7 +183,6 @@ fn binary_exports_and_refuses_bad_options() {
     assert!(out.contains("没有符合条件的户"), "{out}");
 }
 
-
 /// The handbook's forms: one sheet each in xlsx, one CSV each beside the
 /// main file, one row per entry with the household's ID, in the form's
 /// columns; a voided entry is exported as such with its reason.

@@ -34,6 +34,107 @@ pub struct ReportArgs {
     /// 写入这个文件（只有本人可读写）；不写则输出到屏幕
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// 按季调度：这一季度的走访、帮扶措施和疑点（如 2021Q2），按村、乡镇、全县
+    #[arg(long, value_name = "2021Q2", value_parser = parse_quarter)]
+    pub quarter: Option<crate::quarter::Quarter>,
+    /// 列出有疑点的户（监测手册各表之间对不上的地方），按村排列
+    #[arg(long, conflicts_with = "quarter")]
+    pub doubts: bool,
+}
+
+/// `report --doubts`: the households with open 疑点, for a reviewer.
+fn run_doubts(store: &dyn Backend, args: &ReportArgs, scope: &Scope) -> anyhow::Result<i32> {
+    let round = store.round();
+    let as_of = crate::form::value::Day::from_naive(round.period_end.min(chrono::Local::now().date_naive()))
+        .unwrap_or_else(crate::form::value::Day::today);
+    let list = crate::quarter::doubtful(store, scope, as_of)?;
+    if list.is_empty() {
+        if let Some(msg) = unknown_place(store, scope)? {
+            eprintln!("{msg}");
+            return Ok(1);
+        }
+    }
+    let mut bytes = Vec::new();
+    match args.format {
+        Format::Text => {
+            bytes.extend_from_slice(format!("有疑点的户：{}户（截至{as_of}）\n", list.len()).as_bytes());
+            for d in &list {
+                bytes.extend_from_slice(format!("{} {} {}（{}）\n", d.township, d.village, d.head, d.id_number).as_bytes());
+                for m in &d.doubts {
+                    bytes.extend_from_slice(format!("  · {m}\n").as_bytes());
+                }
+            }
+        }
+        Format::Csv => {
+            bytes.extend_from_slice(crate::io::BOM);
+            let mut w = csv::Writer::from_writer(&mut bytes);
+            crate::io::write_csv_record(&mut w, &["乡镇", "村", "户主姓名", "户主证件号码", "疑点"].map(String::from))?;
+            for d in &list {
+                crate::io::write_csv_record(
+                    &mut w,
+                    &[d.township.clone(), d.village.clone(), d.head.clone(), d.id_number.clone(), d.doubts.join("；")],
+                )?;
+            }
+            w.flush()?;
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut bytes, &list)?;
+            bytes.push(b'\n');
+        }
+    }
+    match &args.output {
+        Some(path) => {
+            let mut f = create_private(path)
+                .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}。请检查目录是否存在、是否有写权限。", path.display()))?;
+            f.write_all(&bytes)?;
+            eprintln!("有疑点的{}户已写入 {}", list.len(), path.display());
+        }
+        None => print_out(&bytes)?,
+    }
+    Ok(0)
+}
+
+fn parse_quarter(text: &str) -> Result<crate::quarter::Quarter, String> {
+    crate::quarter::Quarter::parse(text).ok_or_else(|| format!("季度“{text}”应写成年份加Q加1至4，如 2021Q2"))
+}
+
+/// `report --quarter`: the handbook's figures for one quarter.
+fn run_quarter(store: &dyn Backend, args: &ReportArgs, scope: &Scope, q: &crate::quarter::Quarter) -> anyhow::Result<i32> {
+    let report = crate::quarter::compute(store, scope, q)?;
+    let households = report.rows.last().map_or(0, |r| r.figures.households);
+    if households == 0 {
+        if let Some(msg) = unknown_place(store, scope)? {
+            eprintln!("{msg}");
+            return Ok(1);
+        }
+    }
+    let mut bytes = Vec::new();
+    match args.format {
+        Format::Text => bytes.extend_from_slice(report.text().as_bytes()),
+        Format::Csv => {
+            bytes.extend_from_slice(crate::io::BOM);
+            let mut w = csv::Writer::from_writer(&mut bytes);
+            crate::io::write_csv_record(&mut w, &report.header())?;
+            for row in &report.rows {
+                crate::io::write_csv_record(&mut w, &report.cells(row))?;
+            }
+            w.flush()?;
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut bytes, &report)?;
+            bytes.push(b'\n');
+        }
+    }
+    match &args.output {
+        Some(path) => {
+            let mut f = create_private(path)
+                .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}。请检查目录是否存在、是否有写权限。", path.display()))?;
+            f.write_all(&bytes)?;
+            eprintln!("{}按季调度已写入 {}（{households}户）", q.label, path.display());
+        }
+        None => print_out(&bytes)?,
+    }
+    Ok(0)
 }
 
 /// Opens a store that must already exist: reading a mistyped path should say
@@ -71,6 +172,12 @@ pub(super) fn print_out(bytes: &[u8]) -> anyhow::Result<()> {
 pub fn run(global: &Global, args: &ReportArgs) -> anyhow::Result<i32> {
     let store = open_existing(global, "huitoukan report")?;
     let scope = Scope { township: args.township.clone(), village: args.village.clone() };
+    if let Some(q) = &args.quarter {
+        return run_quarter(&*store, args, &scope, q);
+    }
+    if args.doubts {
+        return run_doubts(&*store, args, &scope);
+    }
     let report = store.report(&scope)?;
     if report.households == 0 {
         if let Some(msg) = unknown_place(&*store, &scope)? {

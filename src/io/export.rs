@@ -5,9 +5,9 @@
 //! temporary name, owner-only, and renamed only when complete.
 
 use super::file::{describe, parent_dir, AtomicFile};
+use crate::form::file::Form;
 use crate::form::rules::{self, display_value, Record};
 use crate::form::schema::{Kind, FIELDS};
-use crate::form::file::Form;
 use crate::model::{Counts, Entry, FormState, Household, LookBack};
 use crate::store::{Row, Store, StoreError};
 use rust_xlsxwriter::{Format as CellFormat, FormatAlign, IgnoreError, Workbook, Worksheet, XlsxError};
@@ -232,14 +232,16 @@ fn export_rows(
                 WriteError::Store(e) => ExportError::Store(e),
             })?
         }
-        Format::Xlsx => super::quietly(|| write_xlsx(&mut out, parent_dir(path), rows, progress, &mut problems, &mut counts)).map_err(|panic| {
-            let full = panic.contains("No space left") || panic.contains("StorageFull") || panic.contains("code: 28");
-            file_err(&if full {
-                "磁盘已满，请清理磁盘空间后再试".to_string()
-            } else {
-                format!("写Excel文件时出错（{panic}）")
-            })
-        })??,
+        Format::Xlsx => {
+            super::quietly(|| write_xlsx(&mut out, parent_dir(path), rows, progress, &mut problems, &mut counts)).map_err(|panic| {
+                let full = panic.contains("No space left") || panic.contains("StorageFull") || panic.contains("code: 28");
+                file_err(&if full {
+                    "磁盘已满，请清理磁盘空间后再试".to_string()
+                } else {
+                    format!("写Excel文件时出错（{panic}）")
+                })
+            })??
+        }
     };
     if written == 0 {
         return Err(ExportError::NoRows { filter: filter.describe() });

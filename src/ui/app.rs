@@ -789,13 +789,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Some(Screen::Dossier(d)) => {
             match d.handle_action(action) {
-                Ok((effects, message)) => {
+                super::dossier::Outcome::Stay(effects, message) => {
                     if let Some(m) = message {
                         app.say(m);
                     }
                     return effects;
                 }
-                Err(()) => {
+                super::dossier::Outcome::Close => {
                     app.screens.pop();
                 }
             }

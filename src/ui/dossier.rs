@@ -38,6 +38,14 @@ use std::cell::Cell;
 /// Rows above the list inside the border (section A, state, monitors, doubts, tabs).
 const HEAD_ROWS: usize = 6;
 
+/// What an action on the file leads to.
+pub enum Outcome {
+    /// Effects for the loop, and a message for the status line.
+    Stay(Vec<Effect>, Option<String>),
+    /// Back to where the file was opened from.
+    Close,
+}
+
 pub struct Dossier {
     pub key: u64,
     pub file: HouseholdFile,
@@ -139,11 +147,18 @@ impl Dossier {
         self.prompt.is_some()
     }
 
-    /// An action on the file; `Err(())` asks the app to close it. Messages
-    /// for the status line come back with the effects.
-    pub fn handle_action(&mut self, action: Action) -> Result<(Vec<Effect>, Option<String>), ()> {
+    /// An action on the file: effects for the loop and a message for the
+    /// status line, or [`Outcome::Close`].
+    pub fn handle_action(&mut self, action: Action) -> Outcome {
+        match self.act(action) {
+            Some((effects, message)) => Outcome::Stay(effects, message),
+            None => Outcome::Close,
+        }
+    }
+
+    fn act(&mut self, action: Action) -> Option<(Vec<Effect>, Option<String>)> {
         if let Some(reason) = self.prompt.as_mut() {
-            return Ok(match action {
+            return Some(match action {
                 Action::Confirm => {
                     let reason = reason.trim().to_string();
                     if reason.is_empty() {
@@ -180,19 +195,19 @@ impl Dossier {
             Action::FocusNext => self.part = (self.part + 1) % self.file.parts.len().max(1),
             Action::FocusPrev => self.part = (self.part + self.file.parts.len().max(1) - 1) % self.file.parts.len().max(1),
             Action::RevealId => self.revealed = !self.revealed,
-            Action::History => return Ok((vec![Effect::History(self.key)], None)),
+            Action::History => return Some((vec![Effect::History(self.key)], None)),
             Action::AddEntry => {
                 let form = self.file.parts[self.part].form.reference();
-                return Ok((vec![Effect::OpenEntry { key: self.key, form, seq: None }], None));
+                return Some((vec![Effect::OpenEntry { key: self.key, form, seq: None }], None));
             }
             Action::Open => {
-                return Ok(match self.selected_entry() {
+                return Some(match self.selected_entry() {
                     Some(e) => (vec![Effect::OpenEntry { key: self.key, form: e.form.clone(), seq: Some(e.seq) }], None),
                     None => (Vec::new(), Some(format!("还没有{}记录；按新增键添加", self.file.parts[self.part].form.title))),
                 });
             }
             Action::VoidEntry => {
-                return Ok(match self.selected_entry() {
+                return Some(match self.selected_entry() {
                     None => (Vec::new(), Some("这里没有可作废的记录".into())),
                     Some(e) if e.voided.is_some() => (Vec::new(), Some(format!("{}已经作废了", e.label()))),
                     Some(_) => {
@@ -201,11 +216,11 @@ impl Dossier {
                     }
                 });
             }
-            Action::Back => return Err(()),
+            Action::Back => return None,
             _ => {}
         }
         self.offset.set(self.offset.get());
-        Ok((Vec::new(), None))
+        Some((Vec::new(), None))
     }
 
     /// A key no table binds: text for the reason box.
@@ -215,10 +230,12 @@ impl Dossier {
             KeyCode::Backspace => {
                 reason.pop();
             }
-            KeyCode::Char(c) if !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) && !c.is_control() => {
-                if reason.chars().count() < crate::store::VOID_REASON_MAX {
-                    reason.push(c);
-                }
+            KeyCode::Char(c)
+                if !ev.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    && !c.is_control()
+                    && reason.chars().count() < crate::store::VOID_REASON_MAX =>
+            {
+                reason.push(c);
             }
             _ => {}
         }

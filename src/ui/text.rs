@@ -97,6 +97,25 @@ pub fn pad_left(s: &str, cols: usize) -> String {
     format!("{}{s}", " ".repeat(cols - w))
 }
 
+/// Styled pieces of a line, padded or clipped to `cols` columns.
+pub fn spans_fit<'a>(parts: Vec<(String, ratatui::style::Style)>, cols: usize) -> ratatui::text::Line<'a> {
+    let mut used = 0;
+    let mut spans = Vec::new();
+    for (s, st) in parts {
+        if used >= cols {
+            break;
+        }
+        let w = width(&s);
+        let s = if used + w > cols { fit(&s, cols - used) } else { s };
+        used += width(&s);
+        spans.push(ratatui::text::Span::styled(s, st));
+    }
+    if used < cols {
+        spans.push(ratatui::text::Span::raw(" ".repeat(cols - used)));
+    }
+    ratatui::text::Line::from(spans)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,23 +145,4 @@ mod tests {
         assert_eq!(wrap("ab\ncd", 80), ["ab", "cd"]);
         assert!(wrap("x", 0).is_empty());
     }
-}
-
-/// Styled pieces of a line, padded or clipped to `cols` columns.
-pub fn spans_fit<'a>(parts: Vec<(String, ratatui::style::Style)>, cols: usize) -> ratatui::text::Line<'a> {
-    let mut used = 0;
-    let mut spans = Vec::new();
-    for (s, st) in parts {
-        if used >= cols {
-            break;
-        }
-        let w = width(&s);
-        let s = if used + w > cols { fit(&s, cols - used) } else { s };
-        used += width(&s);
-        spans.push(ratatui::text::Span::styled(s, st));
-    }
-    if used < cols {
-        spans.push(ratatui::text::Span::raw(" ".repeat(cols - used)));
-    }
-    ratatui::text::Line::from(spans)
 }

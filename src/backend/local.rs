@@ -528,6 +528,17 @@ impl Backend for Local {
         Ok(out)
     }
 
+    fn upsert_entries(
+        &self,
+        form: &crate::form::FormRef,
+        rows: &[(String, Answers)],
+        dry_run: bool,
+    ) -> Result<crate::store::EntriesOutcome> {
+        self.access.check_admin("导入家庭成员名单")?;
+        // Members change no summary or count: the other clients need not reload.
+        self.store.upsert_entries(form, rows, dry_run, &self.access.who)
+    }
+
     fn insert_entries(&self, entries: &[(u64, Vec<crate::model::Entry>)]) -> Result<()> {
         self.access.check_admin("导入手册记录")?;
         self.store.insert_entries(entries, &self.access.who)

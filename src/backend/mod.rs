@@ -150,6 +150,14 @@ pub trait Backend {
     fn upsert_households(&self, rows: &[(crate::model::Place, crate::model::SectionA)]) -> Result<UpsertOutcome>;
     /// Inserts complete records (demo data; 管理 only).
     fn insert_records(&self, records: &[LookBack], note: &str) -> Result<Vec<u64>>;
+    /// Files a members roster's people under their households (管理 only; see
+    /// [`crate::store::Store::upsert_entries`]).
+    fn upsert_entries(
+        &self,
+        form: &crate::form::FormRef,
+        rows: &[(String, Answers)],
+        dry_run: bool,
+    ) -> Result<crate::store::EntriesOutcome>;
     /// Inserts complete handbook entries for households just inserted (demo data; 管理 only).
     fn insert_entries(&self, entries: &[(u64, Vec<crate::model::Entry>)]) -> Result<()>;
 

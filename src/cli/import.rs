@@ -18,6 +18,69 @@ pub struct ImportArgs {
     /// 把被拒绝的行写成CSV报告（行号、列、读到的值、原因）
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// 导入的是家庭成员名单（每人一行，用“户主证件号码”找到所属的户）
+    #[arg(long)]
+    pub members: bool,
+}
+
+/// `import --members FILE`: people into the handbook's 家庭成员.
+fn run_members(global: &Global, args: &ImportArgs) -> anyhow::Result<i32> {
+    use crate::io::import::describe_rejection;
+    let roster = crate::io::members::read(&args.file)?;
+    let store = super::report::open_existing(global, "huitoukan import")?;
+    let form = crate::io::members::form().reference();
+    let rows: Vec<(String, crate::model::Answers)> = roster.rows.iter().map(|r| (r.head_id.clone(), r.answers.clone())).collect();
+    let outcome =
+        if rows.is_empty() { crate::store::EntriesOutcome::default() } else { store.upsert_entries(&form, &rows, args.dry_run)? };
+    let mut rejected = roster.rejected.clone();
+    for (i, why) in &outcome.refused {
+        if let Some(r) = roster.rows.get(*i) {
+            rejected.push(crate::io::roster::Rejection {
+                row: r.row,
+                code: "",
+                column: String::new(),
+                value: String::new(),
+                reason: why.clone(),
+            });
+        }
+    }
+    rejected.sort_by_key(|r| r.row);
+    println!("家庭成员名单：{}（{}），数据 {} 行", args.file.display(), roster.source.describe(), roster.data_rows);
+    if !roster.unknown_columns.is_empty() {
+        println!("未识别的列（已忽略）：{}", roster.unknown_columns.join("、"));
+    }
+    let mut rows_rejected: Vec<usize> = rejected.iter().map(|r| r.row).collect();
+    rows_rejected.dedup();
+    let filed = outcome.added + outcome.updated + outcome.unchanged;
+    println!("可导入 {filed} 行，拒绝 {} 行", rows_rejected.len());
+    for r in rejected.iter().take(SHOWN) {
+        println!("  {}", describe_rejection(r));
+    }
+    if rejected.len() > SHOWN && args.report.is_none() {
+        println!("  ……还有 {} 条，完整列表请加 --report 文件名.csv 写成报告", rejected.len() - SHOWN);
+    }
+    if args.dry_run {
+        println!(
+            "试运行，数据库没有改动。正式导入将新增 {} 人，更新 {} 人，{} 人不变。",
+            outcome.added, outcome.updated, outcome.unchanged
+        );
+    } else if outcome.added + outcome.updated > 0 {
+        println!("已导入：新增 {} 人，更新 {} 人，{} 人不变；每项都记入了修改记录。", outcome.added, outcome.updated, outcome.unchanged);
+    } else if filed > 0 {
+        println!("名单里的人都已在数据库中，没有改动。");
+    } else {
+        println!("没有可导入的行，数据库没有改动。请按上面的原因改正名单后再导入。");
+    }
+    if let Some(path) = &args.report {
+        crate::io::import::write_report(path, &rejected)
+            .map_err(|e| anyhow::anyhow!("无法写入报告 {}：{}", path.display(), crate::io::file::describe(&e)))?;
+        println!("被拒绝的行（{} 条）已写入 {}", rejected.len(), path.display());
+    }
+    Ok(match (filed, rejected.is_empty()) {
+        (_, true) => 0,
+        (0, false) => 1,
+        (_, false) => 3,
+    })
 }
 
 /// Rejections printed on the terminal; the rest go to `--report`.
@@ -53,6 +116,9 @@ pub fn run(global: &Global, args: &ImportArgs) -> anyhow::Result<i32> {
     // A roster that is missing, not a regular file or too large is refused
     // before any store is opened (or created, or locked while it is read).
     crate::io::roster::check_file(&args.file)?;
+    if args.members {
+        return run_members(global, args);
+    }
     let mut line = ProgressLine::new();
     let mut progress = |p: Progress| match p {
         Progress::Checking(n) => line.show(&format!("已检查 {n} 行")),

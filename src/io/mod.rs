@@ -9,6 +9,7 @@ pub mod bounds;
 pub mod export;
 pub mod file;
 pub mod import;
+pub mod members;
 pub mod roster;
 pub mod sample;
 pub mod snapshot;

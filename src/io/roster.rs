@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// Rows searched for the header: some exports put a title above it.
-const HEADER_SEARCH_ROWS: usize = 10;
+pub(crate) const HEADER_SEARCH_ROWS: usize = 10;
 /// Longest township or village name accepted (longer means a wrong column).
 const MAX_PLACE_CHARS: usize = 40;
 
@@ -512,7 +512,53 @@ fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, RosterError> {
 }
 
 /// A table as read: (row number, cells) per row.
-type Rows = Vec<(usize, Vec<Cell>)>;
+pub(crate) type Rows = Vec<(usize, Vec<Cell>)>;
+
+/// Reads a table file of any other kind of roster (the members of the
+/// handbook): a CSV whole, or the first sheet of a workbook whose first rows
+/// hold a row `is_header` accepts (else its first sheet), with the same
+/// limits and checks of the file as the household roster.
+pub(crate) fn read_table(path: &Path, is_header: &dyn Fn(&[Cell]) -> bool) -> Result<(Source, Rows), RosterError> {
+    let bytes = read_file(path)?;
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
+    let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    if !(is_zip || is_ole) {
+        let (text, encoding) = decode_in_place(&bytes)?;
+        let rows = csv_rows(&text)?.collect::<Result<Rows, _>>()?;
+        return Ok((Source::Csv { encoding }, rows));
+    }
+    if is_zip {
+        super::bounds::check_zip(&bytes).map_err(workbook_error)?;
+    } else {
+        super::bounds::check_ole(&bytes).map_err(workbook_error)?;
+    }
+    let mut book = quietly(|| calamine::open_workbook_auto_from_rs(std::io::Cursor::new(&bytes[..])))?.map_err(workbook_error)?;
+    let mut first: Option<(String, Rows)> = None;
+    for name in book.sheet_names() {
+        let rows = quietly(|| -> Result<Rows, calamine::Error> {
+            let range = book.worksheet_range(&name)?;
+            let (row0, col0) = range.start().unwrap_or((0, 0));
+            Ok(range
+                .rows()
+                .enumerate()
+                .map(|(i, r)| {
+                    let mut cells = vec![Cell::Empty; col0 as usize];
+                    cells.extend(r.iter().map(cell_of));
+                    (row0 as usize + i + 1, cells)
+                })
+                .collect())
+        })?
+        .map_err(workbook_error)?;
+        if rows.iter().take(HEADER_SEARCH_ROWS).any(|(_, cells)| is_header(cells)) {
+            return Ok((Source::Workbook { sheet: name }, rows));
+        }
+        first.get_or_insert((name, rows));
+    }
+    match first {
+        Some((sheet, rows)) => Ok((Source::Workbook { sheet }, rows)),
+        None => Err(workbook_error("工作簿中没有工作表")),
+    }
+}
 
 /// Reads a workbook (`.xlsx`, `.xls`, `.ods`) from its bytes: the first
 /// sheet whose header has every roster column. [`read_bytes`] calls this for

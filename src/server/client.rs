@@ -565,6 +565,18 @@ impl Backend for Client {
         }
     }
 
+    fn upsert_entries(
+        &self,
+        form: &crate::form::FormRef,
+        rows: &[(String, Answers)],
+        dry_run: bool,
+    ) -> Result<crate::store::EntriesOutcome> {
+        match self.call(Request::UpsertEntries { form: form.clone(), rows: rows.to_vec(), dry_run })? {
+            Response::EntriesOutcome(o) => Ok(o),
+            _ => Err(unexpected()),
+        }
+    }
+
     fn insert_entries(&self, entries: &[(u64, Vec<crate::model::Entry>)]) -> Result<()> {
         match self.call(Request::InsertEntries(entries.to_vec()))? {
             Response::Done => Ok(()),

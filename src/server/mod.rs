@@ -449,6 +449,7 @@ fn is_write(r: &Request) -> bool {
             | Request::SaveEntry { .. }
             | Request::VoidEntry { .. }
             | Request::InsertEntries(_)
+            | Request::UpsertEntries { .. }
     )
 }
 
@@ -516,6 +517,7 @@ fn dispatch(
         Request::Leases => Response::Leases(b.leases()?),
         Request::SaveDraft { key, base, answers } => Response::Count(b.save_draft(key, base.as_ref(), &answers)?),
         Request::Entries(key) => Response::Entries(b.entries(key)?),
+        Request::UpsertEntries { form, rows, dry_run } => Response::EntriesOutcome(b.upsert_entries(&form, &rows, dry_run)?),
         Request::InsertEntries(entries) => {
             b.insert_entries(&entries)?;
             Response::Done

@@ -141,6 +141,11 @@ pub enum Request {
         reason: String,
     },
     InsertEntries(Vec<(u64, Vec<crate::model::Entry>)>),
+    UpsertEntries {
+        form: crate::form::FormRef,
+        rows: Vec<(String, Answers)>,
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,6 +174,7 @@ pub enum Response {
     Definitions(Vec<(crate::form::FormRef, String)>),
     Entries(Vec<crate::model::Entry>),
     Entry(Box<crate::model::Entry>),
+    EntriesOutcome(crate::store::EntriesOutcome),
 }
 
 /// A [`StoreError`] as it crosses the socket: its kind and its Chinese message.

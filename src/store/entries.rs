@@ -14,6 +14,16 @@ use crate::form::{idnum, registry, FormRef};
 use crate::model::{Answers, Entry, Household, Voided};
 
 pub(super) const ENTRY_PREFIX: &[u8] = b"e/";
+
+/// What an import of entries did (or, for a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EntriesOutcome {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Rows (by index) the store could not file, with the reason.
+    pub refused: Vec<(usize, String)>,
+}
 const UNIQUE_PREFIX: &[u8] = b"u/";
 /// The longest reason for voiding an entry, in characters.
 pub const VOID_REASON_MAX: usize = 200;
@@ -281,6 +291,78 @@ impl Store {
             tx.audit(0, "handbook", String::new(), format!("{}户的监测手册记录{count}条（演示数据）", entries.len()));
         }
         tx.commit()
+    }
+
+    /// Files people of a members roster (household head's ID, answers)
+    /// under their households, all in one commit: a person whose ID is
+    /// already a member of that household is updated (each change audited),
+    /// anyone else is added. Rows that cannot be filed (no household with
+    /// that head's ID, an ID that is another household's) are refused with
+    /// the reason, by index; nothing is written for a dry run.
+    pub fn upsert_entries(&self, form: &FormRef, rows: &[(String, Answers)], dry_run: bool, who: &str) -> Result<EntriesOutcome> {
+        let def = repeating(form)?;
+        let (_g, mut tx) = self.begin(who)?;
+        let mut out = EntriesOutcome::default();
+        let mut next: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+        let mut adds: Vec<(u64, Entry)> = Vec::new();
+        for (i, (head, answers)) in rows.iter().enumerate() {
+            let Some(key) = self.key_of(head)? else {
+                out.refused.push((i, format!("数据库中没有户主证件号码为{}的户，请先导入户的名单或核对号码", idnum::mask(head))));
+                continue;
+            };
+            let answers = clean(def, answers);
+            let ids = ids_of(def, &answers);
+            // The same person already in this household: update.
+            let existing = match ids.first() {
+                Some(id) => {
+                    let held = self.db().and_then(|db| db.get(unique_key(id))).map_err(|e| self.sled_err(e))?;
+                    held.as_deref().and_then(holder_of).filter(|(k, _, f)| *k == key && f == def.id)
+                }
+                None => None,
+            };
+            if let Some((_, seq, _)) = existing {
+                let Some(old) = self.entry(key, def.id, seq)? else { continue };
+                if old.answers == answers {
+                    out.unchanged += 1;
+                    continue;
+                }
+                for f in def.fields {
+                    let (o, n) = (old.answers.get(f.code), answers.get(f.code));
+                    if o != n {
+                        let show = |v: Option<&crate::form::Value>| v.map(|v| crate::form::rules::display_value(f, v)).unwrap_or_default();
+                        tx.audit(key, &old.audit_field(f.code), show(o), show(n));
+                    }
+                }
+                let entry = Entry { answers, saved_at: tx.at, saved_by: who.to_string(), ..old };
+                tx.put(entry_key(key, def.id, seq), super::codec::encode(&entry));
+                out.updated += 1;
+                continue;
+            }
+            if let Err(StoreError::Refused(why)) = self.check_unique(key, def.id, 0, &ids) {
+                out.refused.push((i, why));
+                continue;
+            }
+            let seq = match next.get(&key) {
+                Some(s) => *s,
+                None => self.entries(key)?.iter().filter(|e| e.form.id == def.id).map(|e| e.seq).max().unwrap_or(0) + 1,
+            };
+            next.insert(key, seq + 1);
+            let entry =
+                Entry { form: form.clone(), seq, answers, voided: None, created_at: tx.at, saved_at: tx.at, saved_by: who.to_string() };
+            tx.audit(key, &entry.audit_field("new"), String::new(), format!("导入{}", entry.label()));
+            Self::index_ids(&mut tx, key, def.id, seq, &[], &ids);
+            adds.push((key, entry));
+            out.added += 1;
+        }
+        if dry_run || (out.added == 0 && out.updated == 0) {
+            return Ok(out);
+        }
+        tx.keep_definition(form)?;
+        for (key, entry) in adds {
+            tx.put_fresh(entry_key(key, def.id, entry.seq), super::codec::encode(&entry));
+        }
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Households whose entries hold this ID number (a member), for lookups.

@@ -57,7 +57,7 @@ pub mod lock;
 mod report;
 mod totals;
 
-pub use entries::VOID_REASON_MAX;
+pub use entries::{EntriesOutcome, VOID_REASON_MAX};
 pub use error::{Result, StoreError};
 pub use lock::Holder;
 pub use report::Row;

@@ -47,8 +47,12 @@ fn text(c: &Cell) -> String {
     c.as_read().trim().to_string()
 }
 
-/// Which column holds which field: `None` for the household's column.
-fn columns(form: &Form, header: &[Cell]) -> (Vec<(usize, Option<&'static str>, String)>, Vec<String>) {
+/// A column: its index, the field it holds (`None`: the household's head's
+/// ID) and its header as written.
+type Column = (usize, Option<&'static str>, String);
+
+/// Which column holds which field, and the headers that are none.
+fn columns(form: &Form, header: &[Cell]) -> (Vec<Column>, Vec<String>) {
     let mut cols = Vec::new();
     let mut unknown = Vec::new();
     for (i, c) in header.iter().enumerate() {
@@ -68,7 +72,7 @@ fn columns(form: &Form, header: &[Cell]) -> (Vec<(usize, Option<&'static str>, S
 }
 
 /// The columns a members roster must have: the household's and every required field's.
-fn missing(form: &Form, cols: &[(usize, Option<&'static str>, String)]) -> Vec<String> {
+fn missing(form: &Form, cols: &[Column]) -> Vec<String> {
     let mut out = Vec::new();
     if !cols.iter().any(|c| c.1.is_none()) {
         out.push(HEAD_ID_COLUMN.to_string());

@@ -542,6 +542,19 @@ fn raw_child_entry() {
                 "import" => raw.call(Request::Upsert),
                 "clerks" => raw.call(Request::Clerks),
                 "raw" => raw.call(Request::Raw),
+                // The handbook: another village's household's entries, a new one, a void.
+                "entries" => raw.call(Request::Entries(key)),
+                "add_entry" => raw.call(Request::AddEntry {
+                    key,
+                    form: huitoukan::form::schema::handbook_form("visits").unwrap().reference(),
+                    answers: Default::default(),
+                }),
+                "void_entry" => raw.call(Request::VoidEntry { key, form: "visits".into(), seq: 1, reason: "越权作废".into() }),
+                "members_import" => raw.call(Request::UpsertEntries {
+                    form: huitoukan::form::schema::handbook_form("members").unwrap().reference(),
+                    rows: Vec::new(),
+                    dry_run: false,
+                }),
                 other => panic!("{other}"),
             };
             match r {
@@ -629,10 +642,20 @@ fn identity_and_scope_come_from_the_kernel_not_the_client() {
         assert!(places.iter().all(|p| *p == format!("{}/{}", mine.township, mine.village)), "{what} stays in the village: {seen}");
     }
     // Only 管理 imports, snapshots and manages clerks.
-    for what in ["import", "clerks", "raw"] {
+    for what in ["import", "clerks", "raw", "members_import"] {
         let r = as_nobody(&server.socket, what, 0).unwrap();
         assert!(r.starts_with("error Refused") && r.contains("管理"), "{what}: {r}");
     }
+    // The handbook is kept to the scope too: another village's entries are
+    // neither read, added to nor voided.
+    let entries_before = admin.entries(other.key).unwrap();
+    for what in ["entries", "add_entry", "void_entry"] {
+        let r = as_nobody(&server.socket, what, other.key).unwrap();
+        assert!(r.starts_with("error Refused") && r.contains("不在你负责的范围"), "{what}: {r}");
+    }
+    assert_eq!(admin.entries(other.key).unwrap(), entries_before, "nothing written outside the scope");
+    let own_entries = as_nobody(&server.socket, "entries", own.key).unwrap();
+    assert!(own_entries.starts_with("ok Entries"), "{own_entries}");
     // The command line under that login is kept to the same scope.
     use std::os::unix::process::CommandExt;
     let (_, app) = nobody_bins().expect("checked above");

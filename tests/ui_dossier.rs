@@ -174,3 +174,22 @@ fn the_file_at_80x24() {
     typed(&mut app, "日期录错");
     insta::assert_snapshot!("dossier_void_prompt_80x24", screen_text(&draw(&app, 80, 24)));
 }
+
+#[test]
+fn the_form_chooser_lists_the_forms_with_their_state_and_opens_the_one_chosen() {
+    let (_dir, store) = open(40);
+    let mut app = app_on(&store);
+    keys(&mut app, &store, &["tab", "space", "f"]);
+    let Some(Screen::Forms(c)) = app.screens.last() else { panic!("no chooser") };
+    let key = c.key;
+    let titles: Vec<&str> = c.items.iter().map(|i| i.0.as_str()).collect();
+    assert_eq!(titles, ["监测对象“回头看”信息采集表", "监测手册·家庭成员", "监测手册·帮扶措施", "监测手册·走访记录"]);
+    let members = store.entries(key).unwrap().iter().filter(|e| e.form.id == "members").count();
+    assert_eq!(c.items[1].1, format!("{members}条"));
+    insta::assert_snapshot!("form_chooser_80x24", screen_text(&draw(&app, 80, 24)));
+    // The third: the file on its measures; back, then the first: the look-back form.
+    keys(&mut app, &store, &["down", "down", "enter"]);
+    assert_eq!(dossier(&app).part, 1);
+    keys(&mut app, &store, &["esc", "f", "enter"]);
+    assert!(matches!(app.screens.last(), Some(Screen::Form(ed)) if ed.key() == key && ed.entry().is_none()));
+}

@@ -313,6 +313,7 @@ fn check(app: &App) -> Result<(), String> {
             }
             Screen::Card(c) => c.key,
             Screen::Dossier(d) => d.key,
+            Screen::Forms(c) => c.key,
             Screen::History(h) => h.key,
             Screen::Help(_) | Screen::Stats(_) => continue,
         };
@@ -402,6 +403,7 @@ fn state(app: &App) -> String {
             Screen::Form(ed) => format!("form {}", ed.key()),
             Screen::Card(c) => format!("card {}", c.key),
             Screen::Dossier(d) => format!("file {}", d.key),
+            Screen::Forms(c) => format!("forms {}", c.key),
             Screen::History(h) => format!("history {}", h.key),
             Screen::Help(_) => "help".into(),
             Screen::Stats(_) => "stats".into(),
@@ -483,7 +485,7 @@ fn run(seed: u64, steps: usize, log: &mut VecDeque<String>) -> Result<Seen, Stri
                 app::Effect::Form(FormEffect::Submit { .. }) => seen.submits += 1,
                 app::Effect::Form(FormEffect::Reopen { .. }) => seen.reopens += 1,
                 app::Effect::Form(FormEffect::CorrectSectionA { .. }) => seen.corrections += 1,
-                app::Effect::Dossier(_) => seen.files += 1,
+                app::Effect::Dossier(_) | app::Effect::DossierAt { .. } | app::Effect::Forms(_) => seen.files += 1,
                 app::Effect::Form(_) | app::Effect::Reload | app::Effect::OpenEntry { .. } | app::Effect::VoidEntry { .. } => {}
             }
         }

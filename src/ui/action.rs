@@ -72,6 +72,8 @@ actions! {
     /// The household's file (户档): section A, the look-back form's state,
     /// the responsible people, members, measures and visits.
     Dossier = "dossier", "户档（监测手册）：成员、帮扶措施、走访记录";
+    /// The household's forms to choose from (选择表单).
+    Forms = "forms", "选择表单：回头看采集表或监测手册的成员、措施、走访";
     /// Add an entry to the list shown (a member, a measure, a visit).
     AddEntry = "add-entry", "户档里新增一条（成员、措施或走访）";
     /// Void the selected entry with a reason (kept, audited).

@@ -44,6 +44,8 @@ pub enum Screen {
     Form(Box<FormEditor>),
     /// The household's file (户档): members, measures, visits.
     Dossier(Box<super::dossier::Dossier>),
+    /// The household's forms to choose from (选择表单).
+    Forms(super::forms::FormChooser),
 }
 
 /// Work for the loop, which has the store.
@@ -63,6 +65,10 @@ pub enum Effect {
     Reload,
     /// Load the household's file (户档): record, entries, history.
     Dossier(u64),
+    /// The household's file with the list of handbook form `part` in focus.
+    DossierAt { key: u64, part: usize },
+    /// Load the household's forms for the chooser.
+    Forms(u64),
     /// Open an entry of a repeating form in the editor (`seq: None`: a new one).
     OpenEntry { key: u64, form: crate::form::FormRef, seq: Option<u32> },
     /// Void an entry with the clerk's reason.
@@ -77,6 +83,7 @@ pub enum Loaded {
     History(u64, Vec<AuditEntry>),
     Stats(String, Report),
     Dossier(u64, LookBack, Vec<crate::model::Entry>, Vec<AuditEntry>),
+    Forms(u64, LookBack, Vec<crate::model::Entry>),
     /// A household and the entry to edit (`None`: a new entry of `form`).
     Entry(u64, LookBack, crate::form::FormRef, Option<crate::model::Entry>),
 }
@@ -325,6 +332,9 @@ impl App {
                     _ => self.screens.push(Screen::Dossier(d)),
                 }
             }
+            Loaded::Forms(key, record, entries) => {
+                self.screens.push(Screen::Forms(super::forms::FormChooser::new(key, &record, &entries)));
+            }
             Loaded::Entry(key, record, form, entry) => {
                 let Some(def) = crate::form::registry::get(&form) else {
                     self.error(crate::form::registry::unknown_message(&form));
@@ -333,6 +343,13 @@ impl App {
                 let editor = FormEditor::for_entry(key, record, def, entry, self.round.clone());
                 self.screens.push(Screen::Form(Box::new(editor)));
             }
+        }
+    }
+
+    /// The household's file just opened from the chooser: its list `part` in focus.
+    pub fn focus_dossier_part(&mut self, part: usize) {
+        if let Some(Screen::Dossier(d)) = self.screens.last_mut() {
+            d.part = part.min(d.file.parts.len().saturating_sub(1));
         }
     }
 
@@ -787,6 +804,23 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             return Vec::new();
         }
+        Some(Screen::Forms(chooser)) => {
+            match chooser.handle_action(action) {
+                Some(effects) if effects.is_empty() => {}
+                Some(effects) => {
+                    app.screens.pop();
+                    // Opened from the card: the form or the file takes its place.
+                    if matches!(app.screens.last(), Some(Screen::Card(_))) {
+                        app.screens.pop();
+                    }
+                    return effects;
+                }
+                None => {
+                    app.screens.pop();
+                }
+            }
+            return Vec::new();
+        }
         Some(Screen::Dossier(d)) => {
             match d.handle_action(action) {
                 super::dossier::Outcome::Stay(effects, message) => {
@@ -812,6 +846,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     app.screens.pop();
                     return vec![Effect::Dossier(key)];
                 }
+                Action::Forms => return vec![Effect::Forms(key)],
                 Action::History => return vec![Effect::History(key)],
                 Action::RevealId => card.revealed = !card.revealed,
                 a if !card.scroll.handle(a, page.viewer) => {
@@ -896,6 +931,11 @@ fn browse(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Dossier => {
             if let Some(key) = selected_key(app) {
                 return vec![Effect::Dossier(key)];
+            }
+        }
+        Action::Forms => {
+            if let Some(key) = selected_key(app) {
+                return vec![Effect::Forms(key)];
             }
         }
         Action::RevealId => {

@@ -146,6 +146,25 @@ pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
                 }
                 Vec::new()
             }
+            Effect::DossierAt { key, part } => {
+                match b.get(key).and_then(|lb| Ok((lb, b.entries(key)?, b.history(key)?))) {
+                    Ok((Some(lb), entries, history)) => {
+                        app.loaded(Loaded::Dossier(key, lb, entries, history));
+                        app.focus_dossier_part(part);
+                    }
+                    Ok((None, ..)) => app.error(missing(key)),
+                    Err(e) => app.error(e.to_string()),
+                }
+                Vec::new()
+            }
+            Effect::Forms(key) => {
+                match b.get(key).and_then(|lb| Ok((lb, b.entries(key)?))) {
+                    Ok((Some(lb), entries)) => app.loaded(Loaded::Forms(key, lb, entries)),
+                    Ok((None, _)) => app.error(missing(key)),
+                    Err(e) => app.error(e.to_string()),
+                }
+                Vec::new()
+            }
             Effect::OpenEntry { key, form, seq } => {
                 match b.get(key).and_then(|lb| Ok((lb, if seq.is_some() { b.entries(key)? } else { Vec::new() }))) {
                     Ok((Some(lb), entries)) => {

@@ -35,6 +35,7 @@ fn hints(app: &App) -> (Mode, &'static [(Action, &'static str)]) {
             (Action::Back, "返回"),
         ],
         (Mode::Prompt, _) => &[(Action::Confirm, "确认作废"), (Action::ClearField, "清空"), (Action::Back, "取消")],
+        (Mode::Viewer, Some(Screen::Forms(_))) => &[(Action::Open, "打开"), (Action::MoveDown, "选择"), (Action::Back, "返回")],
         (Mode::Viewer, Some(Screen::History(_))) => &[(Action::PageDown, "翻页"), (Action::RevealId, "完整号码"), (Action::Back, "返回")],
         (Mode::Viewer, _) => &[(Action::PageDown, "翻页"), (Action::Back, "返回")],
         (Mode::Find, _) => &[

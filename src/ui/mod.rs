@@ -14,6 +14,7 @@ pub mod effects;
 pub mod find;
 pub mod footer;
 pub mod form;
+pub mod forms;
 pub mod help;
 pub mod history;
 pub mod households;

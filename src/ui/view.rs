@@ -142,6 +142,7 @@ fn render_screens(f: &mut Frame, app: &App) {
             match screen {
                 Screen::Card(c) => c.render(f, a.screen, theme),
                 Screen::Dossier(d) => d.render(f, a.screen, theme),
+                Screen::Forms(c) => c.render(f, a.screen, theme),
                 Screen::History(h) => h.render(f, a.screen, theme),
                 Screen::Help(h) => h.render(f, a.screen, theme),
                 Screen::Stats(s) => s.render(f, a.screen, theme),

@@ -128,6 +128,10 @@ fn files_are_owner_only_under_umask_022() {
     open_file(&csv);
     run(home, &["--db", s(&db), "export", s(&csv)]);
     assert_private_file(&csv);
+    // The handbook's forms beside it: members' ID numbers, visits' notes.
+    for form in ["家庭成员", "帮扶措施", "走访记录"] {
+        assert_private_file(&out.join(format!("export-{form}.csv")));
+    }
     let xlsx = out.join("export.xlsx");
     run(home, &["--db", s(&db), "export", s(&xlsx)]);
     assert_private_file(&xlsx);
@@ -171,7 +175,22 @@ fn files_are_owner_only_under_umask_022() {
     // Nothing else was left in the output folder (no temporary files).
     let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["export.csv", "export.xlsx", "rejected.csv", "report.csv", "report.json", "report.text", "roster.csv", "s.htksnap"]);
+    assert_eq!(
+        names,
+        [
+            "export-家庭成员.csv",
+            "export-帮扶措施.csv",
+            "export-走访记录.csv",
+            "export.csv",
+            "export.xlsx",
+            "rejected.csv",
+            "report.csv",
+            "report.json",
+            "report.text",
+            "roster.csv",
+            "s.htksnap"
+        ]
+    );
 }
 
 /// The app in a pseudo-terminal: the holder file while it runs, the exit

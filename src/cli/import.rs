@@ -18,7 +18,7 @@ pub struct ImportArgs {
     /// 把被拒绝的行写成CSV报告（行号、列、读到的值、原因）
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// 导入的是家庭成员名单（每人一行，用“户主证件号码”找到所属的户）
+    /// 导入家庭成员名单（每人一行，按“户主证件号码”找户）
     #[arg(long)]
     pub members: bool,
 }

@@ -34,7 +34,7 @@ pub struct ReportArgs {
     /// 写入这个文件（只有本人可读写）；不写则输出到屏幕
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// 按季调度：这一季度的走访、帮扶措施和疑点（如 2021Q2），按村、乡镇、全县
+    /// 按季调度（如 2021Q2）：走访、帮扶措施、疑点，按村、乡镇、全县
     #[arg(long, value_name = "2021Q2", value_parser = parse_quarter)]
     pub quarter: Option<crate::quarter::Quarter>,
     /// 列出有疑点的户（监测手册各表之间对不上的地方），按村排列

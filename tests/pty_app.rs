@@ -204,7 +204,7 @@ fn the_first_start_on_a_format_1_store_says_it_was_upgraded() {
     huitoukan::io::snapshot::visit(&fixture, |t, k, v| b.insert(t, k, v).unwrap()).unwrap();
     b.finish().unwrap();
     let mut t = Term::start(&["--db", db.to_str().unwrap()], &dir.path().join("config"));
-    t.wait_for("升级为格式2", 0);
+    t.wait_for("升级为格式3", 0);
     t.wait_for("快照在", 0);
     assert_eq!(huitoukan::backup::list(&db).len(), 1, "the snapshot taken first");
     t.send("x");

@@ -97,7 +97,7 @@ fn reads_back_identically(s: &Store, before: &Held) {
     let (migration, old) = after.split_last().unwrap();
     assert_eq!(old, before.audit.as_slice());
     assert_eq!((migration.household, migration.field.as_str()), (0, "store_format"));
-    assert_eq!((migration.old.as_str(), migration.new.as_str()), ("1", "2"));
+    assert_eq!((migration.old.as_str(), migration.new.as_str()), ("1", "3"));
     assert_eq!(s.verify_audit().unwrap().first_broken, None);
     assert_eq!(s.verify_records().unwrap(), RecordsCheck::Match);
     assert_eq!(s.check_consistency().unwrap(), Vec::<String>::new());
@@ -123,7 +123,7 @@ fn the_frozen_format_1_store_opens_migrates_after_a_snapshot_and_reads_back_iden
     };
     // The snapshot taken first holds the format-1 store exactly, and says so.
     let snaps = snapshots_beside(&path);
-    assert!(note.contains("从旧版本的格式1升级为格式2") && note.contains(&snaps[0].display().to_string()), "{note}");
+    assert!(note.contains("从旧版本的格式1升级为格式3") && note.contains(&snaps[0].display().to_string()), "{note}");
     assert_eq!(snaps.len(), 1, "{snaps:?}");
     assert!(snaps[0].file_name().unwrap().to_string_lossy().ends_with("-format1.htksnap"), "{snaps:?}");
     let info = snapshot::verify(&snaps[0]).unwrap();

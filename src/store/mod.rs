@@ -44,8 +44,15 @@
 //! finds format 1 takes an automatic snapshot first (beside the store, see
 //! [`crate::backup`]), then migrates in one commit: the 2021 look-back
 //! form's definition stored, every form record rewritten naming it, the
-//! format set to 2 and one audit entry. The commit is journaled like an
+//! format set (to 3 now) and one audit entry. The commit is journaled like an
 //! import, so a kill in the middle leaves format 1 for the next open.
+//!
+//! Store format 2 → 3: format 3 may hold the handbook's entries (`e/`,
+//! `u/`), which the records digest covers. Nothing of a format-2 store
+//! changes but the format number (one commit, one audit entry, no snapshot
+//! needed): what the number buys is that a release that knows only format 2,
+//! whose digest would not count the entries, refuses the store with "upgrade
+//! the program" instead of reporting it tampered with.
 
 pub mod browse;
 pub mod bulk;
@@ -74,8 +81,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 
 /// The store layout this release writes (key scheme, not record encoding);
-/// format 1 stores are migrated at open (see the module doc).
-pub const STORE_FORMAT: u32 = 2;
+/// older stores are migrated at open (see the module doc).
+pub const STORE_FORMAT: u32 = 3;
 
 const K_FORMAT: &[u8] = b"m/format";
 const K_ROUND: &[u8] = b"m/round";
@@ -804,7 +811,9 @@ impl Store {
         store.check_against_marker()?;
         store.checked.store(true, Ordering::SeqCst);
         store.ensure_indexes()?;
-        if store.format < STORE_FORMAT {
+        if store.format == 2 {
+            store.format_2_to_3()?;
+        } else if store.format < STORE_FORMAT {
             store.migrate(migration)?;
         }
         store.load_definitions()?;
@@ -936,6 +945,17 @@ impl Store {
         drop(_g);
         self.format = STORE_FORMAT;
         self.migrated = Some((from, kept));
+        Ok(())
+    }
+
+    /// Format 2 → 3 (see the module doc): the number, audited, in one commit.
+    fn format_2_to_3(&mut self) -> Result<()> {
+        let (_g, mut tx) = self.begin(MIGRATION_WHO)?;
+        tx.audit(0, "store_format", "2".into(), STORE_FORMAT.to_string());
+        tx.put(K_FORMAT.to_vec(), STORE_FORMAT.to_be_bytes().to_vec());
+        tx.commit()?;
+        drop(_g);
+        self.format = STORE_FORMAT;
         Ok(())
     }
 

@@ -761,6 +761,46 @@ fn an_empty_format_1_store_migrates_without_a_snapshot() {
     assert!(crate::backup::list(&path).is_empty(), "nothing to keep: no snapshot");
     assert_eq!(s.definitions().unwrap(), vec![FormRef::look_back_2021()]);
     let note = s.recovery_note().unwrap_or_default();
-    assert!(note.contains("格式1升级为格式2") && note.contains("不需要快照"), "{note}");
+    assert!(note.contains("格式1升级为格式3") && note.contains("不需要快照"), "{note}");
     assert_eq!(s.verify_audit().unwrap().first_broken, None);
+}
+
+/// A format-2 store (before the handbook) opens as format 3 with its
+/// records as they were and one audit entry; a release of format 2 would
+/// refuse it rather than misread the handbook's entries.
+#[test]
+fn a_format_2_store_becomes_format_3_with_nothing_else_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let s = Store::open(&path).unwrap();
+        s.upsert_households(&[(place("石盘村"), section_a(ID1, "张三"))], "t").unwrap();
+    }
+    let records = |path: &Path| -> Vec<(Vec<u8>, Vec<u8>)> {
+        let db = sled::open(path).unwrap();
+        let out = db.scan_prefix(b"h/").chain(db.scan_prefix(b"f/")).map(|i| i.unwrap()).map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+        out
+    };
+    {
+        let db = sled::open(&path).unwrap();
+        db.insert(K_FORMAT, &2u32.to_be_bytes()[..]).unwrap();
+        db.flush().unwrap();
+    }
+    let before = records(&path);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.format(), 3);
+    assert_eq!(s.verify_records().unwrap(), RecordsCheck::Match);
+    assert_eq!(s.verify_audit().unwrap().first_broken, None);
+    let last = s.history(0).unwrap().pop().unwrap();
+    assert_eq!((last.field.as_str(), last.old.as_str(), last.new.as_str()), ("store_format", "2", "3"));
+    drop(s);
+    assert_eq!(records(&path), before);
+    // A store newer than the release is refused with what to do.
+    {
+        let db = sled::open(&path).unwrap();
+        db.insert(K_FORMAT, &4u32.to_be_bytes()[..]).unwrap();
+        db.flush().unwrap();
+    }
+    let e = Store::open(&path).err().expect("refused").to_string();
+    assert!(e.contains("更新版本") && e.contains("升级"), "{e}");
 }

@@ -778,7 +778,11 @@ fn a_format_2_store_becomes_format_3_with_nothing_else_changed() {
     }
     let records = |path: &Path| -> Vec<(Vec<u8>, Vec<u8>)> {
         let db = sled::open(path).unwrap();
-        let out = db.scan_prefix(b"h/").chain(db.scan_prefix(b"f/")).map(|i| i.unwrap()).map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+        let mut out = Vec::new();
+        for item in db.scan_prefix(b"h/").chain(db.scan_prefix(b"f/")) {
+            let (k, v) = item.unwrap();
+            out.push((k.to_vec(), v.to_vec()));
+        }
         out
     };
     {

@@ -217,3 +217,56 @@ fn the_first_start_on_a_format_1_store_says_it_was_upgraded() {
     assert_eq!(s.format(), huitoukan::store::STORE_FORMAT);
     assert_eq!(s.recovery_note(), None);
 }
+
+/// The household's file in the real binary: a visit added from the keys,
+/// its first field saved as the clerk leaves it, the next one saved after a
+/// pause in typing, then SIGKILL: both are in the store at the next open.
+#[test]
+fn a_visit_added_in_the_household_file_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    let mut t = Term::start(&["--db", db.to_str().unwrap()], &dir.path().join("config"));
+    t.wait_for("筛选", 0);
+    let at = t.send("\t");
+    t.wait_for("填表", at);
+    let at = t.send("m");
+    t.wait_for("户档：", at);
+    let at = t.send("\t\t");
+    t.wait_for("走访记录", at);
+    let at = t.send("a");
+    t.wait_for("新增走访", at);
+    let at = t.send("20210415\r");
+    t.wait_for("走访记录第", at);
+    let at = t.send("王五");
+    t.wait_for("已保存", at);
+    let pid = t.session.get_process().pid().as_raw();
+    assert!(Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap().success());
+    let started = Instant::now();
+    while t.session.is_alive().unwrap_or(false) {
+        assert!(started.elapsed() < Duration::from_secs(20), "the app did not die");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The background server lets the store go once its last client is gone.
+    let started = Instant::now();
+    let store = loop {
+        match huitoukan::store::Store::open(&db) {
+            Ok(s) => break s,
+            Err(e) if started.elapsed() < Duration::from_secs(20) => {
+                let _ = e;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => panic!("the store did not open again: {e}"),
+        }
+    };
+    let day = huitoukan::form::Value::Date(huitoukan::form::value::Day::new(2021, 4, 15).unwrap());
+    let found: Vec<_> = store
+        .summaries()
+        .unwrap()
+        .iter()
+        .flat_map(|s| store.entries(s.key).unwrap())
+        .filter(|e| e.form.id == "visits" && e.saved_by == "pty-test")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].answers.get("V1"), Some(&day));
+    assert_eq!(found[0].answers.get("V2"), Some(&huitoukan::form::Value::List(vec!["王五".into()])), "the field being typed survived");
+}

@@ -230,9 +230,14 @@ fn every_form_has_its_sheet_or_its_csv_one_row_per_entry() {
     }
     // A filter applies to the entries too: one village's households only.
     let p = store.summaries().unwrap()[0].place.clone();
-    let filter = Filter { township: Some(p.township.clone()), village: Some(p.village.clone()), state: None };
+    let filter = Filter { township: Some(p.township.clone()), village: Some(p.village.clone()), ..Filter::default() };
     let path = dir.path().join("一村.csv");
     let done = export::export(&store, &path, Format::Csv, &filter, &mut |_| {}).unwrap();
     let members = read_csv(done.entries[0].2.as_ref().unwrap());
     assert!(members.len() > 1 && members[1..].iter().all(|r| r[1] == p.village));
+    // The look-back form only, on request: no handbook files.
+    let path = dir.path().join("只要采集表.csv");
+    let done = export::export(&store, &path, Format::Csv, &Filter { skip_handbook: true, ..Filter::default() }, &mut |_| {}).unwrap();
+    assert!(done.entries.is_empty());
+    assert!(!dir.path().join("只要采集表-家庭成员.csv").exists());
 }

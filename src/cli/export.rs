@@ -25,6 +25,9 @@ pub struct ExportArgs {
     /// 只导出这个状态：未填、草稿、已提交
     #[arg(long, value_parser = parse_state)]
     pub state: Option<FormState>,
+    /// 只导出采集表，不导出监测手册（成员、措施、走访），大库导出更快
+    #[arg(long)]
+    pub no_handbook: bool,
 }
 
 fn parse_format(text: &str) -> Result<Format, String> {
@@ -38,7 +41,8 @@ fn parse_state(text: &str) -> Result<FormState, String> {
 pub fn run(global: &Global, args: &ExportArgs) -> anyhow::Result<i32> {
     let store = super::open_backend(global, "huitoukan export")?;
     let format = args.format.unwrap_or_else(|| Format::from_path(&args.file));
-    let filter = Filter { township: args.township.clone(), village: args.village.clone(), state: args.state };
+    let filter =
+        Filter { township: args.township.clone(), village: args.village.clone(), state: args.state, skip_handbook: args.no_handbook };
     let mut line = ProgressLine::new();
     let result = export::export_via(&*store, &args.file, format, &filter, &mut |n| line.show(&format!("已导出 {n} 户")));
     line.done();

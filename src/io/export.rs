@@ -49,6 +49,9 @@ pub struct Filter {
     pub township: Option<String>,
     pub village: Option<String>,
     pub state: Option<FormState>,
+    /// The look-back form only: no sheet or CSV for the handbook's forms
+    /// (a city's export without reading every household's entries).
+    pub skip_handbook: bool,
 }
 
 impl Filter {
@@ -183,9 +186,12 @@ pub fn export(
         Some(t) => Box::new(store.rows_in(t, filter.village.as_deref())),
         None => Box::new(store.rows()),
     };
-    let rows = rows.map(|row| {
+    let with_entries = !filter.skip_handbook;
+    let rows = rows.map(move |row| {
         let mut row = row?;
-        row.entries = store.entries(row.key)?;
+        if with_entries {
+            row.entries = store.entries(row.key)?;
+        }
         Ok(row)
     });
     export_rows(Box::new(rows), path, format, filter, progress)
@@ -199,8 +205,11 @@ pub fn export_via(
     filter: &Filter,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Exported, ExportError> {
-    let rows =
-        backend.rows(&crate::backend::RowFilter { township: filter.township.clone(), village: filter.village.clone(), entries: true });
+    let rows = backend.rows(&crate::backend::RowFilter {
+        township: filter.township.clone(),
+        village: filter.village.clone(),
+        entries: !filter.skip_handbook,
+    });
     export_rows(rows, path, format, filter, progress)
 }
 
@@ -216,7 +225,7 @@ fn export_rows(
     let mut out = AtomicFile::create(path).map_err(|e| file_err(&describe(&e)))?;
     let rows = rows.filter(|r| r.as_ref().map_or(true, |r| filter.keeps(r)));
     let mut problems = Vec::new();
-    let forms = crate::form::schema::handbook();
+    let forms: &[&'static Form] = if filter.skip_handbook { &[] } else { crate::form::schema::handbook() };
     let mut counts = vec![0usize; forms.len()];
     let mut extra_files = Vec::new();
     let written = match format {
@@ -227,21 +236,20 @@ fn export_rows(
                 extra_files.push((p, f));
             }
             let mut files: Vec<&mut AtomicFile> = extra_files.iter_mut().map(|(_, f)| f).collect();
-            write_csv(&mut out, &mut files, rows, progress, &mut counts).map_err(|e| match e {
+            write_csv(&mut out, &mut files, forms, rows, progress, &mut counts).map_err(|e| match e {
                 WriteError::Io(e) => file_err(&describe(&e)),
                 WriteError::Store(e) => ExportError::Store(e),
             })?
         }
-        Format::Xlsx => {
-            super::quietly(|| write_xlsx(&mut out, parent_dir(path), rows, progress, &mut problems, &mut counts)).map_err(|panic| {
+        Format::Xlsx => super::quietly(|| write_xlsx(&mut out, parent_dir(path), forms, rows, progress, &mut problems, &mut counts))
+            .map_err(|panic| {
                 let full = panic.contains("No space left") || panic.contains("StorageFull") || panic.contains("code: 28");
                 file_err(&if full {
                     "磁盘已满，请清理磁盘空间后再试".to_string()
                 } else {
                     format!("写Excel文件时出错（{panic}）")
                 })
-            })??
-        }
+            })??,
     };
     if written == 0 {
         return Err(ExportError::NoRows { filter: filter.describe() });
@@ -277,11 +285,11 @@ impl From<csv::Error> for WriteError {
 fn write_csv(
     out: &mut AtomicFile,
     extra: &mut [&mut AtomicFile],
+    forms: &[&'static Form],
     rows: impl Iterator<Item = crate::store::Result<Row>>,
     progress: &mut dyn FnMut(usize),
     counts: &mut [usize],
 ) -> Result<usize, WriteError> {
-    let forms = crate::form::schema::handbook();
     let mut w = out.writer();
     w.write_all(super::BOM)?;
     let mut csv = csv::Writer::from_writer(w);
@@ -330,6 +338,7 @@ fn column_width(header: &str, widest_value: usize) -> f64 {
 fn write_xlsx(
     out: &mut AtomicFile,
     temp_dir: PathBuf,
+    forms: &[&'static Form],
     rows: impl Iterator<Item = crate::store::Result<Row>>,
     progress: &mut dyn FnMut(usize),
     problems: &mut Vec<String>,
@@ -354,7 +363,6 @@ fn write_xlsx(
     book.set_tempdir(&temp_dir).map_err(xlsx_err)?;
     book.add_worksheet_with_constant_memory().set_name("采集结果").map_err(xlsx_err)?;
     // One sheet per repeating form, one row per entry with the household's ID.
-    let forms = crate::form::schema::handbook();
     for form in forms {
         let s = book.add_worksheet_with_constant_memory();
         s.set_name(form.title).map_err(xlsx_err)?;

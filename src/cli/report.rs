@@ -82,16 +82,7 @@ fn run_doubts(store: &dyn Backend, args: &ReportArgs, scope: &Scope) -> anyhow::
             bytes.push(b'\n');
         }
     }
-    match &args.output {
-        Some(path) => {
-            let mut f = create_private(path)
-                .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}。请检查目录是否存在、是否有写权限。", path.display()))?;
-            f.write_all(&bytes)?;
-            eprintln!("有疑点的{}户已写入 {}", list.len(), path.display());
-        }
-        None => print_out(&bytes)?,
-    }
-    Ok(0)
+    write_out(&args.output, &bytes, |path| format!("有疑点的{}户已写入 {}", list.len(), path.display()))
 }
 
 fn parse_quarter(text: &str) -> Result<crate::quarter::Quarter, String> {
@@ -125,16 +116,7 @@ fn run_quarter(store: &dyn Backend, args: &ReportArgs, scope: &Scope, q: &crate:
             bytes.push(b'\n');
         }
     }
-    match &args.output {
-        Some(path) => {
-            let mut f = create_private(path)
-                .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}。请检查目录是否存在、是否有写权限。", path.display()))?;
-            f.write_all(&bytes)?;
-            eprintln!("{}按季调度已写入 {}（{households}户）", q.label, path.display());
-        }
-        None => print_out(&bytes)?,
-    }
-    Ok(0)
+    write_out(&args.output, &bytes, |path| format!("{}按季调度已写入 {}（{households}户）", q.label, path.display()))
 }
 
 /// Opens a store that must already exist: reading a mistyped path should say
@@ -145,6 +127,20 @@ pub(super) fn open_existing(global: &Global, program: &str) -> anyhow::Result<Bo
         return Ok(Box::new(client));
     }
     super::open_backend(global, program)
+}
+
+/// Writes a report to `output` (owner-only; `done` says where, on stderr), or to stdout.
+fn write_out(output: &Option<PathBuf>, bytes: &[u8], done: impl FnOnce(&Path) -> String) -> anyhow::Result<i32> {
+    match output {
+        Some(path) => {
+            let mut f = create_private(path)
+                .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}。请检查目录是否存在、是否有写权限。", path.display()))?;
+            f.write_all(bytes)?;
+            eprintln!("{}", done(path));
+        }
+        None => print_out(bytes)?,
+    }
+    Ok(0)
 }
 
 /// Creates (or truncates) `path` readable and writable by the owner only.
@@ -194,16 +190,7 @@ pub fn run(global: &Global, args: &ReportArgs) -> anyhow::Result<i32> {
             bytes.push(b'\n');
         }
     }
-    match &args.output {
-        Some(path) => {
-            let mut f = create_private(path)
-                .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}。请检查目录是否存在、是否有写权限。", path.display()))?;
-            f.write_all(&bytes)?;
-            eprintln!("统计报表已写入 {}（{}户）", path.display(), report.households);
-        }
-        None => print_out(&bytes)?,
-    }
-    Ok(0)
+    write_out(&args.output, &bytes, |path| format!("统计报表已写入 {}（{}户）", path.display(), report.households))
 }
 
 /// The message for a township or village that the store does not have.

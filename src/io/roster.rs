@@ -527,12 +527,20 @@ pub(crate) fn read_table(path: &Path, is_header: &dyn Fn(&[Cell]) -> bool) -> Re
         let rows = csv_rows(&text)?.collect::<Result<Rows, _>>()?;
         return Ok((Source::Csv { encoding }, rows));
     }
-    if is_zip {
-        super::bounds::check_zip(&bytes).map_err(workbook_error)?;
-    } else {
-        super::bounds::check_ole(&bytes).map_err(workbook_error)?;
+    let (sheet, rows) = workbook_sheet(&bytes, is_header)?;
+    Ok((Source::Workbook { sheet }, rows))
+}
+
+/// The first sheet of a workbook whose first rows hold a row `is_header`
+/// accepts, else its first sheet. What calamine would allocate is bounded
+/// first (`super::bounds`); calamine runs through [`quietly`].
+fn workbook_sheet(bytes: &[u8], is_header: &dyn Fn(&[Cell]) -> bool) -> Result<(String, Rows), RosterError> {
+    if bytes.starts_with(b"PK") {
+        super::bounds::check_zip(bytes).map_err(workbook_error)?;
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        super::bounds::check_ole(bytes).map_err(workbook_error)?;
     }
-    let mut book = quietly(|| calamine::open_workbook_auto_from_rs(std::io::Cursor::new(&bytes[..])))?.map_err(workbook_error)?;
+    let mut book = quietly(|| calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)))?.map_err(workbook_error)?;
     let mut first: Option<(String, Rows)> = None;
     for name in book.sheet_names() {
         let rows = quietly(|| -> Result<Rows, calamine::Error> {
@@ -550,14 +558,11 @@ pub(crate) fn read_table(path: &Path, is_header: &dyn Fn(&[Cell]) -> bool) -> Re
         })?
         .map_err(workbook_error)?;
         if rows.iter().take(HEADER_SEARCH_ROWS).any(|(_, cells)| is_header(cells)) {
-            return Ok((Source::Workbook { sheet: name }, rows));
+            return Ok((name, rows));
         }
         first.get_or_insert((name, rows));
     }
-    match first {
-        Some((sheet, rows)) => Ok((Source::Workbook { sheet }, rows)),
-        None => Err(workbook_error("工作簿中没有工作表")),
-    }
+    first.ok_or_else(|| workbook_error("工作簿中没有工作表"))
 }
 
 /// Reads a workbook (`.xlsx`, `.xls`, `.ods`) from its bytes: the first
@@ -565,40 +570,7 @@ pub(crate) fn read_table(path: &Path, is_header: &dyn Fn(&[Cell]) -> bool) -> Re
 /// content with a zip or OLE signature; it is public for fuzzing. calamine is
 /// run through [`quietly`]: a damaged workbook must give a message, not a crash.
 pub fn read_workbook(bytes: &[u8], round: &Round, progress: &mut dyn FnMut(usize)) -> Result<Roster, RosterError> {
-    // What calamine would allocate is bounded first (`super::bounds`).
-    if bytes.starts_with(b"PK") {
-        super::bounds::check_zip(bytes).map_err(workbook_error)?;
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        super::bounds::check_ole(bytes).map_err(workbook_error)?;
-    }
-    let mut book = quietly(|| calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)))?.map_err(workbook_error)?;
-    let mut sheets = Vec::new();
-    for name in book.sheet_names() {
-        let rows = quietly(|| -> Result<Rows, calamine::Error> {
-            let range = book.worksheet_range(&name)?;
-            let (row0, col0) = range.start().unwrap_or((0, 0));
-            Ok(range
-                .rows()
-                .enumerate()
-                .map(|(i, r)| {
-                    let mut cells = vec![Cell::Empty; col0 as usize];
-                    cells.extend(r.iter().map(cell_of));
-                    (row0 as usize + i + 1, cells)
-                })
-                .collect())
-        })?
-        .map_err(workbook_error)?;
-        let found = header_row(&rows).is_some();
-        sheets.push((name, rows));
-        if found {
-            break;
-        }
-    }
-    let Some(pick) = sheets.iter().position(|(_, rows)| header_row(rows).is_some()).or(if sheets.is_empty() { None } else { Some(0) })
-    else {
-        return Err(workbook_error("工作簿中没有工作表"));
-    };
-    let (name, rows) = sheets.into_iter().nth(pick).unwrap_or_default();
+    let (name, rows) = workbook_sheet(bytes, &|cells| Columns::find(cells).1.is_empty())?;
     let place = format!("（工作表“{name}”）");
     check(rows.into_iter().map(Ok), Source::Workbook { sheet: name }, place, round, progress)
 }

@@ -25,7 +25,7 @@ pub struct ExportArgs {
     /// 只导出这个状态：未填、草稿、已提交
     #[arg(long, value_parser = parse_state)]
     pub state: Option<FormState>,
-    /// 只导出采集表，不导出监测手册（成员、措施、走访），大库导出更快
+    /// 只导出采集表，不导出监测手册的成员、措施、走访
     #[arg(long)]
     pub no_handbook: bool,
 }

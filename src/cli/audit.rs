@@ -31,9 +31,9 @@ pub fn run(global: &Global, cmd: &AuditCommand) -> anyhow::Result<i32> {
                 }
             }
             match records {
-                RecordsCheck::Match => println!("户信息和采集表与最后一次保存时记下的摘要一致。"),
+                RecordsCheck::Match => println!("户信息、采集表和监测手册记录与最后一次保存时记下的摘要一致。"),
                 RecordsCheck::RecordsDiffer => {
-                    println!("户信息或采集表在程序之外被改动过：现有记录与最后一次保存时记下的摘要对不上。");
+                    println!("户信息、采集表或监测手册记录在程序之外被改动过：现有记录与最后一次保存时记下的摘要对不上。");
                     code = 1;
                 }
                 RecordsCheck::HeadDiffers => {

@@ -456,6 +456,22 @@ mod tests {
         assert_eq!(s.verify_records().unwrap(), RecordsCheck::Match);
     }
 
+    /// An entry changed behind the program's back is found by `audit verify`.
+    #[test]
+    fn an_entry_edited_outside_the_program_breaks_the_records_digest() {
+        let (_d, s, k1, _) = store_with_two();
+        let members = handbook_form("members").unwrap().reference();
+        s.add_entry(k1, &members, &member("张三", 0, ID1), "clerk").unwrap();
+        assert_eq!(s.verify_records().unwrap(), RecordsCheck::Match);
+        let db = s.db().unwrap();
+        let (k, v) = db.scan_prefix(super::ENTRY_PREFIX).next().unwrap().unwrap();
+        let mut e: crate::model::Entry = super::super::codec::decode(&v).unwrap();
+        e.answers.insert("M1".into(), Value::Text("李四".into()));
+        db.insert(k, super::super::codec::encode(&e)).unwrap();
+        db.flush().unwrap();
+        assert_eq!(s.verify_records().unwrap(), RecordsCheck::RecordsDiffer);
+    }
+
     #[test]
     fn an_id_number_belongs_to_one_person_in_the_store() {
         let (_d, s, k1, k2) = store_with_two();

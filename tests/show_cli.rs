@@ -120,6 +120,13 @@ fn each_kind_of_query_finds_the_household() {
     assert_eq!(h["answers"]["D10"], "2022-06");
     assert!(h["answers"].get("D3").is_none());
     assert!(h["errors"].as_u64().unwrap() > 0);
+    // The imported household has no handbook yet: its 疑点 say so (no members, no visit).
+    assert_eq!(h["handbook"]["entries"]["家庭成员"], 0);
+    assert_eq!(h["handbook"]["last_visit"], serde_json::Value::Null);
+    let doubts: Vec<&str> = h["handbook"]["doubts"].as_array().unwrap().iter().filter_map(|d| d.as_str()).collect();
+    assert!(doubts.iter().any(|d| d.contains("没有走访")), "{doubts:?}");
+    let card = stdout(&show(&f.db, &["oyf"]));
+    assert!(card.contains("监测手册") && card.contains("家庭成员0条") && card.contains("疑点"), "{card}");
 
     // A full ID number as the query is not echoed back in full either.
     let o = show(&f.db, &[&f.id, "--json"]);

@@ -54,9 +54,15 @@ pub fn run(global: &Global, args: &ShowArgs) -> anyhow::Result<i32> {
             cards.push((Summary::of(s.key, &lb, &round), lb));
         }
     }
+    // One household's card (or every card of the JSON) says what its handbook holds.
+    let handbooks: Vec<Handbook> = if args.json || (cards.len() == 1 && found.total == 1) {
+        cards.iter().map(|(s, lb)| Ok(Handbook::of(lb, store.entries(s.key)?, &round))).collect::<anyhow::Result<_>>()?
+    } else {
+        Vec::new()
+    };
     let mut out = String::new();
     if args.json {
-        let households: Vec<Json> = cards.iter().map(|(s, lb)| card_json(s, lb, args.full_id)).collect();
+        let households: Vec<Json> = cards.iter().zip(&handbooks).map(|((s, lb), hb)| card_json(s, lb, hb, args.full_id)).collect();
         // A full ID number typed as the query is masked like the ones found.
         let echoed = match &query {
             Query::IdDigits(d) if d.len() > 10 => shown_id(d, args.full_id),
@@ -71,7 +77,7 @@ pub fn run(global: &Global, args: &ShowArgs) -> anyhow::Result<i32> {
             args.query.trim()
         ),
         _ if args.json => {}
-        1 if found.total == 1 => out = card_text(&cards[0].0, &cards[0].1, &round, args.full_id),
+        1 if found.total == 1 => out = card_text(&cards[0].0, &cards[0].1, &handbooks[0], &round, args.full_id),
         _ => {
             out = if found.total > cards.len() {
                 format!("共找到{}户，列出前{}户（可用 --limit 多列，或输入更完整的证件号码、姓名）：\n", found.total, cards.len())
@@ -131,8 +137,38 @@ fn card_fields(lb: &LookBack, full_id: bool) -> (Headed, Headed) {
     (a, answers)
 }
 
+/// What a household's handbook holds, for the card: live entries per form,
+/// the latest visit, and the 疑点.
+struct Handbook {
+    counts: Vec<(&'static str, usize)>,
+    last_visit: Option<String>,
+    doubts: Vec<String>,
+}
+
+impl Handbook {
+    fn of(lb: &LookBack, entries: Vec<crate::model::Entry>, round: &Round) -> Handbook {
+        let file = crate::handbook::HouseholdFile::new(lb.clone(), entries);
+        let counts = file.parts.iter().map(|p| (p.form.title, p.live)).collect();
+        let last_visit = file.parts.iter().find(|p| p.form.id == "visits").and_then(|p| {
+            p.rows.iter().rev().map(|&i| &file.entries[i]).find(|e| e.voided.is_none()).and_then(|e| e.summary_cells().first().cloned())
+        });
+        let as_of = crate::form::value::Day::from_naive(round.period_end.min(chrono::Local::now().date_naive()))
+            .unwrap_or_else(crate::form::value::Day::today);
+        let doubts = file.doubts(round, as_of).into_iter().map(|d| d.message).collect();
+        Handbook { counts, last_visit, doubts }
+    }
+
+    fn line(&self) -> String {
+        let parts: Vec<String> = self.counts.iter().map(|(t, n)| format!("{t}{n}条")).collect();
+        match &self.last_visit {
+            Some(d) => format!("{}（最近一次走访{d}）", parts.join("，")),
+            None => parts.join("，"),
+        }
+    }
+}
+
 /// The one-household card, labels aligned by display width.
-fn card_text(s: &Summary, lb: &LookBack, round: &Round, full_id: bool) -> String {
+fn card_text(s: &Summary, lb: &LookBack, hb: &Handbook, round: &Round, full_id: bool) -> String {
     let (a, answers) = card_fields(lb, full_id);
     let saved = match (&s.saved_by, s.saved_at) {
         (Some(who), Some(at)) => format!("{who}，{at}"),
@@ -148,6 +184,8 @@ fn card_text(s: &Summary, lb: &LookBack, round: &Round, full_id: bool) -> String
     lines.push(("采集表".into(), state_text(s)));
     lines.push(("最后保存".into(), saved));
     lines.extend(text(answers));
+    lines.push(("监测手册".into(), hb.line()));
+    lines.push(("疑点".into(), if hb.doubts.is_empty() { "无".into() } else { hb.doubts.join("；") }));
     let cols = lines.iter().map(|(k, _)| width(k)).max().unwrap_or(0);
     let mut out = format!("{}（{}）  {}\n", s.head, s.category_short(), round.name);
     for (k, v) in lines {
@@ -181,8 +219,9 @@ fn state_code(state: FormState) -> &'static str {
 
 /// The card as JSON: `{ key, township, village, head, id_number, category,
 /// section_a: { "A1": "…", "A8": null (empty), … }, verified, risk: { eliminated, month },
-/// state, state_label, errors, warnings, saved_by, saved_at, answers: { "D5": "…", … } }`.
-fn card_json(s: &Summary, lb: &LookBack, full_id: bool) -> Json {
+/// state, state_label, errors, warnings, saved_by, saved_at, answers: { "D5": "…", … },
+/// handbook: { entries: { "家庭成员": 4, … }, last_visit, doubts: ["…"] } }`.
+fn card_json(s: &Summary, lb: &LookBack, hb: &Handbook, full_id: bool) -> Json {
     let (a, answers) = card_fields(lb, full_id);
     let code = |h: String| h.split_whitespace().next().unwrap_or_default().to_string();
     let map = |pairs: Headed| -> serde_json::Map<String, Json> {
@@ -205,5 +244,10 @@ fn card_json(s: &Summary, lb: &LookBack, full_id: bool) -> Json {
         "saved_by": s.saved_by,
         "saved_at": s.saved_at.map(|t| t.to_string()),
         "answers": map(answers),
+        "handbook": {
+            "entries": hb.counts.iter().map(|(t, n)| ((*t).to_string(), Json::from(*n))).collect::<serde_json::Map<String, Json>>(),
+            "last_visit": hb.last_visit,
+            "doubts": hb.doubts,
+        },
     })
 }

@@ -2,7 +2,8 @@
 //! look-back record and the entries of its repeating forms (members,
 //! measures, visits), put in the order the file shows them, with the
 //! responsible person's history and the checks across the file (疑点)
-//! that `shouce.md` lists.
+//! that `shouce.md` lists — data, in `forms/checks-1.toml`, read by the
+//! condition language with `count(…)`, `age(…)` and `months_ago(…)`.
 //!
 //! Domain logic only: the screen that draws it is `ui::dossier`, the store
 //! keeps the entries (`store::entries`). Fields are found by the option
@@ -17,15 +18,8 @@ use crate::form::{Round, Value};
 use crate::model::{AuditEntry, Entry, LookBack, Timestamp};
 
 /// The look-back fields the checks across the file read.
-const LOOK_BACK_MAIN_RISK: &str = "D5";
-const LOOK_BACK_MEDICAL_UNMET: &str = "B1";
-const LOOK_BACK_SCHOOL_DROPOUT: &str = "B2";
 const LOOK_BACK_MONITOR_NAMES: &str = "D1";
 const LOOK_BACK_MONITOR_PHONES: &str = "D2";
-
-/// A visit at least this recent keeps a household whose risk is not
-/// eliminated out of the "no recent visit" check.
-pub const VISIT_MONTHS: i32 = 3;
 
 /// One of the repeating forms of the file, with its entries in the order shown.
 pub struct Part {
@@ -72,11 +66,6 @@ fn first_of_kind(form: &Form, pick: impl Fn(&Kind) -> bool) -> Option<&'static s
     form.fields.iter().find(|f| pick(&f.kind)).map(|f| f.code)
 }
 
-/// The index of `label` in the list `list` of `form`.
-fn option(form: &Form, list: &str, label: &str) -> Option<u16> {
-    form.list(list).and_then(|l| l.parse(label))
-}
-
 fn choice(e: &Entry, code: Option<&str>) -> Option<u16> {
     match e.answers.get(code?) {
         Some(Value::Choice(i)) => Some(*i),
@@ -115,131 +104,17 @@ impl HouseholdFile {
         HouseholdFile { record, entries, parts }
     }
 
-    fn live_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
-        self.entries.iter().filter(move |e| e.form.id == id && live(e))
-    }
-
     /// The look-back answer to `code` (section A included).
     fn answer(&self, code: &str) -> Option<Value> {
         use crate::form::Record;
         self.record.value(code).filter(|v| !v.is_blank())
     }
 
-    fn look_back_choice_is(&self, code: &str, list: &str, label: &str) -> bool {
-        let form = self.record.definition().unwrap_or_else(schema::shipped);
-        matches!((self.answer(code), option(form, list, label)), (Some(Value::Choice(a)), Some(b)) if a == b)
-    }
-
-    /// Whether any live measure is of category `label`.
-    fn has_measure(&self, label: &str) -> bool {
-        self.live_of("measures").any(|e| {
-            let Some(d) = e.definition() else { return false };
-            choice(e, by_list(d, "measure")).is_some() && choice(e, by_list(d, "measure")) == option(d, "measure", label)
-        })
-    }
-
-    /// The checks across the file (疑点) that do not hold, as of `today`.
+    /// The checks across the file (疑点, `forms/checks-1.toml`) that do not
+    /// hold, as of `today` (ages at the round's reference moment).
     pub fn doubts(&self, round: &Round, today: Day) -> Vec<Doubt> {
-        let mut out = Vec::new();
-        let mut push = |id: &'static str, message: String| out.push(Doubt { id, message });
-        let a = &self.record.household.a;
-        let shipped = schema::shipped();
-        let enrol_is = |label: &str| shipped.list("enrol_risk").and_then(|l| l.parse(label)) == Some(a.enrol_risk);
-        let main_is = |label: &str| self.look_back_choice_is(LOOK_BACK_MAIN_RISK, "current_risk", label);
-        let no = |code: &str| matches!(self.answer(code), Some(Value::Bool(false)));
-
-        if (main_is("因病") || enrol_is("因大病")) && !self.has_measure("健康帮扶") {
-            push("illness_without_health_measure", "风险点是因病（或纳入时因大病），却没有记录健康帮扶措施".into());
-        }
-        if (main_is("因学") || enrol_is("因学")) && !self.has_measure("教育帮扶") {
-            push("school_without_education_measure", "风险点是因学，却没有记录教育帮扶措施".into());
-        }
-        let members: Vec<&Entry> = self.live_of("members").collect();
-        let moment = round.reference.date();
-        for m in &members {
-            let Some(d) = m.definition() else { continue };
-            let name = d
-                .fields
-                .first()
-                .and_then(|f| m.answers.get(f.code))
-                .map(|v| crate::form::rules::display_value(&d.fields[0], v))
-                .unwrap_or_default();
-            let id = first_of_kind(d, |k| matches!(k, Kind::IdNumber)).and_then(|c| match m.answers.get(c) {
-                Some(Value::Text(t)) => Some(t.clone()),
-                _ => None,
-            });
-            if choice(m, by_list(d, "schooling")) == option(d, "schooling", "失学辍学") && choice(m, by_list(d, "schooling")).is_some()
-            {
-                if let Some(age) = id.as_deref().and_then(|id| age_at(id, moment)) {
-                    if (6..=16).contains(&age) && no(LOOK_BACK_SCHOOL_DROPOUT) {
-                        push("dropout_but_b2_no", format!("成员{name}（{age}周岁）失学辍学，采集表B2却填“否”"));
-                    }
-                }
-            }
-            if choice(m, by_list(d, "insurance")) == option(d, "insurance", "未参加")
-                && choice(m, by_list(d, "insurance")).is_some()
-                && no(LOOK_BACK_MEDICAL_UNMET)
-            {
-                push("uninsured_but_b1_no", format!("成员{name}未参加医保，采集表B1却填“否”"));
-            }
-        }
-        let unable = |m: &&Entry| {
-            let Some(d) = m.definition() else { return false };
-            let s = choice(m, by_list(d, "skill"));
-            s.is_some() && (s == option(d, "skill", "丧失劳动力") || s == option(d, "skill", "无劳动力"))
-        };
-        let measures: Vec<&Entry> = self.live_of("measures").collect();
-        let only_work = !measures.is_empty()
-            && measures.iter().all(|e| {
-                let Some(d) = e.definition() else { return false };
-                let c = choice(e, by_list(d, "measure"));
-                c.is_some() && (c == option(d, "measure", "产业帮扶") || c == option(d, "measure", "就业帮扶"))
-            });
-        if !members.is_empty() && members.iter().all(unable) && only_work {
-            push("no_labour_only_work_measures", "全家都丧失劳动力或无劳动力，帮扶措施却只有产业帮扶、就业帮扶".into());
-        }
-        let eliminated = a.eliminated.is_some();
-        let done = measures.iter().any(|e| {
-            let Some(d) = e.definition() else { return false };
-            let c = choice(e, by_list(d, "progress"));
-            c.is_some() && c == option(d, "progress", "已落实")
-        });
-        if eliminated && !done {
-            push("eliminated_without_done_measure", "已标注风险消除，却没有一项已落实的帮扶措施".into());
-        }
-        if !eliminated {
-            let last = self.live_of("visits").filter_map(|e| visit_day(e.definition()?, e)).max();
-            let recent = last.is_some_and(|d| d.month().months_until(today.month()) < VISIT_MONTHS);
-            if !recent {
-                let when = last.map(|d| format!("最近一次是{d}")).unwrap_or_else(|| "还没有走访记录".into());
-                push("no_recent_visit", format!("风险未消除，近{VISIT_MONTHS}个月没有走访（{when}）"));
-            }
-        }
-        // The members against section A.
-        if let Some(form) = schema::handbook_form("members") {
-            let head = option(form, "relation", "户主");
-            let heads: Vec<&&Entry> =
-                members.iter().filter(|m| m.definition().is_some_and(|d| choice(m, by_list(d, "relation")) == head)).collect();
-            if !members.is_empty() {
-                match heads.len() {
-                    0 => push("no_head_member", "家庭成员里没有户主".into()),
-                    1 => {
-                        let id = heads[0]
-                            .definition()
-                            .and_then(|d| first_of_kind(d, |k| matches!(k, Kind::IdNumber)))
-                            .and_then(|c| heads[0].answers.get(c));
-                        if matches!(id, Some(Value::Text(t)) if *t != a.id_number) {
-                            push("head_id_differs", "家庭成员中户主的证件号码与A3户主证件号码不一致".into());
-                        }
-                    }
-                    n => push("several_heads", format!("家庭成员里有{n}名户主，应只有一名")),
-                }
-                if members.len() as i64 != a.size {
-                    push("member_count_differs", format!("已录入{}名成员，A4家庭人口数为{}人", members.len(), a.size));
-                }
-            }
-        }
-        out
+        let view = FileView { file: self, moment: round.reference.date(), today };
+        checks().iter().filter(|c| c.when.eval(&view)).map(|c| Doubt { id: c.id, message: c.message.to_string() }).collect()
     }
 
     /// The responsible people (D1/D2) over time, newest first: the current
@@ -278,6 +153,150 @@ impl HouseholdFile {
             out.push(Monitor { names, phones, since: None });
         }
         out
+    }
+}
+
+/// One check across the file: a condition and what it means.
+pub struct Check {
+    pub id: &'static str,
+    pub when: crate::form::expr::Expr,
+    pub message: &'static str,
+}
+
+/// The shipped checks (`forms/checks-1.toml`), compiled in.
+pub const CHECKS_TOML: &str = include_str!("../forms/checks-1.toml");
+
+static CHECKS: std::sync::LazyLock<Vec<Check>> = std::sync::LazyLock::new(|| match load_checks(CHECKS_TOML, true) {
+    Ok((c, _)) => c,
+    // Part of the program, loaded by a test: this cannot pass review.
+    Err(p) => panic!("forms/checks-1.toml: {}", p.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
+});
+
+/// The checks across a household's file, as shipped.
+pub fn checks() -> &'static [Check] {
+    &CHECKS
+}
+
+/// How a check's condition sees a field: the look-back form's by code
+/// (A1–D10), a handbook form's as `members.M3`, and `members.` for the form itself.
+fn check_lookup(code: &str) -> Option<crate::form::expr::FieldType<'static>> {
+    match code.split_once('.') {
+        Some((form, "")) => schema::handbook_form(form).map(|_| crate::form::expr::FieldType::List),
+        Some((form, c)) => schema::handbook_form(form)?.field(c).map(crate::form::file::field_type),
+        None => schema::shipped().field(code).map(crate::form::file::field_type),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChecks {
+    id: String,
+    version: u32,
+    title: String,
+    checks: Vec<toml::Spanned<RawCheck>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    id: toml::Spanned<String>,
+    when: toml::Spanned<String>,
+    message: String,
+}
+
+/// Checks a checks file; every problem with its line, in Chinese.
+pub fn check_checks(text: &str) -> Result<usize, Vec<crate::form::file::Problem>> {
+    load_checks(text, false).map(|(_, n)| n)
+}
+
+/// Parses a checks file; the checks are built (their strings leaked, once
+/// per process) only when `build`.
+fn load_checks(text: &str, build: bool) -> Result<(Vec<Check>, usize), Vec<crate::form::file::Problem>> {
+    use crate::form::file::Problem;
+    let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let raw: RawChecks = toml::from_str(text).map_err(|e| {
+        vec![Problem {
+            line: e.span().map(|s| line(s.start)).unwrap_or(0), message: format!("不是有效的疑点文件：{}", e.message().trim())
+        }]
+    })?;
+    let _ = (&raw.id, raw.version, &raw.title);
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for c in &raw.checks {
+        let c = c.get_ref();
+        if !ids.insert(c.id.get_ref().clone()) {
+            problems.push(Problem { line: line(c.id.span().start), message: format!("疑点id“{}”重复", c.id.get_ref()) });
+        }
+        if c.message.trim().is_empty() {
+            problems.push(Problem { line: line(c.id.span().start), message: format!("疑点“{}”缺少message", c.id.get_ref()) });
+        }
+        match crate::form::expr::Expr::parse(c.when.get_ref(), &check_lookup) {
+            Ok(e) if build => out.push(Check {
+                id: Box::leak(c.id.get_ref().clone().into_boxed_str()),
+                when: e,
+                message: Box::leak(c.message.clone().into_boxed_str()),
+            }),
+            Ok(_) => {}
+            Err(m) => problems.push(Problem {
+                line: line(c.when.span().start),
+                message: format!("疑点“{}”的条件“{}”有误：{m}", c.id.get_ref(), c.when.get_ref()),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok((out, raw.checks.len()))
+    } else {
+        Err(problems)
+    }
+}
+
+/// The household's file as the checks read it.
+struct FileView<'a> {
+    file: &'a HouseholdFile,
+    moment: chrono::NaiveDate,
+    today: Day,
+}
+
+impl crate::form::rules::RecordDyn for FileView<'_> {
+    fn get(&self, code: &str) -> Option<Value> {
+        self.file.answer(code)
+    }
+    fn entries(&self, form: &str) -> Vec<Box<dyn crate::form::rules::RecordDyn + '_>> {
+        self.file
+            .entries
+            .iter()
+            .filter(|e| e.form.id == form && live(e))
+            .map(|entry| Box::new(EntryView { entry, file: self }) as Box<dyn crate::form::rules::RecordDyn>)
+            .collect()
+    }
+    fn moment(&self) -> Option<chrono::NaiveDate> {
+        Some(self.moment)
+    }
+    fn today(&self) -> Option<Day> {
+        Some(self.today)
+    }
+}
+
+/// One entry as a check's `count(…: condition)` reads it: its own fields,
+/// and the household's for every other code.
+struct EntryView<'a> {
+    entry: &'a Entry,
+    file: &'a FileView<'a>,
+}
+
+impl crate::form::rules::RecordDyn for EntryView<'_> {
+    fn get(&self, code: &str) -> Option<Value> {
+        match self.entry.definition().and_then(|d| d.field(code)) {
+            Some(_) => self.entry.answers.get(code).cloned(),
+            None => self.file.get(code),
+        }
+    }
+    fn moment(&self) -> Option<chrono::NaiveDate> {
+        Some(self.file.moment)
+    }
+    fn today(&self) -> Option<Day> {
+        Some(self.file.today)
     }
 }
 
@@ -403,8 +422,8 @@ mod tests {
             ids(&file, TODAY),
             [
                 "illness_without_health_measure",
-                "uninsured_but_b1_no",
                 "dropout_but_b2_no",
+                "uninsured_but_b1_no",
                 "no_labour_only_work_measures",
                 "no_recent_visit"
             ]
@@ -436,6 +455,26 @@ mod tests {
         assert!(ids(&HouseholdFile::new(lb.clone(), entries), TODAY).contains(&"several_heads"));
         let entries = vec![member(1, "户主", &child, "普通劳动力", "非在校生", "居民医保")];
         assert!(ids(&HouseholdFile::new(lb, entries), TODAY).contains(&"head_id_differs"));
+    }
+
+    /// The checks file as shipped loads; a broken copy is refused with the
+    /// line and what is wrong, in Chinese.
+    #[test]
+    fn the_checks_are_data_and_a_broken_file_says_where() {
+        assert_eq!(checks().len(), 11);
+        assert_eq!(check_checks(CHECKS_TOML), Ok(11));
+        let broken = CHECKS_TOML
+            .replace("count(measures: S1 == 健康帮扶)", "count(measurez: S1 == 健康帮扶)")
+            .replace("age(M3) <= 16", "age(M5) <= 16")
+            .replace("months_ago(V1) < 3", "months_ago(V9) < 3");
+        let problems = check_checks(&broken).unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(problems.len(), 3, "{text:?}");
+        assert!(text[0].contains("measurez") && text[0].starts_with('第'), "{text:?}");
+        assert!(text[1].contains("age(M5)") && text[1].contains("不是证件号码字段"), "{text:?}");
+        assert!(text[2].contains("V9") && text[2].contains("不存在"), "{text:?}");
+        let at = |needle: &str| broken[..broken.find(needle).unwrap()].matches('\n').count() + 1;
+        assert_eq!(problems[0].line, at("因大病) and count(measurez"));
     }
 
     #[test]

@@ -35,6 +35,23 @@ pub fn run(cmd: &FormCommand) -> anyhow::Result<i32> {
                 println!("{name}：表单文件应为UTF-8编码的文本");
                 return Ok(1);
             };
+            // A file of the handbook's checks across a household (疑点) has `[[checks]]`.
+            let is_checks = text.lines().any(|l| l.trim() == "[[checks]]");
+            if is_checks {
+                return Ok(match crate::handbook::check_checks(&text) {
+                    Ok(n) => {
+                        println!("{name}：{n}条疑点检查，未发现问题");
+                        0
+                    }
+                    Err(problems) => {
+                        for p in &problems {
+                            println!("{name}：{p}");
+                        }
+                        println!("{name}：共{}个问题", problems.len());
+                        1
+                    }
+                });
+            }
             // Checking first leaks nothing; a clean file is then compiled once for its summary.
             match crate::form::file::check(&text).and_then(|()| crate::form::file::load(&text)) {
                 Ok(form) => {

@@ -44,6 +44,17 @@ pub enum Operand {
     /// `len(M3)`: how many characters a text field's answer has (an
     /// unanswered field has no length: it equals only `空`).
     Len(String),
+    /// `count(members)`, `count(measures: S1 == 健康帮扶)`: how many live
+    /// entries of a repeating form of the household (that meet the condition).
+    Count {
+        form: String,
+        when: Option<Box<Expr>>,
+    },
+    /// `age(M3)`: whole years of age, at the round's reference moment, of
+    /// the holder of an ID number.
+    Age(String),
+    /// `months_ago(V1)`: whole months from a date's (or month's) month to today's.
+    MonthsAgo(String),
     /// `空`: unanswered.
     Blank,
     Bool(bool),
@@ -156,7 +167,7 @@ impl Expr {
             Expr::Not(a) => a.collect(out),
             Expr::Cmp { left, right, .. } => {
                 for o in [left, right] {
-                    if let Operand::Field(c) | Operand::Len(c) = o {
+                    if let Operand::Field(c) | Operand::Len(c) | Operand::Age(c) | Operand::MonthsAgo(c) = o {
                         out.push(c);
                     }
                 }
@@ -168,6 +179,22 @@ impl Expr {
 fn read(rec: &dyn RecordDyn, o: &Operand) -> Option<Value> {
     match o {
         Operand::Field(code) => rec.get(code).filter(|v| !v.is_blank()),
+        Operand::Count { form, when } => {
+            let n = rec.entries(form).iter().filter(|e| when.as_ref().is_none_or(|w| w.eval(&***e))).count();
+            Some(Value::Int(n as i64))
+        }
+        Operand::Age(code) => match rec.get(code) {
+            Some(Value::Text(id)) => crate::handbook::age_at(&id, rec.moment()?).map(|a| Value::Int(a as i64)),
+            _ => None,
+        },
+        Operand::MonthsAgo(code) => {
+            let month = match rec.get(code)? {
+                Value::Date(d) => d.month(),
+                Value::Month(m) => m,
+                _ => return None,
+            };
+            Some(Value::Int(month.months_until(rec.today()?.month()) as i64))
+        }
         Operand::Len(code) => match rec.get(code) {
             Some(Value::Text(t)) if !t.trim().is_empty() => Some(Value::Int(super::value::char_count(&t) as i64)),
             _ => None,
@@ -228,6 +255,8 @@ enum Tok {
     And,
     Or,
     Not,
+    /// `:` between a form and its condition in `count(form: …)`.
+    Colon,
     /// A bare word: a field code, 空, 是/否, an option label, a number, a month.
     Word(String),
     /// A quoted literal.
@@ -243,6 +272,7 @@ impl Tok {
             Tok::And => "and".into(),
             Tok::Or => "or".into(),
             Tok::Not => "not".into(),
+            Tok::Colon => ":".into(),
             Tok::Word(w) => w.clone(),
             Tok::Str(s) => format!("\"{s}\""),
         }
@@ -281,6 +311,10 @@ fn lex(text: &str) -> Result<Vec<Tok>, String> {
                     _ => return Err(format!("“{c}”不是运算符：相等写“==”，不等写“!=”")),
                 }));
             }
+            ':' | '：' => {
+                chars.next();
+                out.push(Tok::Colon);
+            }
             '"' | '“' => {
                 chars.next();
                 let close = if c == '"' { '"' } else { '”' };
@@ -297,7 +331,7 @@ fn lex(text: &str) -> Result<Vec<Tok>, String> {
             _ => {
                 let mut w = String::new();
                 while let Some(&ch) = chars.peek() {
-                    if ch.is_whitespace() || "()（）=!<>\"“".contains(ch) {
+                    if ch.is_whitespace() || "()（）=!<>\"“:：".contains(ch) {
                         break;
                     }
                     w.push(ch);
@@ -330,12 +364,15 @@ enum Raw {
     Str(String),
     /// `len(CODE)`.
     Len(String),
+    /// `count(…)`, `age(…)`, `months_ago(…)`: an integer computed, not a field.
+    Computed(Operand),
 }
 
 impl Raw {
     fn text(&self) -> &str {
         match self {
             Raw::Word(w) | Raw::Str(w) | Raw::Len(w) => w,
+            Raw::Computed(_) => "计算值",
         }
     }
 }
@@ -412,7 +449,61 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// `count(FORM)` or `count(FORM: CONDITION)`, the condition read with
+    /// FORM's fields (`FORM.CODE` to the lookup) and the household's.
+    fn count(&mut self) -> Result<Raw, String> {
+        let form = match self.tokens.get(self.pos + 2).cloned() {
+            Some(Tok::Word(f)) if (self.lookup)(&format!("{f}.")).is_some() => f,
+            Some(Tok::Word(f)) => return Err(format!("count({f} …)：没有“{f}”这份可重复填写的表单（可用members、measures、visits）")),
+            _ => return Err(format!("“{}”之后应为count(表单)或count(表单: 条件)", self.before())),
+        };
+        self.pos += 3;
+        let when = match self.peek() {
+            Some(Tok::Close) => None,
+            Some(Tok::Colon) => {
+                self.pos += 1;
+                let outer = self.lookup;
+                let nested = |c: &str| outer(&format!("{form}.{c}")).or_else(|| if c.contains('.') { None } else { outer(c) });
+                let mut inner = Parser { tokens: std::mem::take(&mut self.tokens), pos: self.pos, lookup: &nested, joins: self.joins };
+                let e = inner.or(1);
+                self.tokens = std::mem::take(&mut inner.tokens);
+                self.pos = inner.pos;
+                self.joins = inner.joins;
+                Some(Box::new(e?))
+            }
+            _ => return Err(format!("“{}”之后应为“:”和条件，或“)”", self.before())),
+        };
+        if self.peek() != Some(&Tok::Close) {
+            return Err(format!("“{}”之后缺少右括号“)”", self.before()));
+        }
+        self.pos += 1;
+        Ok(Raw::Computed(Operand::Count { form, when }))
+    }
+
     fn operand(&mut self) -> Result<Raw, String> {
+        if let (Some(Tok::Word(w)), Some(Tok::Open)) = (self.tokens.get(self.pos), self.tokens.get(self.pos + 1)) {
+            match w.as_str() {
+                "count" => return self.count(),
+                f @ ("age" | "months_ago") => {
+                    let f = f.to_string();
+                    return match (self.tokens.get(self.pos + 2).cloned(), self.tokens.get(self.pos + 3)) {
+                        (Some(Tok::Word(code)), Some(Tok::Close)) => {
+                            let t = (self.lookup)(&code).ok_or_else(|| format!("条件中的字段“{code}”不存在"))?;
+                            let op = match (f.as_str(), t) {
+                                ("age", FieldType::Text) => Operand::Age(code),
+                                ("months_ago", FieldType::Month | FieldType::List) => Operand::MonthsAgo(code),
+                                ("age", _) => return Err(format!("age({code})：{code}不是证件号码字段")),
+                                _ => return Err(format!("months_ago({code})：{code}不是日期或年月字段")),
+                            };
+                            self.pos += 4;
+                            Ok(Raw::Computed(op))
+                        }
+                        _ => Err(format!("“{}”之后应为{f}(字段代码)", self.before())),
+                    };
+                }
+                _ => {}
+            }
+        }
         if let (Some(Tok::Word(w)), Some(Tok::Open)) = (self.tokens.get(self.pos), self.tokens.get(self.pos + 1)) {
             if w == "len" || w == "字数" {
                 return match (self.tokens.get(self.pos + 2).cloned(), self.tokens.get(self.pos + 3)) {
@@ -470,6 +561,23 @@ impl Parser<'_, '_> {
     }
 
     fn resolve(&self, left: Raw, op: Op, right: Raw) -> Result<Expr, String> {
+        // A computed integer against a number, an integer field or another computed one.
+        let integer = |raw: Raw| -> Result<Operand, String> {
+            match raw {
+                Raw::Computed(o) => Ok(o),
+                raw => match self.field_of(&raw)? {
+                    Some((code, FieldType::Integer)) => Ok(Operand::Field(code)),
+                    Some((code, _)) => Err(format!("{code}不是整数，不能与计数或年龄比较")),
+                    None => literal("计数", FieldType::Integer, op, &raw),
+                },
+            }
+        };
+        if matches!(left, Raw::Computed(_)) || matches!(right, Raw::Computed(_)) {
+            if op == Op::In {
+                return Err("计数、年龄不能用“in”".into());
+            }
+            return Ok(Expr::Cmp { left: integer(left)?, op, right: integer(right)? });
+        }
         let lf = self.field_of(&left)?;
         let rf = self.field_of(&right)?;
         // A `len(CODE)` side reads its field's length, not its answer.

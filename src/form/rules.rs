@@ -395,6 +395,19 @@ impl CrossRule {
 /// Object-safe view of [`Record`] for conditions.
 pub trait RecordDyn {
     fn get(&self, code: &str) -> Option<Value>;
+    /// The live entries of a repeating form (`count(members: …)`); none
+    /// outside a household's file.
+    fn entries(&self, _form: &str) -> Vec<Box<dyn RecordDyn + '_>> {
+        Vec::new()
+    }
+    /// The moment ages are counted at (`age(M3)`): the round's reference.
+    fn moment(&self) -> Option<chrono::NaiveDate> {
+        None
+    }
+    /// The day `months_ago(V1)` counts back from.
+    fn today(&self) -> Option<super::value::Day> {
+        None
+    }
 }
 
 impl<T: Record> RecordDyn for T {

@@ -2,7 +2,8 @@
 //!
 //! The first byte picks what the rest is: a whole form file for
 //! `form::file::check` (every problem has a message and a line within the
-//! file), or one condition parsed against the shipped form's fields and
+//! file), a file of the handbook's checks across a household (`mode % 4 ==
+//! 3`, `handbook::check_checks`), or one condition parsed against the shipped form's fields and
 //! evaluated on an empty and a filled record (evaluation reads only fields
 //! the condition names).
 #![no_main]
@@ -49,6 +50,18 @@ fn filled() -> BTreeMap<String, Value> {
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
     let Ok(s) = std::str::from_utf8(rest) else { return };
+    if mode % 4 == 3 {
+        // A checks file of the handbook (疑点): conditions with count(…), age(…), months_ago(…).
+        let lines = s.matches('\n').count() + 1;
+        if let Err(problems) = huitoukan::handbook::check_checks(s) {
+            assert!(!problems.is_empty());
+            for p in &problems {
+                assert!(!p.message.is_empty());
+                assert!(p.line <= lines, "line {} of {lines}: {}", p.line, p.message);
+            }
+        }
+        return;
+    }
     if mode % 2 == 0 {
         let lines = s.matches('\n').count() + 1;
         if let Err(problems) = file::check(s) {

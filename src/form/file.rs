@@ -810,9 +810,12 @@ fn assemble(
     let lists: Vec<&'static OptionList> = raw.lists.iter().map(|(n, l)| &*Box::leak(Box::new(owned_list(n, l.get_ref())))).collect();
     let list = |name: &Option<Spanned<String>>| name.as_ref().and_then(|n| lists.iter().copied().find(|l| l.name == n.get_ref()));
     let yes_no = lists.iter().copied().find(|l| l.name == "yes_no");
-    // The checks made sure lists and references exist; this stands in once, not once per field.
-    let empty: &'static OptionList =
-        yes_no.unwrap_or_else(|| Box::leak(Box::new(OptionList { name: "", labels: &[], aliases: &[], short: &[] })));
+    // The checks made sure every field's list exists: this stand-in is never
+    // needed, so it is made (and leaked) only if it were, once per form at most.
+    let stand_in: std::cell::OnceCell<&'static OptionList> = std::cell::OnceCell::new();
+    let empty = || -> &'static OptionList {
+        yes_no.unwrap_or_else(|| stand_in.get_or_init(|| Box::leak(Box::new(OptionList { name: "", labels: &[], aliases: &[], short: &[] }))))
+    };
     let mut fields = Vec::with_capacity(raw.fields.len());
     for f in &raw.fields {
         let rf = f.get_ref();
@@ -827,8 +830,8 @@ fn assemble(
                 Kind::Integer { min: num(&rf.min), max: num(&rf.max), warn_above: rf.warn_above.as_ref().map(|w| *w.get_ref()) }
             }
             Shape::YesNo => Kind::YesNo,
-            Shape::Single => Kind::Single(list(&rf.options).unwrap_or(empty)),
-            Shape::Multi => Kind::Multi { options: list(&rf.options).unwrap_or(empty), main: code_ref(&rf.main) },
+            Shape::Single => Kind::Single(list(&rf.options).unwrap_or_else(empty)),
+            Shape::Multi => Kind::Multi { options: list(&rf.options).unwrap_or_else(empty), main: code_ref(&rf.main) },
             Shape::Month => Kind::Month,
             Shape::Date => Kind::Date,
             Shape::Names => Kind::Names { max: size(&rf.max) },

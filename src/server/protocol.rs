@@ -12,7 +12,7 @@
 //! closes that connection only.
 
 use crate::access::{Access, Clerk};
-use crate::backend::{Event, Found, LeaseView, Opened, RowFilter};
+use crate::backend::{Event, Found, LeaseView, Opened, RowFilter, VillageCounts};
 use crate::form::{Round, Value};
 use crate::model::{Answers, AuditEntry, LookBack, Place, SectionA, Summary};
 use crate::report::{Report, Scope};
@@ -23,7 +23,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
 /// Bumped whenever a message changes shape; client and server must agree.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 /// The largest frame either side accepts (a chunk of rows or summaries is far smaller).
 pub const MAX_FRAME: usize = 64 << 20;
 /// Items sent per chunk of a streamed reply.
@@ -118,6 +118,16 @@ pub enum Request {
     Clerks,
     AddClerk(Clerk),
     RemoveClerk(String),
+    /// The villages of a place with their counts (the places pane).
+    Places(Scope),
+    /// One village's households (the list on screen).
+    Village(Place),
+    /// A find within a township or a village.
+    FindIn {
+        query: Query,
+        within: Scope,
+        limit: usize,
+    },
     /// Ends the server once every call under way has finished (管理 only:
     /// a snapshot restore needs the store to itself).
     Shutdown,
@@ -147,6 +157,7 @@ pub enum Response {
     Keys(Vec<u64>),
     Clerks(Vec<Clerk>),
     Definitions(Vec<(crate::form::FormRef, String)>),
+    Places(Vec<VillageCounts>),
 }
 
 /// A [`StoreError`] as it crosses the socket: its kind and its Chinese message.

@@ -3,7 +3,7 @@
 //! connection's clerk and the leases and subscribers all its connections
 //! share ([`Shared`]); a command with no server runs one on its own.
 
-use super::{Backend, Event, Found, LeaseView, Opened, RowFilter};
+use super::{Backend, Event, Found, LeaseView, Opened, RowFilter, VillageCounts};
 use crate::access::{Access, Clerk, Role};
 use crate::form::{Round, Value};
 use crate::model::{Answers, AuditEntry, LookBack, Place, SectionA, Summary, Timestamp};
@@ -226,6 +226,72 @@ impl Local {
     fn in_scope(&self, s: &Summary) -> bool {
         self.access.sees(&s.place)
     }
+
+    /// A find within `within` and the clerk's places: through the store's
+    /// indexes (no scan), a village's few hundred households read whole;
+    /// text no name has is looked for in the addresses, of `within` only.
+    fn find_within(&self, query: &Query, within: &Scope, limit: usize) -> Result<Found> {
+        let wanted = |s: &Summary| within.contains(&s.place) && self.in_scope(s);
+        if let (Some(t), Some(v)) = (&within.township, &within.village) {
+            let place = Place { township: t.clone(), village: v.clone() };
+            if !self.access.sees(&place) {
+                return Ok(Found::default());
+            }
+            // In store-key order, as the indexes give them: the same first `limit`.
+            let mut rows = self.store.village(&place)?;
+            rows.sort_by_key(|s| s.key);
+            return super::find_scanning(&mut || Box::new(rows.iter().cloned().map(Ok::<_, StoreError>)), query, limit, &wanted);
+        }
+        if let Query::IdDigits(d) = query {
+            if let Some(key) = self.store.key_of(d)? {
+                let shown: Vec<Summary> = self.store.summary(key)?.into_iter().filter(|s| wanted(s)).collect();
+                if !shown.is_empty() {
+                    return Ok(Found { total: 1, shown });
+                }
+            }
+        }
+        if !query.is_ready() {
+            return Ok(Found::default());
+        }
+        let everywhere = self.access.is_everywhere() && within.township.is_none() && within.village.is_none();
+        // The store's indexes, kept in the same commit as the records: no scan.
+        let keys = match query {
+            Query::IdDigits(d) => self.store.keys_by_id_tail(d)?,
+            Query::Pinyin(p) => self.store.keys_by_pinyin(p)?,
+            Query::Text(t) => self.store.keys_by_name(t)?,
+        };
+        let mut found = Found::default();
+        for key in keys {
+            if found.shown.len() >= limit && everywhere {
+                found.total += 1;
+                continue;
+            }
+            let Some(s) = self.store.summary(key)? else { continue };
+            if !wanted(&s) {
+                continue;
+            }
+            found.total += 1;
+            if found.shown.len() < limit {
+                found.shown.push(s);
+            }
+        }
+        if found.total == 0 && matches!(query, Query::Text(_)) {
+            // Part of an address (no name in reach has it): addresses are not indexed.
+            return match &within.township {
+                Some(_) => {
+                    let mut rows = Vec::new();
+                    for v in self.places(within)? {
+                        rows.extend(self.store.village(&v.place)?);
+                    }
+                    rows.sort_by_key(|s| s.key);
+                    crate::search::find(rows.into_iter().map(Ok::<_, StoreError>), query, limit, &wanted)
+                }
+                None => crate::search::find(self.store.summaries_streamed(), query, limit, &wanted),
+            };
+        }
+        found.shown.sort_by(|a, b| a.place.cmp(&b.place).then(a.head.cmp(&b.head)).then(a.key.cmp(&b.key)));
+        Ok(found)
+    }
 }
 
 const EDIT: &[Role] = &[Role::Entry, Role::Admin];
@@ -309,46 +375,49 @@ impl Backend for Local {
     }
 
     fn find(&self, query: &Query, limit: usize) -> Result<Found> {
-        if let Query::IdDigits(d) = query {
-            if let Some(key) = self.store.key_of(d)? {
-                let shown: Vec<Summary> = self.store.summary(key)?.into_iter().filter(|s| self.in_scope(s)).collect();
-                if !shown.is_empty() {
-                    return Ok(Found { total: 1, shown });
+        self.find_within(query, &Scope::default(), limit)
+    }
+
+    fn find_in(&self, query: &Query, within: &Scope, limit: usize) -> Result<Found> {
+        self.find_within(query, within, limit)
+    }
+
+    fn places(&self, within: &Scope) -> Result<Vec<VillageCounts>> {
+        // The per-village totals kept in the same commit as the records: one
+        // entry a village. A store that keeps none it can vouch for is counted.
+        let kept = self.store.village_totals(within.township.as_deref())?;
+        let mut out: Vec<VillageCounts> = match kept {
+            Some(villages) => villages
+                .into_iter()
+                .filter(|(place, totals)| totals.progress.households > 0 && within.contains(place))
+                .map(|(place, totals)| VillageCounts { place, counts: totals.progress })
+                .collect(),
+            None => {
+                let mut all = Vec::new();
+                for s in self.store.summaries_streamed() {
+                    let s = s?;
+                    if within.contains(&s.place) {
+                        all.push(s);
+                    }
                 }
+                super::count_villages(&all, within)
             }
-        }
-        if !query.is_ready() {
-            return Ok(Found::default());
-        }
-        // The store's indexes, kept in the same commit as the records: no scan.
-        let keys = match query {
-            Query::IdDigits(d) => self.store.keys_by_id_tail(d)?,
-            Query::Pinyin(p) => self.store.keys_by_pinyin(p)?,
-            Query::Text(t) => match self.store.keys_by_name(t)? {
-                // Part of an address (no name has it): addresses are not indexed.
-                keys if keys.is_empty() => {
-                    return crate::search::find(self.store.summaries_streamed(), query, limit, &|s| self.in_scope(s))
-                }
-                keys => keys,
-            },
         };
-        let mut found = Found::default();
-        for key in keys {
-            if found.shown.len() >= limit && self.access.is_everywhere() {
-                found.total += 1;
-                continue;
-            }
-            let Some(s) = self.store.summary(key)? else { continue };
-            if !self.in_scope(&s) {
-                continue;
-            }
-            found.total += 1;
-            if found.shown.len() < limit {
-                found.shown.push(s);
-            }
+        out.retain(|v| self.access.sees(&v.place));
+        out.sort_by(|a, b| a.place.cmp(&b.place));
+        Ok(out)
+    }
+
+    fn village(&self, place: &Place) -> Result<Vec<Summary>> {
+        if !self.access.sees(place) {
+            return Err(StoreError::Refused(format!(
+                "{} {}不在你负责的范围（{}）内，不能查看。如需要，请管理员调整你的范围",
+                place.township,
+                place.village,
+                self.access.scope_label()
+            )));
         }
-        found.shown.sort_by(|a, b| a.place.cmp(&b.place).then(a.head.cmp(&b.head)).then(a.key.cmp(&b.key)));
-        Ok(found)
+        self.store.village(place)
     }
 
     fn report(&self, scope: &Scope) -> Result<Report> {
@@ -574,12 +643,11 @@ mod tests {
 
     /// What the scan over every summary finds: the answer the indexes must
     /// give (text, when a name has it, is looked for in names only).
-    fn scanned(l: &Local, q: &Query, limit: usize) -> Found {
-        let in_name = |s: &Summary| match q {
-            Query::Text(t) => s.head.contains(t.as_str()),
-            _ => true,
-        };
-        crate::search::find(l.store.summaries_streamed(), q, limit, &|s| l.in_scope(s) && in_name(s)).unwrap()
+    fn scanned(l: &Local, q: &Query, within: &Scope, limit: usize) -> Found {
+        crate::backend::find_scanning(&mut || Box::new(l.store.summaries_streamed()), q, limit, &|s| {
+            l.in_scope(s) && within.contains(&s.place)
+        })
+        .unwrap()
     }
 
     #[test]
@@ -597,6 +665,10 @@ mod tests {
             1,
             Arc::new(Shared::new(LEASE_IDLE)),
         );
+        let township = Scope { township: Some(one.place.township.clone()), village: None };
+        let village_scope = Scope { township: Some(one.place.township.clone()), village: Some(one.place.village.clone()) };
+        let other = all.iter().find(|s| s.place.township != one.place.township).unwrap();
+        let other_township = Scope { township: Some(other.place.township.clone()), village: None };
         let surname: String = one.head.chars().take(1).collect();
         let given: String = one.head.chars().skip(1).collect();
         let (initials, full) = crate::search::pinyin_keys(&one.head);
@@ -607,8 +679,12 @@ mod tests {
                 let q = Query::parse(q).unwrap();
                 for limit in [1, 5, 1000] {
                     let found = l.find(&q, limit).unwrap();
-                    assert_eq!(found, scanned(l, &q, limit), "{q:?} limit {limit}");
+                    assert_eq!(found, scanned(l, &q, &Scope::default(), limit), "{q:?} limit {limit}");
                     assert!(found.total >= 1, "{q:?}");
+                    for within in [township.clone(), village_scope.clone(), other_township.clone()] {
+                        let found = l.find_in(&q, &within, limit).unwrap();
+                        assert_eq!(found, scanned(l, &q, &within, limit), "{q:?} in {within:?} limit {limit}");
+                    }
                 }
             }
         }
@@ -617,5 +693,44 @@ mod tests {
         let q = Query::parse(&elsewhere.id_number).unwrap();
         assert_eq!(scoped.find(&q, 5).unwrap().total, 0);
         assert_eq!(everywhere.find(&q, 5).unwrap().total, 1);
+        // Part of an address that no name has, within a township.
+        let q = Query::parse("组").unwrap();
+        for l in [&everywhere, &scoped] {
+            for within in [Scope::default(), township.clone(), village_scope.clone()] {
+                let found = l.find_in(&q, &within, 7).unwrap();
+                assert_eq!(found, scanned(l, &q, &within, 7), "{within:?}");
+                assert!(found.total > 0);
+            }
+        }
+    }
+
+    #[test]
+    fn places_come_from_the_kept_totals_and_villages_from_the_index_within_the_clerks_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
+        crate::demo::fill(&store, 600, 7, |_| {}).unwrap();
+        let all = store.summaries().unwrap();
+        let everywhere = Local::shared(store.clone(), "t");
+        let want = crate::backend::count_villages(&all, &Scope::default());
+        assert_eq!(everywhere.places(&Scope::default()).unwrap(), want);
+        assert!(store.village_totals(None).unwrap().is_some(), "read from the totals, not counted");
+        let one = &all[77];
+        let village = PlaceScope { township: one.place.township.clone(), village: Some(one.place.village.clone()) };
+        let scoped = Local::for_connection(
+            store.clone(),
+            Access { who: "t".into(), role: Role::Entry, scopes: vec![village] },
+            1,
+            Arc::new(Shared::new(LEASE_IDLE)),
+        );
+        let mine = scoped.places(&Scope::default()).unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].place, one.place);
+        let rows = scoped.village(&one.place).unwrap();
+        assert_eq!(rows.len(), mine[0].counts.households);
+        assert!(rows.iter().all(|s| s.place == one.place));
+        let elsewhere = all.iter().find(|s| s.place != one.place).unwrap();
+        assert!(matches!(scoped.village(&elsewhere.place), Err(StoreError::Refused(_))));
+        let t = Scope { township: Some(elsewhere.place.township.clone()), village: None };
+        assert!(scoped.places(&t).unwrap().iter().all(|v| v.place == one.place));
     }
 }

@@ -68,6 +68,44 @@ pub struct RowFilter {
     pub entries: bool,
 }
 
+/// One village with its progress counts, as the places pane shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VillageCounts {
+    pub place: crate::model::Place,
+    pub counts: crate::model::Counts,
+}
+
+/// Counts the villages of `summaries` that `within` covers, in place order:
+/// what [`Backend::places`] answers when a store keeps no per-village totals.
+pub fn count_villages<'a>(summaries: impl IntoIterator<Item = &'a Summary>, within: &Scope) -> Vec<VillageCounts> {
+    let mut by_place: std::collections::BTreeMap<crate::model::Place, crate::model::Counts> = Default::default();
+    for s in summaries {
+        if within.contains(&s.place) {
+            by_place.entry(s.place.clone()).or_default().add(s);
+        }
+    }
+    by_place.into_iter().map(|(place, counts)| VillageCounts { place, counts }).collect()
+}
+
+/// What a find-box query answers over `summaries` (those `keep` allows):
+/// ID digits and pinyin as [`crate::search::Index::matches`]; text in the
+/// heads' names, and only when no name has it in the addresses. The one
+/// meaning of a query, whether the store's indexes answer it or a scan.
+pub fn find_scanning<'a, E>(
+    summaries: &mut dyn FnMut() -> Box<dyn Iterator<Item = std::result::Result<Summary, E>> + 'a>,
+    query: &Query,
+    limit: usize,
+    keep: &dyn Fn(&Summary) -> bool,
+) -> std::result::Result<Found, E> {
+    if let Query::Text(t) = query {
+        let named = crate::search::find(summaries(), query, limit, &|s| keep(s) && s.head.contains(t.as_str()))?;
+        if named.total > 0 {
+            return Ok(named);
+        }
+    }
+    crate::search::find(summaries(), query, limit, keep)
+}
+
 /// Called with each raw entry of the store: tree, key, value.
 pub type RawVisitor<'a> = dyn FnMut(&[u8], &[u8], &[u8]) -> Result<()> + 'a;
 
@@ -95,6 +133,28 @@ pub trait Backend {
     fn history(&self, key: u64) -> Result<Vec<AuditEntry>>;
     /// Households matching a find-box query, the first `limit` by place and name.
     fn find(&self, query: &Query, limit: usize) -> Result<Found>;
+    /// [`Backend::find`] within `within` (a township or a village; clamped to the clerk's places).
+    fn find_in(&self, query: &Query, within: &Scope, limit: usize) -> Result<Found> {
+        let all = self.summaries()?;
+        let access = self.access();
+        find_scanning(
+            &mut || Box::new(all.iter().cloned().map(Ok)),
+            query,
+            limit,
+            &|s: &Summary| within.contains(&s.place) && access.sees(&s.place),
+        )
+    }
+    /// Every village in `within` the clerk may see, with its progress counts, in place order.
+    fn places(&self, within: &Scope) -> Result<Vec<VillageCounts>> {
+        Ok(count_villages(&self.summaries()?, within))
+    }
+    /// One village's households, ordered by head's name (refused outside the clerk's places).
+    fn village(&self, place: &crate::model::Place) -> Result<Vec<Summary>> {
+        self.access().check_place(place)?;
+        let mut out: Vec<Summary> = self.summaries()?.into_iter().filter(|s| &s.place == place).collect();
+        out.sort_by(|a, b| a.head.cmp(&b.head).then(a.key.cmp(&b.key)));
+        Ok(out)
+    }
     /// The report for `scope` (clamped to the clerk's).
     fn report(&self, scope: &Scope) -> Result<Report>;
     /// Township names with households in scope, sorted.

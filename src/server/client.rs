@@ -10,7 +10,7 @@
 
 use super::protocol::{self, ClientMsg, Part, Request, Response, ServerMsg, PROTOCOL};
 use crate::access::{Access, Clerk};
-use crate::backend::{Backend, Event, Found, LeaseView, Opened, RowFilter};
+use crate::backend::{Backend, Event, Found, LeaseView, Opened, RowFilter, VillageCounts};
 use crate::form::{Round, Value};
 use crate::model::{Answers, AuditEntry, LookBack, Place, SectionA, Summary};
 use crate::report::{Report, Scope};
@@ -457,6 +457,27 @@ impl Backend for Client {
     fn find(&self, query: &Query, limit: usize) -> Result<Found> {
         match self.call(Request::Find { query: query.clone(), limit })? {
             Response::Found(f) => Ok(f),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn find_in(&self, query: &Query, within: &Scope, limit: usize) -> Result<Found> {
+        match self.call(Request::FindIn { query: query.clone(), within: within.clone(), limit })? {
+            Response::Found(f) => Ok(f),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn places(&self, within: &Scope) -> Result<Vec<VillageCounts>> {
+        match self.call(Request::Places(within.clone()))? {
+            Response::Places(p) => Ok(p),
+            _ => Err(unexpected()),
+        }
+    }
+
+    fn village(&self, place: &Place) -> Result<Vec<Summary>> {
+        match self.call(Request::Village(place.clone()))? {
+            Response::Summaries(v) => Ok(v),
             _ => Err(unexpected()),
         }
     }

@@ -478,6 +478,9 @@ fn dispatch(
         Request::Summary(k) => Response::Summary(b.summary(k)?),
         Request::History(k) => Response::History(b.history(k)?),
         Request::Find { query, limit } => Response::Found(b.find(&query, limit.min(10_000))?),
+        Request::FindIn { query, within, limit } => Response::Found(b.find_in(&query, &within, limit.min(10_000))?),
+        Request::Places(within) => Response::Places(b.places(&within)?),
+        Request::Village(place) => Response::Summaries(b.village(&place)?),
         Request::Report(scope) => Response::Report(Box::new(b.report(&scope)?)),
         Request::TownshipNames => Response::Names(b.township_names()?),
         Request::Rows(filter) => {

@@ -12,7 +12,7 @@
 //! closes that connection only.
 
 use crate::access::{Access, Clerk};
-use crate::backend::{Event, Found, LeaseView, Opened, RowFilter};
+use crate::backend::{Event, Found, LeaseView, Opened, RowFilter, VillageCounts};
 use crate::form::{Round, Value};
 use crate::model::{Answers, AuditEntry, LookBack, Place, SectionA, Summary};
 use crate::report::{Report, Scope};
@@ -118,6 +118,16 @@ pub enum Request {
     Clerks,
     AddClerk(Clerk),
     RemoveClerk(String),
+    /// The villages of a place with their counts (the places pane).
+    Places(Scope),
+    /// One village's households (the list on screen).
+    Village(Place),
+    /// A find within a township or a village.
+    FindIn {
+        query: Query,
+        within: Scope,
+        limit: usize,
+    },
     /// Ends the server once every call under way has finished (管理 only:
     /// a snapshot restore needs the store to itself).
     Shutdown,
@@ -175,6 +185,7 @@ pub enum Response {
     Entries(Vec<crate::model::Entry>),
     Entry(Box<crate::model::Entry>),
     EntriesOutcome(crate::store::EntriesOutcome),
+    Places(Vec<VillageCounts>),
 }
 
 /// A [`StoreError`] as it crosses the socket: its kind and its Chinese message.

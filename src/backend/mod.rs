@@ -137,12 +137,9 @@ pub trait Backend {
     fn find_in(&self, query: &Query, within: &Scope, limit: usize) -> Result<Found> {
         let all = self.summaries()?;
         let access = self.access();
-        find_scanning(
-            &mut || Box::new(all.iter().cloned().map(Ok)),
-            query,
-            limit,
-            &|s: &Summary| within.contains(&s.place) && access.sees(&s.place),
-        )
+        find_scanning(&mut || Box::new(all.iter().cloned().map(Ok)), query, limit, &|s: &Summary| {
+            within.contains(&s.place) && access.sees(&s.place)
+        })
     }
     /// Every village in `within` the clerk may see, with its progress counts, in place order.
     fn places(&self, within: &Scope) -> Result<Vec<VillageCounts>> {

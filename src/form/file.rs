@@ -814,7 +814,8 @@ fn assemble(
     // needed, so it is made (and leaked) only if it were, once per form at most.
     let stand_in: std::cell::OnceCell<&'static OptionList> = std::cell::OnceCell::new();
     let empty = || -> &'static OptionList {
-        yes_no.unwrap_or_else(|| stand_in.get_or_init(|| Box::leak(Box::new(OptionList { name: "", labels: &[], aliases: &[], short: &[] }))))
+        yes_no
+            .unwrap_or_else(|| stand_in.get_or_init(|| Box::leak(Box::new(OptionList { name: "", labels: &[], aliases: &[], short: &[] }))))
     };
     let mut fields = Vec::with_capacity(raw.fields.len());
     for f in &raw.fields {

@@ -57,20 +57,11 @@ fn live(e: &Entry) -> bool {
     e.voided.is_none()
 }
 
-/// The field of `form` that uses option list `list`.
-fn by_list(form: &Form, list: &str) -> Option<&'static str> {
-    form.fields.iter().find(|f| f.options().is_some_and(|o| o.name == list)).map(|f| f.code)
-}
-
-fn first_of_kind(form: &Form, pick: impl Fn(&Kind) -> bool) -> Option<&'static str> {
-    form.fields.iter().find(|f| pick(&f.kind)).map(|f| f.code)
-}
-
-fn choice(e: &Entry, code: Option<&str>) -> Option<u16> {
-    match e.answers.get(code?) {
-        Some(Value::Choice(i)) => Some(*i),
-        _ => None,
-    }
+/// The day the checks across a file are made as of: today, or the end of
+/// the round's survey period when that is past (a round's file is judged in
+/// its round).
+pub fn as_of(round: &Round) -> Day {
+    Day::from_naive(round.period_end.min(chrono::Local::now().date_naive())).unwrap_or_else(Day::today)
 }
 
 impl HouseholdFile {
@@ -80,21 +71,19 @@ impl HouseholdFile {
         let mut parts = Vec::new();
         for form in schema::handbook() {
             let mut rows: Vec<usize> = entries.iter().enumerate().filter(|(_, e)| e.form.id == form.id).map(|(i, _)| i).collect();
-            let def = |i: usize| entries[i].definition().unwrap_or(form);
             match form.id {
                 "measures" => {
                     rows.sort_by_key(|&i| {
-                        let d = def(i);
-                        let cat = choice(&entries[i], by_list(d, "measure")).unwrap_or(u16::MAX);
-                        let start = first_of_kind(d, |k| matches!(k, Kind::Month)).and_then(|c| match entries[i].answers.get(c) {
+                        let e = &entries[i];
+                        let start = match e.first_answer(|k| matches!(k, Kind::Month)) {
                             Some(Value::Month(m)) => Some(*m),
                             _ => None,
-                        });
-                        (cat, start, entries[i].seq)
+                        };
+                        (e.choice_in("measure").unwrap_or(u16::MAX), start, e.seq)
                     });
                 }
                 "visits" => {
-                    rows.sort_by_key(|&i| (visit_day(def(i), &entries[i]), entries[i].seq));
+                    rows.sort_by_key(|&i| (visit_day(&entries[i]), entries[i].seq));
                 }
                 _ => {}
             }
@@ -213,11 +202,9 @@ pub fn check_checks(text: &str) -> Result<usize, Vec<crate::form::file::Problem>
 /// per process) only when `build`.
 fn load_checks(text: &str, build: bool) -> Result<(Vec<Check>, usize), Vec<crate::form::file::Problem>> {
     use crate::form::file::Problem;
-    let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let line = |offset: usize| text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
     let raw: RawChecks = toml::from_str(text).map_err(|e| {
-        vec![Problem {
-            line: e.span().map(|s| line(s.start)).unwrap_or(0), message: format!("不是有效的疑点文件：{}", e.message().trim())
-        }]
+        vec![Problem { line: e.span().map(|s| line(s.start)).unwrap_or(0), message: crate::form::file::translate(e.message()) }]
     })?;
     let _ = (&raw.id, raw.version, &raw.title);
     let mut problems = Vec::new();
@@ -301,8 +288,8 @@ impl crate::form::rules::RecordDyn for EntryView<'_> {
 }
 
 /// A visit's date (the form's first date field).
-fn visit_day(form: &Form, e: &Entry) -> Option<Day> {
-    match e.answers.get(first_of_kind(form, |k| matches!(k, Kind::Date))?) {
+pub fn visit_day(e: &Entry) -> Option<Day> {
+    match e.first_answer(|k| matches!(k, Kind::Date)) {
         Some(Value::Date(d)) => Some(*d),
         _ => None,
     }
@@ -475,6 +462,10 @@ mod tests {
         assert!(text[2].contains("V9") && text[2].contains("不存在"), "{text:?}");
         let at = |needle: &str| broken[..broken.find(needle).unwrap()].matches('\n').count() + 1;
         assert_eq!(problems[0].line, at("因大病) and count(measurez"));
+        // A file that is not TOML says so in Chinese, with its line.
+        let broken = CHECKS_TOML.replacen("when = \"", "when = ", 1);
+        let problems = check_checks(&broken).unwrap_err();
+        assert!(problems[0].line > 0 && problems[0].message.starts_with("不是有效的TOML"), "{problems:?}");
     }
 
     #[test]

@@ -549,6 +549,23 @@ impl Entry {
         }
     }
 
+    /// The choice it gives in the field of its form that uses option list
+    /// `list` (the measure's 措施类别 is the field using `measure`).
+    pub fn choice_in(&self, list: &str) -> Option<u16> {
+        let f = self.definition()?.fields.iter().find(|f| f.options().is_some_and(|o| o.name == list))?;
+        match self.answers.get(f.code) {
+            Some(Value::Choice(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Its answer to the first field of its form of a kind `pick` accepts
+    /// (a visit's date, a measure's start month).
+    pub fn first_answer(&self, pick: impl Fn(&schema::Kind) -> bool) -> Option<&Value> {
+        let f = self.definition()?.fields.iter().find(|f| pick(&f.kind))?;
+        self.answers.get(f.code)
+    }
+
     /// `家庭成员第3条` (or `作废的…`), for the audit log and messages.
     pub fn label(&self) -> String {
         let title = self.definition().map(|f| f.title).unwrap_or("记录");
@@ -566,10 +583,14 @@ impl Entry {
         form.summary
             .iter()
             .map(|code| match (form.field(code), self.answers.get(*code)) {
-                (Some(f), Some(v)) if !v.is_blank() => match f.mask {
-                    Some(_) => crate::form::idnum::mask(&rules::display_value(f, v)),
-                    None => rules::display_value(f, v),
-                },
+                (Some(f), Some(v)) if !v.is_blank() => {
+                    let shown = rules::display_value(f, v);
+                    match f.mask {
+                        Some(schema::Mask::Id) => crate::form::idnum::mask(&shown),
+                        Some(schema::Mask::Phone) => shown.split('、').map(crate::form::phone::mask).collect::<Vec<_>>().join("、"),
+                        None => shown,
+                    }
+                }
                 _ => String::new(),
             })
             .collect()

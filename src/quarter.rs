@@ -13,7 +13,6 @@ use crate::form::schema::{self, Kind};
 use crate::form::value::{Day, YearMonth};
 use crate::form::{Round, Value};
 use crate::handbook::HouseholdFile;
-use crate::model::Entry;
 use crate::report::Scope;
 use crate::store::Result;
 use serde::Serialize;
@@ -106,23 +105,6 @@ fn labels(form: Option<&Form>, list: &str) -> Vec<String> {
     form.and_then(|f| f.list(list)).map(|l| l.labels.iter().map(|s| s.to_string()).collect()).unwrap_or_default()
 }
 
-/// The choice an entry gives in the field that uses option list `list`.
-fn choice_in(e: &Entry, list: &str) -> Option<usize> {
-    let form = e.definition()?;
-    let f = form.fields.iter().find(|f| f.options().is_some_and(|o| o.name == list))?;
-    match e.answers.get(f.code) {
-        Some(Value::Choice(i)) => Some(*i as usize),
-        _ => None,
-    }
-}
-
-/// The first answer of the given kind (a visit's date, a measure's start month).
-fn first_of(e: &Entry, kind: fn(&Kind) -> bool) -> Option<&Value> {
-    let form = e.definition()?;
-    let f = form.fields.iter().find(|f| kind(&f.kind))?;
-    e.answers.get(f.code)
-}
-
 /// One household's share of the quarter's figures.
 fn household(file: &HouseholdFile, q: &Quarter, round: &Round, sizes: (usize, usize, usize)) -> Figures {
     let mut f = Figures {
@@ -136,22 +118,22 @@ fn household(file: &HouseholdFile, q: &Quarter, round: &Round, sizes: (usize, us
     for e in file.entries.iter().filter(|e| e.voided.is_none()) {
         match e.form.id.as_str() {
             "visits" => {
-                if let Some(Value::Date(d)) = first_of(e, |k| matches!(k, Kind::Date)) {
+                if let Some(d) = crate::handbook::visit_day(e) {
                     if q.contains(d.month()) {
                         visited = true;
-                        if let Some(c) = choice_in(e, "channel").filter(|c| *c < f.visits.len()) {
+                        if let Some(c) = e.choice_in("channel").map(usize::from).filter(|c| *c < f.visits.len()) {
                             f.visits[c] += 1;
                         }
                     }
                 }
             }
             "measures" => {
-                if let Some(Value::Month(m)) = first_of(e, |k| matches!(k, Kind::Month)) {
+                if let Some(Value::Month(m)) = e.first_answer(|k| matches!(k, Kind::Month)) {
                     if q.contains(*m) {
-                        if let Some(c) = choice_in(e, "measure").filter(|c| *c < f.measures_by_category.len()) {
+                        if let Some(c) = e.choice_in("measure").map(usize::from).filter(|c| *c < f.measures_by_category.len()) {
                             f.measures_by_category[c] += 1;
                         }
-                        if let Some(p) = choice_in(e, "progress").filter(|p| *p < f.measures_by_progress.len()) {
+                        if let Some(p) = e.choice_in("progress").map(usize::from).filter(|p| *p < f.measures_by_progress.len()) {
                             f.measures_by_progress[p] += 1;
                         }
                     }

@@ -193,3 +193,27 @@ fn the_form_chooser_lists_the_forms_with_their_state_and_opens_the_one_chosen() 
     keys(&mut app, &store, &["esc", "f", "enter"]);
     assert!(matches!(app.screens.last(), Some(Screen::Form(ed)) if ed.key() == key && ed.entry().is_none()));
 }
+
+/// Members show the sex and age their ID gives (never typed); a reason
+/// longer than the row shows its end, where the clerk is typing.
+#[test]
+fn members_show_sex_and_age_and_a_long_reason_shows_its_end() {
+    let (_dir, store) = open(40);
+    let mut app = app_on(&store);
+    keys(&mut app, &store, &["tab", "m"]);
+    let d = dossier(&app);
+    let head = d.file.record.household.a.id_number.clone();
+    let age = huitoukan::handbook::age_at(&head, huitoukan::form::Round::default().reference.date()).unwrap();
+    let sex = huitoukan::handbook::sex_of(&head).unwrap();
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains(&format!("{sex}{age}岁")), "{text}");
+    keys(&mut app, &store, &["x"]);
+    let reason = format!("{}末尾四字", "号码录错已另行登记".repeat(8));
+    typed(&mut app, &reason);
+    let text = screen_text(&draw(&app, 80, 24));
+    assert!(text.contains("末尾四字_"), "{text}");
+    keys(&mut app, &store, &["enter"]);
+    let key = dossier(&app).key;
+    let voided = store.entries(key).unwrap().into_iter().find(|e| e.voided.is_some()).expect("voided");
+    assert_eq!(voided.voided.unwrap().reason, reason, "the whole reason is kept");
+}

@@ -45,8 +45,7 @@ pub struct ReportArgs {
 /// `report --doubts`: the households with open 疑点, for a reviewer.
 fn run_doubts(store: &dyn Backend, args: &ReportArgs, scope: &Scope) -> anyhow::Result<i32> {
     let round = store.round();
-    let as_of = crate::form::value::Day::from_naive(round.period_end.min(chrono::Local::now().date_naive()))
-        .unwrap_or_else(crate::form::value::Day::today);
+    let as_of = crate::handbook::as_of(&round);
     let list = crate::quarter::doubtful(store, scope, as_of)?;
     if list.is_empty() {
         if let Some(msg) = unknown_place(store, scope)? {

@@ -152,9 +152,7 @@ impl Handbook {
         let last_visit = file.parts.iter().find(|p| p.form.id == "visits").and_then(|p| {
             p.rows.iter().rev().map(|&i| &file.entries[i]).find(|e| e.voided.is_none()).and_then(|e| e.summary_cells().first().cloned())
         });
-        let as_of = crate::form::value::Day::from_naive(round.period_end.min(chrono::Local::now().date_naive()))
-            .unwrap_or_else(crate::form::value::Day::today);
-        let doubts = file.doubts(round, as_of).into_iter().map(|d| d.message).collect();
+        let doubts = file.doubts(round, crate::handbook::as_of(round)).into_iter().map(|d| d.message).collect();
         Handbook { counts, last_visit, doubts }
     }
 

@@ -262,7 +262,7 @@ impl Lines {
 }
 
 /// Chinese for the messages serde and toml give in English.
-fn translate(msg: &str) -> String {
+pub(crate) fn translate(msg: &str) -> String {
     let msg = msg.trim();
     let quoted = |s: &str| s.split('`').nth(1).unwrap_or("").to_string();
     if msg.starts_with("unknown field") {

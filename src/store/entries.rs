@@ -304,6 +304,9 @@ impl Store {
         let (_g, mut tx) = self.begin(who)?;
         let mut out = EntriesOutcome::default();
         let mut next: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+        // An ID filed by an earlier row of this batch (the roster reader refuses
+        // a person twice, but a request over the socket need not come from it).
+        let mut filed: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut adds: Vec<(u64, Entry)> = Vec::new();
         for (i, (head, answers)) in rows.iter().enumerate() {
             let Some(key) = self.key_of(head)? else {
@@ -312,6 +315,13 @@ impl Store {
             };
             let answers = clean(def, answers);
             let ids = ids_of(def, &answers);
+            if let Some(first) = ids.iter().find_map(|id| filed.get(id)) {
+                out.refused.push((i, format!("与第{}条是同一个证件号码，同一个人只能登记一次", first + 1)));
+                continue;
+            }
+            for id in &ids {
+                filed.insert(id.clone(), i);
+            }
             // The same person already in this household: update.
             let existing = match ids.first() {
                 Some(id) => {
@@ -454,6 +464,22 @@ mod tests {
         assert!(hist.iter().any(|h| h.field == "members#2 voided" && h.new.contains("重复录入")));
         // The records digest covers the entries: audit verify agrees.
         assert_eq!(s.verify_records().unwrap(), RecordsCheck::Match);
+    }
+
+    /// A batch of people sent over the socket with one ID twice files it
+    /// once: the second row is refused, as the roster reader would.
+    #[test]
+    fn one_id_twice_in_a_batch_is_filed_once() {
+        let (_d, s, k1, _) = store_with_two();
+        let members = handbook_form("members").unwrap().reference();
+        let child = id("11010520100101003");
+        let rows = vec![(ID1.to_string(), member("张小", 2, &child)), (ID1.to_string(), member("张小", 2, &child))];
+        let out = s.upsert_entries(&members, &rows, false, "t").unwrap();
+        assert_eq!(out.added, 1);
+        assert_eq!(out.refused.len(), 1);
+        assert_eq!(out.refused[0].0, 1);
+        assert!(out.refused[0].1.contains("同一个证件号码"), "{:?}", out.refused);
+        assert_eq!(s.entries(k1).unwrap().len(), 1);
     }
 
     /// An entry changed behind the program's back is found by `audit verify`.

@@ -23,7 +23,6 @@ use super::households::shown_id;
 use super::text;
 use super::theme::Theme;
 use crate::form::rules::{self, Severity};
-use crate::form::value::Day;
 use crate::form::Round;
 use crate::handbook::{Doubt, HouseholdFile, Monitor};
 use crate::model::{AuditEntry, Entry, FormState, LookBack};
@@ -55,6 +54,8 @@ pub struct Dossier {
     pub problems: Vec<(usize, usize)>,
     /// The look-back form's errors and warnings (none while 未填).
     pub look_back: (usize, usize),
+    /// The round's reference moment: members' ages are counted at it.
+    pub moment: chrono::NaiveDate,
     /// Which list has the cursor (members, measures, visits).
     pub part: usize,
     /// The selected row of each list.
@@ -79,13 +80,10 @@ impl Dossier {
         };
         let problems = entries.iter().map(|e| count(&e.findings(&a, round))).collect();
         let file = HouseholdFile::new(record, entries);
-        // As of today, or of the end of the round's period when that is past.
-        let as_of = Day::from_naive(round.period_end.min(chrono::Local::now().date_naive())).unwrap_or_else(Day::today);
-        let doubts = file.doubts(round, as_of);
+        let doubts = file.doubts(round, crate::handbook::as_of(round));
         let monitors = file.monitors(history);
-        let selected = file.parts.iter().map(|p| p.rows.len().saturating_sub(usize::from(p.form.id == "visits"))).collect::<Vec<_>>();
         // Visits open on the latest; the others on the first.
-        let selected = selected.iter().zip(&file.parts).map(|(&s, p)| if p.form.id == "visits" { s } else { 0 }).collect();
+        let selected = file.parts.iter().map(|p| if p.form.id == "visits" { p.rows.len().saturating_sub(1) } else { 0 }).collect();
         Dossier {
             key,
             look_back: count(&look_back),
@@ -96,6 +94,7 @@ impl Dossier {
             part: 0,
             selected,
             offset: Cell::new(0),
+            moment: round.reference.date(),
             page: Cell::new(10),
             revealed: false,
             prompt: None,
@@ -219,7 +218,6 @@ impl Dossier {
             Action::Back => return None,
             _ => {}
         }
-        self.offset.set(self.offset.get());
         Some((Vec::new(), None))
     }
 
@@ -332,16 +330,24 @@ impl Dossier {
         let e = &self.file.entries[i];
         let (errors, warnings) = self.problems.get(i).copied().unwrap_or_default();
         let mut cells = e.summary_cells();
-        // The ID shown in full only when revealed (the cells come masked).
-        if self.revealed {
-            if let Some(form) = e.definition() {
-                for (cell, code) in cells.iter_mut().zip(form.summary) {
-                    if let (Some(f), Some(crate::form::Value::Text(t))) = (form.field(code), e.answers.get(*code)) {
-                        if f.mask.is_some() {
-                            *cell = t.clone();
-                        }
+        if let Some(form) = e.definition() {
+            // The ID shown in full only when revealed (the cells come masked),
+            // and the sex and age it gives beside it: read from it, never typed.
+            let mut derived = None;
+            for (i, (cell, code)) in cells.iter_mut().zip(form.summary).enumerate() {
+                if let (Some(f), Some(crate::form::Value::Text(t))) = (form.field(code), e.answers.get(*code)) {
+                    if self.revealed && f.mask.is_some() {
+                        *cell = t.clone();
+                    }
+                    if matches!(f.kind, crate::form::Kind::IdNumber) {
+                        let sex = crate::handbook::sex_of(t).unwrap_or("");
+                        let age = crate::handbook::age_at(t, self.moment).map(|a| format!("{a}岁")).unwrap_or_default();
+                        derived = Some((i + 1, format!("{sex}{age}")));
                     }
                 }
+            }
+            if let Some((at, text)) = derived.filter(|(_, t)| !t.is_empty()) {
+                cells.insert(at, text);
             }
         }
         let mark = if e.voided.is_some() {
@@ -415,10 +421,21 @@ impl Dossier {
                 lines.push(Line::from(""));
             }
             let what = self.selected_entry().map(|e| e.label()).unwrap_or_default();
-            lines.push(text::spans_fit(
-                vec![(format!("作废{what}的原因："), theme.warning()), (format!("{reason}_"), theme.selected())],
-                cols,
-            ));
+            let label = format!("作废{what}的原因：");
+            // A reason longer than the row shows its end, where the clerk types.
+            let room = cols.saturating_sub(text::width(&label) + 1);
+            let mut shown: Vec<char> = Vec::new();
+            let mut used = 0;
+            for c in reason.chars().rev() {
+                let w = text::width(c.encode_utf8(&mut [0; 4]));
+                if used + w > room {
+                    break;
+                }
+                used += w;
+                shown.push(c);
+            }
+            let shown: String = shown.into_iter().rev().collect();
+            lines.push(text::spans_fit(vec![(label, theme.warning()), (format!("{shown}_"), theme.selected())], cols));
         }
         f.render_widget(Paragraph::new(lines), inner);
     }

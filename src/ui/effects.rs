@@ -35,6 +35,25 @@ pub fn form_op(b: &dyn Backend, fe: &FormEffect) -> Option<(u64, crate::store::R
     })
 }
 
+/// Reads a household's file (record, entries, history) into the app;
+/// whether it is there now.
+fn load_dossier(b: &dyn Backend, app: &mut App, key: u64) -> bool {
+    match b.get(key).and_then(|lb| Ok((lb, b.entries(key)?, b.history(key)?))) {
+        Ok((Some(lb), entries, history)) => {
+            app.loaded(Loaded::Dossier(key, lb, entries, history));
+            true
+        }
+        Ok((None, ..)) => {
+            app.error(missing(key));
+            false
+        }
+        Err(e) => {
+            app.error(e.to_string());
+            false
+        }
+    }
+}
+
 /// Adds or saves the handbook entry of a [`FormEffect::SaveEntry`].
 fn save_entry(b: &dyn Backend, fe: &FormEffect) -> crate::store::Result<crate::model::Entry> {
     match fe {
@@ -139,21 +158,12 @@ pub fn run(b: &dyn Backend, app: &mut App, effects: Vec<Effect>) -> Outcome {
                 Vec::new()
             }
             Effect::Dossier(key) => {
-                match b.get(key).and_then(|lb| Ok((lb, b.entries(key)?, b.history(key)?))) {
-                    Ok((Some(lb), entries, history)) => app.loaded(Loaded::Dossier(key, lb, entries, history)),
-                    Ok((None, ..)) => app.error(missing(key)),
-                    Err(e) => app.error(e.to_string()),
-                }
+                load_dossier(b, app, key);
                 Vec::new()
             }
             Effect::DossierAt { key, part } => {
-                match b.get(key).and_then(|lb| Ok((lb, b.entries(key)?, b.history(key)?))) {
-                    Ok((Some(lb), entries, history)) => {
-                        app.loaded(Loaded::Dossier(key, lb, entries, history));
-                        app.focus_dossier_part(part);
-                    }
-                    Ok((None, ..)) => app.error(missing(key)),
-                    Err(e) => app.error(e.to_string()),
+                if load_dossier(b, app, key) {
+                    app.focus_dossier_part(part);
                 }
                 Vec::new()
             }

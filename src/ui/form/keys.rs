@@ -110,7 +110,8 @@ impl FormEditor {
             Action::Save => {
                 self.sync();
                 self.touched.insert(self.field().code);
-                self.notice = Some(Notice { tone: Tone::Ok, text: "草稿已保存".into() });
+                self.notice =
+                    Some(Notice { tone: Tone::Ok, text: if self.entry.is_some() { "已保存" } else { "草稿已保存" }.into() });
                 vec![self.save_effect()]
             }
             Action::Submit => self.start_submit(),
